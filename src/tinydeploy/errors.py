@@ -1,0 +1,36 @@
+"""One error type for everything a user can get wrong.
+
+The CLI prints ``str(err)`` as a single line and exits with code 2. The message always
+names the file, the node/op when there is one, and the reason.
+"""
+
+from __future__ import annotations
+
+
+class TinyDeployError(Exception):
+    """A user-facing error: bad input file, unsupported op/dtype, model too big, ..."""
+
+    def __init__(self, reason: str, *, file: str | None = None, node: str | None = None):
+        self.reason = reason
+        self.file = file
+        self.node = node
+        super().__init__(self.__str__())
+
+    def with_file(self, file: str) -> "TinyDeployError":
+        """Return the same error with the file filled in (frontends raise before they know it)."""
+        if self.file is None:
+            self.file = file
+        return self
+
+    def __str__(self) -> str:
+        parts = []
+        if self.file:
+            parts.append(self.file)
+        if self.node:
+            parts.append(f"node '{self.node}'")
+        parts.append(self.reason)
+        return ": ".join(parts)
+
+
+class UnsupportedError(TinyDeployError):
+    """The model is valid but uses something tinydeploy does not implement (yet)."""

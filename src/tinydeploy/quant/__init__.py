@@ -1,0 +1,1 @@
+"""Integer quantization math and the numpy golden of every op (the bit-exact spec)."""

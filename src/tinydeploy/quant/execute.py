@@ -1,0 +1,39 @@
+"""Run a whole IR graph with the numpy goldens (the reference the C code must match)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinydeploy.ir.graph import Graph
+from tinydeploy.quant.golden import golden
+
+
+def prepare_all(g: Graph) -> dict[str, object]:
+    """Kernel args of every op, by op name (None for ops without a kernel, e.g. reshape)."""
+    return {op.name: golden(op.kind, op.name).prepare(g, op) for op in g.ops}
+
+
+def run_graph(g: Graph, inputs: dict[str, np.ndarray] | list[np.ndarray],
+              args: dict[str, object] | None = None) -> dict[str, np.ndarray]:
+    """Evaluate ``g``; returns every tensor's value by name (activations and outputs).
+
+    ``inputs`` are arrays in the graph inputs' dtype and shape (a list in graph-input order
+    or a dict by name).
+    """
+    if not isinstance(inputs, dict):
+        inputs = dict(zip(g.inputs, inputs))
+    args = args if args is not None else prepare_all(g)
+    env: dict[str, np.ndarray] = {}
+    for name in g.inputs:
+        t = g.t(name)
+        x = np.asarray(inputs[name])
+        assert x.dtype == np.dtype(t.dtype), f"input {name}: {x.dtype} != {t.dtype}"
+        env[name] = x.reshape(t.shape)
+    for op in g.ops:
+        ins = [env[n] if n in env else g.t(n).data for n in op.inputs]
+        y = golden(op.kind, op.name).run(args[op.name], *ins)
+        out = g.t(op.outputs[0])
+        y = np.asarray(y)
+        assert y.dtype == np.dtype(out.dtype), f"{op.name}: golden gave {y.dtype}, IR says {out.dtype}"
+        env[op.outputs[0]] = y.reshape(out.shape)
+    return env

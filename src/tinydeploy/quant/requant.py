@@ -1,0 +1,130 @@
+"""Fixed-point requantization, bit-exact with TFLite's integer kernels.
+
+A real multiplier ``m`` is stored as a Q31 ``multiplier`` and a power-of-two ``shift``
+(``m ~= multiplier * 2**(shift - 31)``). Applying it to an int32 accumulator is a
+*rounding doubling high multiply* followed by a *rounding divide by a power of two*
+(gemmlowp semantics, "double rounding"), exactly as TFLite Micro's reference kernels do.
+
+All array functions are vectorized over numpy int64 and return int64 arrays (or ints).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+INT32_MIN = -(2**31)
+INT32_MAX = 2**31 - 1
+
+
+def quantize_multiplier(real: float) -> tuple[int, int]:
+    """Split ``real`` into (Q31 multiplier, shift) like TFLite's QuantizeMultiplier.
+
+    ``shift`` > 0 means a left shift. Mantissa rounding is half away from zero
+    (std::round), and a mantissa that rounds up to 2**31 is renormalized.
+    """
+    if real == 0.0:
+        return 0, 0
+    q, shift = math.frexp(real)
+    q_fixed = _round_half_away(q * (1 << 31))
+    assert q_fixed <= (1 << 31)
+    if q_fixed == (1 << 31):
+        q_fixed //= 2
+        shift += 1
+    if shift < -31:
+        shift = 0
+        q_fixed = 0
+    if shift > 30:  # TFLite clamps huge multipliers the same way
+        shift = 30
+        q_fixed = (1 << 31) - 1
+    return int(q_fixed), int(shift)
+
+
+def quantize_multiplier_array(reals) -> tuple[np.ndarray, np.ndarray]:
+    """Per-channel :func:`quantize_multiplier`; returns two int32 arrays."""
+    pairs = [quantize_multiplier(float(r)) for r in np.asarray(reals, dtype=np.float64).ravel()]
+    mult = np.array([p[0] for p in pairs], dtype=np.int32)
+    shift = np.array([p[1] for p in pairs], dtype=np.int32)
+    return mult, shift
+
+
+def quantize_multiplier_smaller_than_one(real: float) -> tuple[int, int]:
+    """TFLite's QuantizeMultiplierSmallerThanOneExp: requires 0 < real < 1; shift <= 0."""
+    assert 0.0 < real < 1.0, real
+    return quantize_multiplier(real)
+
+
+def _round_half_away(x: float) -> int:
+    return int(math.floor(abs(x) + 0.5)) * (1 if x >= 0 else -1)
+
+
+def round_half_away(x):
+    """Vectorized std::round (half away from zero) on floats; returns float64 array."""
+    x = np.asarray(x, dtype=np.float64)
+    return np.sign(x) * np.floor(np.abs(x) + 0.5)
+
+
+def _trunc_div_pow2(v: np.ndarray, bits: int) -> np.ndarray:
+    """C-style (toward zero) division of int64 ``v`` by 2**bits."""
+    mag = np.abs(v) >> bits
+    return np.where(v < 0, -mag, mag)
+
+
+def saturating_rounding_doubling_high_mul(a, b) -> np.ndarray:
+    """gemmlowp SaturatingRoundingDoublingHighMul on int32 values (as int64 arrays)."""
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    overflow = (a == INT32_MIN) & (b == INT32_MIN)
+    ab = a * b
+    nudge = np.where(ab >= 0, 1 << 30, 1 - (1 << 30))
+    res = _trunc_div_pow2(ab + nudge, 31)
+    return np.where(overflow, INT32_MAX, res)
+
+
+def rounding_divide_by_pot(x, exponent) -> np.ndarray:
+    """gemmlowp RoundingDivideByPOT: divide by 2**exponent, rounding half away from zero."""
+    x = np.asarray(x, dtype=np.int64)
+    exponent = np.asarray(exponent, dtype=np.int64)
+    mask = (np.int64(1) << exponent) - 1
+    remainder = x & mask
+    threshold = (mask >> 1) + (x < 0)
+    return (x >> exponent) + (remainder > threshold)
+
+
+def multiply_by_quantized_multiplier(x, multiplier, shift) -> np.ndarray:
+    """TFLite MultiplyByQuantizedMultiplier (double rounding) on int32 accumulators.
+
+    ``multiplier``/``shift`` broadcast against ``x`` (per-channel: along the last axis).
+    """
+    x = np.asarray(x, dtype=np.int64)
+    shift = np.asarray(shift, dtype=np.int64)
+    left = np.maximum(shift, 0)
+    right = np.maximum(-shift, 0)
+    # TFLite computes x * (1 << left) in int32; wrap like the C code does.
+    xl = _wrap_int32(x << left)
+    return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(xl, multiplier), right)
+
+
+def _wrap_int32(v: np.ndarray) -> np.ndarray:
+    return ((np.asarray(v, dtype=np.int64) + 2**31) % 2**32) - 2**31
+
+
+def activation_range(act: str, scale: float, zero_point: int, dtype: str = "int8"
+                     ) -> tuple[int, int]:
+    """Quantized clamp bounds of a fused activation (TFLite CalculateActivationRangeQuantized)."""
+    info = np.iinfo(np.dtype(dtype))
+    qmin, qmax = int(info.min), int(info.max)
+
+    def q(real: float) -> int:
+        return zero_point + _round_half_away(real / scale)
+
+    if act == "none":
+        return qmin, qmax
+    if act == "relu":
+        return max(qmin, q(0.0)), qmax
+    if act == "relu6":
+        return max(qmin, q(0.0)), min(qmax, q(6.0))
+    if act == "relu_n1_to_1":
+        return max(qmin, q(-1.0)), min(qmax, q(1.0))
+    raise ValueError(f"unknown activation {act}")
