@@ -29,6 +29,9 @@ def scalar_field(ctype: str):
 @dataclass(frozen=True, eq=False)
 class KernelArgs:
     C_FUNC: ClassVar[str] = ""     # e.g. "td_conv2d_s8"; struct type is C_FUNC + "_args_t"
+    # True when the kernel takes its activation inputs as one array of pointers
+    # (``const int8_t *const *ins``), e.g. concat.
+    C_VARIADIC: ClassVar[bool] = False
 
     @classmethod
     def c_struct(cls) -> str:

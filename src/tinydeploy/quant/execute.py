@@ -30,7 +30,7 @@ def run_graph(g: Graph, inputs: dict[str, np.ndarray] | list[np.ndarray],
         assert x.dtype == np.dtype(t.dtype), f"input {name}: {x.dtype} != {t.dtype}"
         env[name] = x.reshape(t.shape)
     for op in g.ops:
-        ins = [env[n] if n in env else g.t(n).data for n in op.inputs]
+        ins = [None if not n else env[n] if n in env else g.t(n).data for n in op.inputs]
         y = golden(op.kind, op.name).run(args[op.name], *ins)
         out = g.t(op.outputs[0])
         y = np.asarray(y)

@@ -1,0 +1,128 @@
+"""Command line: ``tinydeploy compile | validate | report | demo``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from tinydeploy.errors import TinyDeployError
+
+
+def _cmd_compile(a) -> int:
+    from tinydeploy.compiler import compile_model
+
+    low = compile_model(a.model, a.output, target=a.target, prefix=a.name)
+    print(f"wrote {a.output}: {len(low.graph.ops)} layers, arena {low.memory.arena_bytes:,} B "
+          f"(lower bound {low.memory.lower_bound:,} B), "
+          f"{low.graph.meta['compile_seconds']:.2f} s")
+    return 0
+
+
+def _cmd_validate(a) -> int:
+    from tinydeploy.validate import validate
+
+    v = validate(a.project, n=a.num_inputs, seed=a.seed, npy=a.npy, sanitize=a.sanitize,
+                 tolerance=a.tolerance)
+    print(f"{v.inputs} inputs: C vs golden {'bit-exact' if v.c_vs_golden_exact else 'DIFFERENT'}; "
+          f"C vs {v.reference}: max |diff| {v.c_vs_reference_max_lsb:g} LSB, "
+          f"{100 * v.c_vs_reference_exact_fraction:.2f}% identical bytes "
+          f"(tolerance {v.tolerance_lsb:g})")
+    for m in v.messages:
+        print(m)
+    print("PASS" if v.ok else "FAIL")
+    return 0 if v.ok else 1
+
+
+def _cmd_report(a) -> int:
+    from tinydeploy.compiler import lower_file
+    from tinydeploy.report import print_report, report_dict
+
+    low = lower_file(a.model)
+    if a.json:
+        text = json.dumps(report_dict(low), indent=1)
+        if a.json == "-":
+            print(text)
+        else:
+            Path(a.json).write_text(text + "\n")
+    if a.json != "-":
+        print_report(low)
+    return 0
+
+
+def _cmd_demo(a) -> int:
+    from tinydeploy.compiler import compile_model, lower_file
+    from tinydeploy.demo import make_demo_model
+    from tinydeploy.report import print_report
+    from tinydeploy.validate import validate
+
+    out = Path(a.output)
+    out.mkdir(parents=True, exist_ok=True)
+    model = out / "demo_dscnn_int8.onnx"
+    make_demo_model(model, seed=0)
+    print(f"1. generated {model} (DS-CNN keyword spotting, int8 ONNX QDQ, seeded weights)")
+    low = compile_model(model, out / "demo_dscnn", prefix="demo_dscnn")
+    print(f"2. compiled to {out / 'demo_dscnn'} in {low.graph.meta['compile_seconds']:.2f} s")
+    v = validate(out / "demo_dscnn", n=a.num_inputs)
+    print(f"3. built with cc and ran {v.inputs} inputs: C vs golden "
+          f"{'bit-exact' if v.c_vs_golden_exact else 'DIFFERENT'}, C vs {v.reference} "
+          f"max |diff| {v.c_vs_reference_max_lsb:g} LSB "
+          f"({100 * v.c_vs_reference_exact_fraction:.2f}% identical bytes)")
+    for m in v.messages:
+        print("   " + m)
+    print("4. report:")
+    print_report(lower_file(model))
+    return 0 if v.ok else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tinydeploy", description="Deploy int8 networks as "
+                                "static, bit-exact C99 for microcontrollers.")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    c = sub.add_parser("compile", help="compile a .tflite/.onnx model into a C project")
+    c.add_argument("model", help="int8 .tflite or .onnx model")
+    c.add_argument("-o", "--output", required=True, help="output directory (replaced)")
+    c.add_argument("--target", default="host", help="deployment target (default: host)")
+    c.add_argument("--name", help="C prefix of the generated API (default: model name)")
+    c.set_defaults(fn=_cmd_compile)
+
+    v = sub.add_parser("validate", help="build a compiled project, run inputs, compare "
+                       "with the golden and the reference interpreter")
+    v.add_argument("project", help="directory written by 'tinydeploy compile'")
+    v.add_argument("-n", "--num-inputs", type=int, default=20, help="seeded random inputs")
+    v.add_argument("--seed", type=int, default=0)
+    v.add_argument("--npy", nargs="*", default=[], help="extra inputs as .npy files")
+    v.add_argument("--sanitize", action="store_true", help="build with ASan/UBSan")
+    v.add_argument("--tolerance", type=float, default=None,
+                   help="allowed |diff| in LSB vs the reference (default 0 TFLite, 1 ONNX)")
+    v.set_defaults(fn=_cmd_validate)
+
+    r = sub.add_parser("report", help="per-layer table: shapes, MACs, memory")
+    r.add_argument("model")
+    r.add_argument("--json", metavar="FILE", help="also write JSON to FILE ('-' = stdout only)")
+    r.set_defaults(fn=_cmd_report)
+
+    d = sub.add_parser("demo", help="generate, compile, build, run, validate and report "
+                       "a bundled demo network")
+    d.add_argument("-o", "--output", default="out/demo")
+    d.add_argument("-n", "--num-inputs", type=int, default=20)
+    d.set_defaults(fn=_cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except TinyDeployError as e:
+        msg = str(e).splitlines()
+        print(f"tinydeploy: error: {msg[0] if msg else e}", file=sys.stderr)
+        for extra in msg[1:]:
+            print(extra, file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,169 @@
+"""Emit a standalone C99 project for a graph.
+
+What Python decides here is data: which arrays exist, which args struct each layer gets,
+which buffer (arena offset) each tensor uses, which kernel each layer calls. The shape of
+the C code is in ``templates/*.j2``. Output is deterministic for the same inputs.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from tinydeploy.codegen.cformat import c_ident, c_scalar, c_type, c_values
+from tinydeploy.ir.graph import Graph
+from tinydeploy.quant.args import KernelArgs
+
+TEMPLATES = Path(__file__).parent / "templates"
+KERNELS = Path(__file__).resolve().parents[1] / "runtime" / "kernels"
+
+
+@dataclass
+class CArray:
+    name: str
+    ctype: str
+    length: int
+    values: str
+    comment: str = ""
+
+
+@dataclass
+class CArgs:
+    name: str
+    struct: str
+    members: list[tuple[str, str]]
+
+
+@dataclass
+class CLayer:
+    index: int
+    name: str
+    kind: str
+    func: str | None           # None: no code (aliased reshape)
+    args: str | None
+    params: list[str]
+    out_ptr: str
+    out_bytes: int
+    ins_array: list[str] | None = None    # variadic kernels: the input pointers
+
+
+@dataclass
+class CIo:
+    name: str
+    ctype: str
+    size: int
+    nbytes: int
+    offset: int
+    shape: tuple[int, ...]
+
+
+@dataclass
+class Project:
+    prefix: str
+    arrays: list[CArray] = field(default_factory=list)
+    args: list[CArgs] = field(default_factory=list)
+    layers: list[CLayer] = field(default_factory=list)
+    inputs: list[CIo] = field(default_factory=list)
+    outputs: list[CIo] = field(default_factory=list)
+    arena_bytes: int = 0
+    kernels: list[str] = field(default_factory=list)
+    weight_bytes: int = 0
+
+
+def _array(proj: Project, base: str, values: np.ndarray, ctype: str, comment: str = "") -> str:
+    name = f"{proj.prefix}_{base}"
+    flat = np.asarray(values).ravel()
+    proj.arrays.append(CArray(name, ctype, max(1, flat.size),
+                              c_values(flat if flat.size else np.zeros(1), ctype), comment))
+    return name
+
+
+def _args_struct(proj: Project, layer: str, args: KernelArgs) -> str:
+    members = []
+    for mname, kind, value in args.c_members():
+        what, ctype = kind.split(":", 1)
+        if what == "array":
+            members.append((mname, _array(proj, f"{layer}_{mname}", value, ctype)))
+        else:
+            members.append((mname, c_scalar(value, ctype)))
+    name = f"{proj.prefix}_{layer}_args"
+    proj.args.append(CArgs(name, args.c_struct(), members))
+    return name
+
+
+def build_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[str, int],
+                  arena_bytes: int, prefix: str) -> Project:
+    """Collect everything the templates need (no text layout decisions here)."""
+    proj = Project(prefix=prefix, arena_bytes=max(arena_bytes, 1))
+    const_names: dict[str, str] = {}
+
+    def ptr(tname: str, const: bool) -> str:
+        if not tname:
+            return "NULL"
+        t = g.t(tname)
+        if t.is_const:
+            if tname not in const_names:
+                base = f"c{len(const_names)}_{c_ident(tname, 24)}"
+                const_names[tname] = _array(proj, base, t.data, c_type(t.dtype), tname)
+                proj.weight_bytes += t.nbytes
+            return const_names[tname]
+        q = "const " if const else ""
+        return f"({q}{c_type(t.dtype)} *)(td_arena + {offsets[tname]})"
+
+    for i, op in enumerate(g.ops):
+        lname = f"l{i}"
+        a = args.get(op.name)
+        out = g.t(op.outputs[0])
+        layer = CLayer(i, op.name, op.kind, None, None, [], ptr(op.outputs[0], False),
+                       out.nbytes)
+        if a is not None:
+            layer.func = a.C_FUNC
+            layer.args = _args_struct(proj, lname, a)
+            if a.C_VARIADIC:
+                layer.ins_array = [ptr(n, True) for n in op.inputs]
+                layer.params = [f"{lname}_ins"]
+            else:
+                layer.params = [ptr(n, True) for n in op.inputs]
+            layer.params.append(layer.out_ptr)
+            if a.C_FUNC not in proj.kernels:
+                proj.kernels.append(a.C_FUNC)
+        elif offsets.get(op.inputs[0]) != offsets.get(op.outputs[0]):
+            # A no-kernel op (reshape) whose storage could not be aliased: copy the bytes.
+            layer.func = "memcpy"
+            layer.params = [layer.out_ptr, ptr(op.inputs[0], True), str(out.nbytes)]
+        proj.layers.append(layer)
+
+    for names, dst in ((g.inputs, proj.inputs), (g.outputs, proj.outputs)):
+        for n in names:
+            t = g.t(n)
+            dst.append(CIo(c_ident(n), c_type(t.dtype), t.size, t.nbytes, offsets[n], t.shape))
+    return proj
+
+
+def _env() -> Environment:
+    return Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
+                       keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+
+
+def emit_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[str, int],
+                 arena_bytes: int, out_dir: Path, prefix: str,
+                 extra: dict | None = None) -> Project:
+    """Write ``<prefix>.c/.h``, ``main.c``, ``Makefile`` and ``kernels/`` into ``out_dir``."""
+    proj = build_project(g, args, offsets, arena_bytes, prefix)
+    out_dir = Path(out_dir)
+    (out_dir / "kernels").mkdir(parents=True, exist_ok=True)
+    env = _env()
+    ctx = {"p": proj, "graph_name": g.name, "source": Path(g.source).name if g.source else "",
+           **(extra or {})}
+    for tmpl, fname in (("network.h.j2", f"{prefix}.h"), ("network.c.j2", f"{prefix}.c"),
+                        ("main.c.j2", "main.c"), ("Makefile.j2", "Makefile")):
+        (out_dir / fname).write_text(env.get_template(tmpl).render(**ctx))
+    for h in sorted(KERNELS.glob("*.h")):
+        shutil.copyfile(h, out_dir / "kernels" / h.name)
+    for k in sorted(proj.kernels):
+        shutil.copyfile(KERNELS / f"{k}.c", out_dir / "kernels" / f"{k}.c")
+    return proj

@@ -1,0 +1,108 @@
+"""The whole lowering, in order: load -> passes -> integer args -> memory plan -> C.
+
+Output is written to a temporary directory next to the destination and renamed at the
+end, so a failure never leaves a partial output behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tinydeploy.codegen import emit_project
+from tinydeploy.codegen.cformat import c_ident
+from tinydeploy.errors import TinyDeployError
+from tinydeploy.frontend import load_model
+from tinydeploy.ir.graph import Graph
+from tinydeploy.memory import MemoryPlan, plan_graph
+from tinydeploy.passes import run_passes
+from tinydeploy.quant.execute import prepare_all
+
+TARGETS = ("host",)
+
+
+@dataclass
+class Lowered:
+    graph: Graph
+    args: dict
+    memory: MemoryPlan
+
+
+def lower(g: Graph) -> Lowered:
+    """Passes, integer kernel arguments and the static memory plan of a loaded graph."""
+    g = run_passes(g)                 # legalize: only ops and dtypes the kernels implement
+    args = prepare_all(g)             # float scales -> multipliers/shifts, once, in Python
+    memory = plan_graph(g)            # one arena, offsets per tensor, reshape aliases
+    return Lowered(g, args, memory)
+
+
+def lower_file(model: str | Path) -> Lowered:
+    return lower(load_model(model))
+
+
+def compile_model(model: str | Path, out_dir: str | Path, target: str = "host",
+                  prefix: str | None = None) -> Lowered:
+    """Compile ``model`` into a standalone C project in ``out_dir`` (replaced if present)."""
+    t0 = time.perf_counter()
+    if target not in TARGETS:
+        raise TinyDeployError(f"unknown target '{target}' (available: {', '.join(TARGETS)})",
+                              file=str(model))
+    low = lower_file(model)
+    write_project(low, out_dir, target, prefix, model)
+    low.graph.meta["compile_seconds"] = time.perf_counter() - t0
+    return low
+
+
+def write_project(low: Lowered, out_dir: str | Path, target: str = "host",
+                  prefix: str | None = None, model: str | Path | None = None) -> Path:
+    """Emit the C project of a lowered graph atomically (temp dir + rename)."""
+    prefix = c_ident(prefix or low.graph.name or "network", 32).lower()
+    if prefix[0].isdigit():
+        prefix = "net_" + prefix
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        proj = emit_project(low.graph, low.args, low.memory.offsets, low.memory.arena_bytes,
+                            tmp, prefix)
+        manifest = _manifest(model, target, prefix, low, proj)
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+        os.chmod(tmp, 0o755)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def _manifest(model, target: str, prefix: str, low: Lowered, proj) -> dict:
+    """What validate/report need to find their way back: no timestamps (determinism)."""
+    g = low.graph
+
+    def spec(n):
+        t = g.t(n)
+        return {"name": n, "shape": list(t.shape), "dtype": t.dtype,
+                "offset": low.memory.offsets.get(n)}
+
+    return {
+        "tinydeploy_manifest": 1,
+        "model": str(Path(model).resolve()) if model else None,
+        "model_sha256": hashlib.sha256(Path(model).read_bytes()).hexdigest() if model else None,
+        "target": target,
+        "prefix": prefix,
+        "arena_bytes": low.memory.arena_bytes,
+        "lower_bound_bytes": low.memory.lower_bound,
+        "weight_bytes": proj.weight_bytes,
+        "inputs": [spec(n) for n in g.inputs],
+        "outputs": [spec(n) for n in g.outputs],
+        "layers": [{"index": i, "name": op.name, "kind": op.kind, **spec(op.outputs[0])}
+                   for i, op in enumerate(g.ops)],
+    }

@@ -1,0 +1,68 @@
+"""Build a generated C project with the host compiler and run it on input records."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from tinydeploy.errors import TinyDeployError
+
+SANITIZE = "-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g"
+
+
+def build(project: Path, debug: bool = False, sanitize: bool = False) -> Path:
+    """Run the project's Makefile; returns the executable. Raises on compiler errors."""
+    project = Path(project)
+    prefix = json.loads((project / "manifest.json").read_text())["prefix"]
+    target = f"{prefix}_debug" if debug else f"{prefix}_run"
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        raise TinyDeployError("no host C compiler (cc) found on PATH")
+    exe_name = target + ("_asan" if sanitize else "")
+    cmd = ["make", "-s", "-B", "-C", str(project), target, f"CC={cc}"]
+    if sanitize:
+        cmd.append(f"SANFLAGS={SANITIZE}")
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    if res.returncode != 0:
+        raise TinyDeployError(f"C build failed:\n{res.stdout}{res.stderr}", file=str(project))
+    exe = project / target
+    if sanitize:
+        exe = exe.rename(project / exe_name)
+    return exe
+
+
+def run(exe: Path, manifest: dict, records: list[list[np.ndarray]],
+        dump_dir: Path | None = None) -> list[list[np.ndarray]]:
+    """Run ``exe`` on input records (one array per graph input); returns output records."""
+    with tempfile.TemporaryDirectory(prefix="td_run_") as tmp:
+        fin, fout = Path(tmp) / "in.bin", Path(tmp) / "out.bin"
+        with open(fin, "wb") as f:
+            for rec in records:
+                for spec, x in zip(manifest["inputs"], rec):
+                    f.write(np.ascontiguousarray(x, dtype=spec["dtype"]).tobytes())
+        cmd = [str(exe), str(fin), str(fout)] + ([str(dump_dir)] if dump_dir else [])
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        if res.returncode != 0:
+            raise TinyDeployError(f"generated program failed (exit {res.returncode}):\n"
+                                  f"{res.stderr[-4000:]}", file=str(exe))
+        raw = fout.read_bytes()
+    return split_records(raw, manifest["outputs"], len(records))
+
+
+def split_records(raw: bytes, specs: list[dict], count: int) -> list[list[np.ndarray]]:
+    sizes = [int(np.prod(s["shape"])) * np.dtype(s["dtype"]).itemsize for s in specs]
+    rec = sum(sizes)
+    assert len(raw) == rec * count, f"expected {rec * count} output bytes, got {len(raw)}"
+    out, pos = [], 0
+    for _ in range(count):
+        row = []
+        for s, n in zip(specs, sizes):
+            row.append(np.frombuffer(raw[pos:pos + n], dtype=s["dtype"]).reshape(s["shape"]))
+            pos += n
+        out.append(row)
+    return out

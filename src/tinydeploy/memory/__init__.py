@@ -1,0 +1,54 @@
+"""Static activation memory: one arena, every activation at a fixed byte offset.
+
+:mod:`lifetimes` turns a scheduled graph into buffers; :mod:`planner` places buffers
+without knowing about graphs. :func:`plan_graph` joins the two for codegen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tinydeploy.ir.graph import Graph
+from tinydeploy.memory.lifetimes import buffers_for_graph, live_bytes
+from tinydeploy.memory.planner import (Buffer, Plan, check_plan, lower_bound, plan_greedy,
+                                       plan_naive)
+
+__all__ = ["MemoryPlan", "plan_graph", "Buffer", "Plan", "plan_greedy", "plan_naive",
+           "lower_bound", "buffers_for_graph"]
+
+
+@dataclass(frozen=True)
+class MemoryPlan:
+    """Where each activation tensor lives in the arena (byte offsets, from its start).
+
+    ``offsets`` has every non-constant tensor, reshape views included (a view has its
+    storage's offset; ``aliases`` says which tensor owns the storage). ``lower_bound`` and
+    ``naive_bytes`` put ``arena_bytes`` in context; ``live_bytes[i]`` is the arena in use
+    during op ``i`` (for memory-over-time plots). The arena must be aligned to
+    ``max(b.align for b in buffers)`` by whoever allocates it.
+    """
+
+    offsets: dict[str, int]
+    arena_bytes: int
+    lower_bound: int
+    naive_bytes: int
+    aliases: dict[str, str]
+    live_bytes: tuple[int, ...]
+    buffers: tuple[Buffer, ...]
+
+    @property
+    def ratio_to_lower_bound(self) -> float:
+        return self.arena_bytes / self.lower_bound if self.lower_bound else 1.0
+
+
+def plan_graph(g: Graph, align: int = 4) -> MemoryPlan:
+    """Plan ``g``'s activations in its op order with :func:`plan_greedy`."""
+    buffers, aliases = buffers_for_graph(g, align)
+    plan = plan_greedy(buffers)
+    check_plan(buffers, plan)      # cheap; a broken plan would corrupt data silently
+    offsets = {n: plan.offsets[s] for n, s in aliases.items() if s in plan.offsets}
+    return MemoryPlan(offsets=offsets, arena_bytes=plan.peak,
+                      lower_bound=lower_bound(buffers),
+                      naive_bytes=plan_naive(buffers).peak, aliases=aliases,
+                      live_bytes=live_bytes(buffers, plan.offsets, len(g.ops)),
+                      buffers=tuple(buffers))

@@ -1,0 +1,128 @@
+"""Graph -> planner buffers: which activation bytes live from which op to which op.
+
+The op list order is the schedule. Op ``i`` reads its inputs and writes its outputs during
+step ``i``, so a tensor is live from its producer's index (graph inputs: 0) to its last
+consumer's index (graph outputs: the last op), inclusive; an op's inputs and outputs
+are therefore live together and never share bytes unless an in-place hint allows it.
+
+Constants (weights, biases) are not planned: they live in read-only memory.
+
+``reshape`` never copies: its output is a view of its input's storage. Every chain of
+reshapes becomes one buffer named after its root tensor, live over the union of the
+members' lifetimes; :attr:`GraphBuffers.aliases` maps each view to that storage name.
+(A reshape of a constant maps to the constant's name and gets no buffer.)
+
+Elementwise ops whose output has the same byte size as their first input - ``add``,
+``mul``, int->int ``quantize``, ``logistic``, ``tanh`` - may write over that input when it
+dies at the op: the output buffer gets ``inplace_of`` = the input's storage. Element
+``i`` of the output depends only on element ``i`` of each input, so overwriting in index
+order is safe (kernels must not declare these pointers ``restrict``). For ``add`` and
+``mul`` the second input is tried when the first does not qualify. ``dequantize`` grows
+the bytes (int8 -> float32) and is never in place.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from tinydeploy.ir.graph import Graph, Op
+from tinydeploy.memory.planner import Buffer
+
+INPLACE_KINDS = ("add", "mul", "quantize", "logistic", "tanh")
+_COMMUTATIVE = ("add", "mul")
+
+
+class GraphBuffers(NamedTuple):
+    buffers: list[Buffer]
+    aliases: dict[str, str]      # every planned tensor (and reshape view) -> storage name
+
+
+def _storage_map(g: Graph) -> dict[str, str]:
+    """Tensor -> the tensor whose bytes it occupies (itself unless a reshape view)."""
+    root = {n: n for n in g.activations()}
+    for op in g.ops:
+        if op.kind == "reshape" and op.inputs[0]:
+            src = op.inputs[0]
+            root[op.outputs[0]] = root.get(src, src)
+    return root
+
+
+def _spans(g: Graph, root: dict[str, str]) -> dict[str, list[int]]:
+    """Storage name -> [first op, last op] over all its views."""
+    end = max(len(g.ops) - 1, 0)
+    spans: dict[str, list[int]] = {}
+
+    def touch(name: str, i: int) -> None:
+        s = root[name]
+        if g.t(s).is_const:
+            return
+        span = spans.setdefault(s, [i, i])
+        span[0], span[1] = min(span[0], i), max(span[1], i)
+
+    for n in g.inputs:
+        touch(n, 0)
+    for i, op in enumerate(g.ops):
+        for n in (*op.inputs, *op.outputs):
+            if n and not g.t(n).is_const:
+                touch(n, i)
+    for n in g.outputs:
+        touch(n, end)
+    return spans
+
+
+def _inplace_source(g: Graph, op: Op, i: int, root: dict[str, str],
+                    spans: dict[str, list[int]], pinned: set[str]) -> str | None:
+    """Storage the op's output may overwrite, or None."""
+    if op.kind not in INPLACE_KINDS or len(op.outputs) != 1:
+        return None
+    out = g.t(op.outputs[0])
+    if op.kind == "quantize" and "float" in g.t(op.inputs[0]).dtype:
+        return None
+    candidates = op.inputs[:2] if op.kind in _COMMUTATIVE else op.inputs[:1]
+    for n in candidates:
+        if not n or g.t(n).is_const:
+            continue
+        s = root[n]
+        if (s not in pinned and spans[s][1] == i and g.t(n).nbytes == out.nbytes
+                and g.t(s).nbytes == out.nbytes and "float" not in g.t(n).dtype):
+            return s
+    return None
+
+
+def buffers_for_graph(g: Graph, align: int = 4) -> GraphBuffers:
+    """One :class:`Buffer` per activation storage, in first-use order, plus the alias map.
+
+    Sizes are in bytes; op indices refer to ``g.ops``. Storage holding a graph output is
+    never overwritten in place (the caller reads it after the last op).
+    """
+    root = _storage_map(g)
+    spans = _spans(g, root)
+    pinned = {root[n] for n in g.outputs}
+    hints: dict[str, str] = {}
+    for i, op in enumerate(g.ops):
+        src = _inplace_source(g, op, i, root, spans, pinned)
+        if src is not None:
+            hints[root[op.outputs[0]]] = src
+    buffers = []
+    for s, (first, last) in spans.items():
+        size = max(g.t(n).nbytes for n, r in root.items() if r == s)
+        buffers.append(Buffer(s, size, first, last, align, hints.get(s)))
+    aliases = {n: r for n, r in root.items() if r in spans or g.t(r).is_const}
+    return GraphBuffers(buffers, aliases)
+
+
+def live_bytes(buffers: list[Buffer], offsets: dict[str, int], n_ops: int) -> tuple[int, ...]:
+    """Bytes of the arena in use at each op: the union of the live buffers' byte ranges.
+
+    In-place pairs count once where they overlap, alignment padding not at all.
+    """
+    out = []
+    for t in range(n_ops):
+        spans = sorted((offsets[b.name], offsets[b.name] + b.size)
+                       for b in buffers if b.first <= t <= b.last and b.size)
+        total, reach = 0, 0
+        for start, end in spans:
+            total += max(0, end - max(start, reach))
+            reach = max(reach, end)
+        out.append(total)
+    return tuple(out)

@@ -1,0 +1,15 @@
+"""Graph passes, run in order by :func:`run_passes`. Each returns a new Graph."""
+
+from __future__ import annotations
+
+from tinydeploy.ir.graph import Graph
+from tinydeploy.passes.legalize import check_supported, drop_identity_requantize
+
+
+def run_passes(g: Graph) -> Graph:
+    # int8->int8 quantize ops with identical params are no-ops some converters leave behind.
+    g = drop_identity_requantize(g)
+    # Fail early, naming the node, if an op has no integer implementation.
+    check_supported(g)
+    g.validate()
+    return g

@@ -1,0 +1,90 @@
+"""depthwise_conv2d golden: TFLite reference_integer_ops::DepthwiseConvPerChannel.
+
+Input NHWC ``[N, H, W, C_in]``, weights ``[KH, KW, C_out]`` with
+``C_out = C_in * depth_multiplier``; output channel ``c * depth_multiplier + m`` reads
+input channel ``c``. Pads are explicit (top, left, bottom, right), possibly asymmetric.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from tinydeploy.errors import UnsupportedError
+from tinydeploy.ir.graph import Graph, Op
+from tinydeploy.quant.args import KernelArgs, array_field
+from tinydeploy.quant.golden import _conv_common as cc
+from tinydeploy.quant.golden import register
+
+
+@dataclass(frozen=True, eq=False)
+class DepthwiseConv2dArgs(KernelArgs):
+    C_FUNC: ClassVar[str] = "td_depthwise_conv2d_s8"
+    batches: int
+    in_h: int
+    in_w: int
+    in_c: int
+    out_h: int
+    out_w: int
+    out_c: int           # in_c * depth_multiplier
+    k_h: int
+    k_w: int
+    depth_multiplier: int
+    stride_h: int
+    stride_w: int
+    dilation_h: int
+    dilation_w: int
+    pad_top: int
+    pad_left: int
+    input_offset: int    # -input zero point
+    output_offset: int   # output zero point
+    act_min: int
+    act_max: int
+    out_mult: np.ndarray = array_field()    # [out_c] Q31 multipliers
+    out_shift: np.ndarray = array_field()   # [out_c] shifts, > 0 = left
+
+
+def prepare(g: Graph, op: Op) -> DepthwiseConv2dArgs:
+    x, w, y = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
+    cc.require_int8(op, x, w, y)
+    cc.require_symmetric_weights(op, w)
+    n, in_h, in_w, in_c = x.shape
+    kh, kw, c_out = w.shape
+    dm = int(op.attrs.get("depth_multiplier", c_out // max(in_c, 1)))
+    if y.shape[0] != n or y.shape[3] != c_out or c_out != in_c * dm:
+        raise UnsupportedError(f"depthwise_conv2d: shapes x{list(x.shape)} w{list(w.shape)} "
+                               f"y{list(y.shape)} do not match depth_multiplier {dm}",
+                               node=op.name)
+    stride, dilation, pads = cc.spatial_attrs(op)
+    cc.check_out_size(op, (in_h, in_w), (kh, kw), stride, dilation, pads, y.shape[1:3])
+    bias = cc.bias_data(g, op, c_out)
+    w_abs = (np.abs(w.data.astype(np.int64)).reshape(-1, c_out).sum(axis=0)
+             if w.is_const else np.full(c_out, 128 * kh * kw))
+    cc.check_accumulator(op, w_abs, -x.quant.zp, bias)
+    mult, shift = cc.channel_multipliers(x.quant.s, cc.weight_scales(op, w, c_out, 2),
+                                         y.quant.s)
+    act_min, act_max = cc.act_bounds(g, op)
+    return DepthwiseConv2dArgs(n, in_h, in_w, in_c, y.shape[1], y.shape[2], c_out, kh, kw,
+                               dm, *stride, *dilation, pads[0], pads[1], -x.quant.zp,
+                               y.quant.zp, act_min, act_max, mult, shift)
+
+
+def run(a: DepthwiseConv2dArgs, x: np.ndarray, w: np.ndarray, b: np.ndarray | None
+        ) -> np.ndarray:
+    x = x.reshape(a.batches, a.in_h, a.in_w, a.in_c)
+    w = w.astype(np.int64).reshape(a.k_h, a.k_w, a.in_c, a.depth_multiplier)
+    acc = np.zeros((a.batches, a.out_h, a.out_w, a.in_c, a.depth_multiplier), dtype=np.int64)
+    for ky, kx, win in cc.shifted_windows(x, a.input_offset, (a.k_h, a.k_w),
+                                          (a.stride_h, a.stride_w),
+                                          (a.dilation_h, a.dilation_w),
+                                          (a.pad_top, a.pad_left), (a.out_h, a.out_w)):
+        acc += win[..., None] * w[ky, kx]
+    acc = acc.reshape(a.batches, a.out_h, a.out_w, a.out_c)
+    if b is not None:
+        acc += b.astype(np.int64).reshape(a.out_c)
+    return cc.requantize(acc, a.out_mult, a.out_shift, a.output_offset, a.act_min, a.act_max)
+
+
+register("depthwise_conv2d", prepare, run, DepthwiseConv2dArgs)

@@ -1,0 +1,85 @@
+"""fully_connected golden: TFLite reference_integer_ops::FullyConnected[PerChannel].
+
+``y[b, o] = sum_i w[o, i] * x[b, i] + bias[o]``; input ``[N, in]`` (any shape whose size
+is a multiple of ``in`` is read as ``[size / in, in]``, like TFLite), weights ``[out, in]``.
+
+Two TFLite details this reproduces:
+- per-tensor weights may have a zero point (``weight_offset``; TFLite applies it here,
+  unlike conv); per-channel weights must be symmetric (TFLite ignores their zero point).
+- the per-tensor multiplier comes from GetQuantizedConvolutionMultipler, which multiplies
+  the input and filter scales in *float32* before widening to double; the per-channel one
+  multiplies in double like conv.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from tinydeploy.errors import UnsupportedError
+from tinydeploy.ir.graph import Graph, Op
+from tinydeploy.quant.args import KernelArgs, array_field
+from tinydeploy.quant.golden import _conv_common as cc
+from tinydeploy.quant.golden import register
+from tinydeploy.quant.requant import quantize_multiplier
+
+
+@dataclass(frozen=True, eq=False)
+class FullyConnectedArgs(KernelArgs):
+    C_FUNC: ClassVar[str] = "td_fully_connected_s8"
+    batches: int
+    in_features: int
+    out_features: int
+    input_offset: int    # -input zero point
+    weight_offset: int   # -weight zero point (per-tensor weights only, else 0)
+    output_offset: int   # output zero point
+    act_min: int
+    act_max: int
+    out_mult: np.ndarray = array_field()    # [out_features] Q31 multipliers
+    out_shift: np.ndarray = array_field()   # [out_features] shifts, > 0 = left
+
+
+def _multipliers(op: Op, in_scale: float, w, out_scale: float, c_out: int):
+    if w.quant.per_channel:
+        cc.require_symmetric_weights(op, w)
+        return cc.channel_multipliers(in_scale, cc.weight_scales(op, w, c_out, 0), out_scale)
+    product = float(np.float32(in_scale) * np.float32(w.quant.s))   # float32 multiply
+    m, s = quantize_multiplier(product / cc.f32(out_scale))
+    return np.full(c_out, m, dtype=np.int32), np.full(c_out, s, dtype=np.int32)
+
+
+def prepare(g: Graph, op: Op) -> FullyConnectedArgs:
+    x, w, y = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
+    cc.require_int8(op, x, w, y)
+    if len(w.shape) != 2:
+        raise UnsupportedError(f"fully_connected: weight must be [out, in], got "
+                               f"{list(w.shape)}", node=op.name)
+    c_out, c_in = w.shape
+    batches = x.size // c_in
+    if batches * c_in != x.size or y.size != batches * c_out or y.shape[-1] != c_out:
+        raise UnsupportedError(f"fully_connected: shapes x{list(x.shape)} w{list(w.shape)} "
+                               f"y{list(y.shape)} do not match", node=op.name)
+    w_offset = 0 if w.quant.per_channel else -w.quant.zp
+    bias = cc.bias_data(g, op, c_out)
+    w_abs = (np.abs(w.data.astype(np.int64) + w_offset).sum(axis=1) if w.is_const
+             else np.full(c_out, 255 * c_in))
+    cc.check_accumulator(op, w_abs, -x.quant.zp, bias)
+    mult, shift = _multipliers(op, x.quant.s, w, y.quant.s, c_out)
+    act_min, act_max = cc.act_bounds(g, op)
+    return FullyConnectedArgs(batches, c_in, c_out, -x.quant.zp, w_offset, y.quant.zp,
+                              act_min, act_max, mult, shift)
+
+
+def run(a: FullyConnectedArgs, x: np.ndarray, w: np.ndarray, b: np.ndarray | None
+        ) -> np.ndarray:
+    xo = x.reshape(a.batches, a.in_features).astype(np.int64) + a.input_offset
+    wo = w.reshape(a.out_features, a.in_features).astype(np.int64) + a.weight_offset
+    acc = xo @ wo.T
+    if b is not None:
+        acc += b.astype(np.int64).reshape(a.out_features)
+    return cc.requantize(acc, a.out_mult, a.out_shift, a.output_offset, a.act_min, a.act_max)
+
+
+register("fully_connected", prepare, run, FullyConnectedArgs)

@@ -1,0 +1,65 @@
+"""Independent reference interpreters: TFLite Micro for .tflite, onnxruntime for .onnx."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from tinydeploy.errors import TinyDeployError
+from tinydeploy.frontend import model_format
+
+TFLM_ARENA = 4 * 1024 * 1024
+
+
+def reference_name(model: str | Path) -> str:
+    return {"tflite": "TFLite Micro", "onnx": "onnxruntime"}[model_format(model)]
+
+
+def run_reference(model: str | Path, records: list[list[np.ndarray]]
+                  ) -> list[list[np.ndarray]]:
+    """Outputs of the reference interpreter for each input record."""
+    fmt = model_format(model)
+    try:
+        if fmt == "tflite":
+            return _run_tflm(Path(model), records)
+        return _run_onnxruntime(Path(model), records)
+    except ImportError as e:
+        pkg = "tflite-micro" if fmt == "tflite" else "onnxruntime"
+        raise TinyDeployError(f"reference interpreter not installed ({e.name}); "
+                              f"pip install {pkg}", file=str(model)) from None
+
+
+def _run_tflm(model: Path, records):
+    from tflite_micro import runtime
+
+    it = runtime.Interpreter.from_bytes(model.read_bytes(), arena_size=TFLM_ARENA)
+    outs = []
+    n_out = 0
+    while True:
+        try:
+            it.get_output_details(n_out)
+        except Exception:
+            break
+        n_out += 1
+    for rec in records:
+        for i, x in enumerate(rec):
+            shape = tuple(it.get_input_details(i)["shape"])
+            it.set_input(np.ascontiguousarray(x).reshape(shape), i)
+        it.invoke()
+        outs.append([np.array(it.get_output(i)) for i in range(n_out)])
+    return outs
+
+
+def _run_onnxruntime(model: Path, records):
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    sess = ort.InferenceSession(str(model), opts, providers=["CPUExecutionProvider"])
+    names = [i.name for i in sess.get_inputs()]
+    outs = []
+    for rec in records:
+        feed = {n: np.ascontiguousarray(x) for n, x in zip(names, rec)}
+        outs.append([np.asarray(y) for y in sess.run(None, feed)])
+    return outs

@@ -1,0 +1,79 @@
+"""Per-layer report: op, shapes, MACs, weight and activation bytes, arena offsets."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from tinydeploy.compiler import Lowered
+from tinydeploy.ir.ops import macs
+
+
+@dataclass(frozen=True)
+class LayerRow:
+    index: int
+    name: str
+    kind: str
+    inputs: list[list[int]]
+    output: list[int]
+    macs: int
+    weight_bytes: int
+    activation_bytes: int      # non-constant inputs + output
+    arena_offset: int | None
+
+
+def layer_rows(low: Lowered) -> list[LayerRow]:
+    g = low.graph
+    rows = []
+    for i, op in enumerate(g.ops):
+        ins = [g.t(n) for n in op.inputs if n]
+        out = g.t(op.outputs[0])
+        rows.append(LayerRow(
+            i, op.name, op.kind,
+            [list(t.shape) for t in ins if not t.is_const], list(out.shape), macs(g, op),
+            sum(t.nbytes for t in ins if t.is_const),
+            sum(t.nbytes for t in ins if not t.is_const) + out.nbytes,
+            low.memory.offsets.get(out.name)))
+    return rows
+
+
+def report_dict(low: Lowered) -> dict:
+    rows = layer_rows(low)
+    return {
+        "model": low.graph.source,
+        "layers": [asdict(r) for r in rows],
+        "totals": {
+            "layers": len(rows),
+            "macs": sum(r.macs for r in rows),
+            "weight_bytes": sum(t.nbytes for t in low.graph.tensors.values() if t.is_const),
+            "arena_bytes": low.memory.arena_bytes,
+            "arena_lower_bound_bytes": low.memory.lower_bound,
+            "arena_naive_bytes": low.memory.naive_bytes,
+        },
+    }
+
+
+def print_report(low: Lowered, console=None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    d = report_dict(low)
+    tab = Table(title=f"tinydeploy report: {low.graph.name}", show_lines=False)
+    for col, just in (("#", "right"), ("layer", "left"), ("op", "left"), ("in", "left"),
+                      ("out", "left"), ("MACs", "right"), ("weights B", "right"),
+                      ("act B", "right"), ("arena off", "right")):
+        tab.add_column(col, justify=just)
+    for r in d["layers"]:
+        tab.add_row(str(r["index"]), r["name"][:32], r["kind"],
+                    " ".join("x".join(map(str, s)) for s in r["inputs"]),
+                    "x".join(map(str, r["output"])), f"{r['macs']:,}",
+                    f"{r['weight_bytes']:,}", f"{r['activation_bytes']:,}",
+                    "" if r["arena_offset"] is None else f"{r['arena_offset']:,}")
+    t = d["totals"]
+    tab.add_section()
+    tab.add_row("", "total", "", "", "", f"{t['macs']:,}", f"{t['weight_bytes']:,}", "", "")
+    console.print(tab)
+    lb = t["arena_lower_bound_bytes"]
+    console.print(f"arena {t['arena_bytes']:,} B  (lower bound {lb:,} B, "
+                  f"{t['arena_bytes'] / max(lb, 1):.3f}x; naive {t['arena_naive_bytes']:,} B)  "
+                  f"weights {t['weight_bytes']:,} B  MACs {t['macs']:,}")

@@ -1,0 +1,29 @@
+/* td_max_pool2d_s8.h - int8 NHWC max_pool2d, bit-exact with TFLite Micro's reference kernel.
+ * Each output is the maximum of the window elements that lie inside the input (padding is
+ * never read), clamped to [act_min, act_max]. Input and output share one quantization.
+ */
+#ifndef TD_MAX_POOL2D_S8_H
+#define TD_MAX_POOL2D_S8_H
+
+#include <stdint.h>
+
+typedef struct {
+    int32_t batches;
+    int32_t in_h;
+    int32_t in_w;
+    int32_t channels;
+    int32_t out_h;
+    int32_t out_w;
+    int32_t kernel_h;
+    int32_t kernel_w;
+    int32_t stride_h;
+    int32_t stride_w;
+    int32_t pad_top;
+    int32_t pad_left;
+    int32_t act_min;
+    int32_t act_max;
+} td_max_pool2d_s8_args_t;
+
+void td_max_pool2d_s8(const td_max_pool2d_s8_args_t *args, const int8_t *in, int8_t *out);
+
+#endif

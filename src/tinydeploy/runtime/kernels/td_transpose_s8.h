@@ -1,0 +1,20 @@
+/* td_transpose_s8.h - int8 transpose, a byte permutation (output dim i = input dim perm[i]).
+ * out_shape is the output shape left-extended to TD_TRANSPOSE_MAX_DIMS dims with size 1;
+ * in_strides[i] is the input stride (in elements) of the input dim that becomes output
+ * dim i (0 for the added dims). The output is written in row-major order.
+ */
+#ifndef TD_TRANSPOSE_S8_H
+#define TD_TRANSPOSE_S8_H
+
+#include <stdint.h>
+
+#define TD_TRANSPOSE_MAX_DIMS 6
+
+typedef struct {
+    const int32_t *out_shape;   /* [TD_TRANSPOSE_MAX_DIMS] */
+    const int32_t *in_strides;  /* [TD_TRANSPOSE_MAX_DIMS] */
+} td_transpose_s8_args_t;
+
+void td_transpose_s8(const td_transpose_s8_args_t *args, const int8_t *in, int8_t *out);
+
+#endif

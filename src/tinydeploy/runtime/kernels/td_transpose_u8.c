@@ -1,0 +1,21 @@
+/* td_transpose_u8.c - see td_transpose_u8.h (the loop of td_transpose_s8.c on uint8_t;
+ * kept self-contained because a project only gets the .c files of the kernels it calls).
+ */
+#include "td_transpose_u8.h"
+
+#include "td_common.h"
+
+void td_transpose_u8(const td_transpose_u8_args_t *args, const uint8_t *in, uint8_t *out)
+{
+    const int32_t *d = args->out_shape;
+    const int32_t *s = args->in_strides;
+    for (int32_t i0 = 0; i0 < d[0]; ++i0)
+    for (int32_t i1 = 0; i1 < d[1]; ++i1)
+    for (int32_t i2 = 0; i2 < d[2]; ++i2)
+    for (int32_t i3 = 0; i3 < d[3]; ++i3)
+    for (int32_t i4 = 0; i4 < d[4]; ++i4)
+    for (int32_t i5 = 0; i5 < d[5]; ++i5) {
+        *out++ = in[(size_t)i0 * s[0] + (size_t)i1 * s[1] + (size_t)i2 * s[2] +
+                    (size_t)i3 * s[3] + (size_t)i4 * s[4] + (size_t)i5 * s[5]];
+    }
+}

@@ -1,0 +1,168 @@
+"""Validate a compiled project: build it, run inputs, compare with the golden and the
+reference interpreter, and name the first differing layer on a mismatch."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from tinydeploy import hostrun
+from tinydeploy.compiler import Lowered, lower_file
+from tinydeploy.errors import TinyDeployError
+from tinydeploy.ir.graph import Graph
+from tinydeploy.quant.execute import run_graph
+from tinydeploy.reference import reference_name, run_reference
+
+
+@dataclass
+class Validation:
+    inputs: int
+    reference: str
+    c_vs_golden_exact: bool
+    c_vs_reference_max_lsb: float
+    c_vs_reference_exact_fraction: float
+    tolerance_lsb: float
+    first_bad_layer: str | None = None
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.c_vs_golden_exact and self.c_vs_reference_max_lsb <= self.tolerance_lsb
+
+
+def random_inputs(g: Graph, n: int, seed: int) -> list[list[np.ndarray]]:
+    """``n`` seeded input records covering each input's full integer range.
+
+    Float inputs get values spread over the range their QuantizeLinear/QUANTIZE represents.
+    """
+    rng = np.random.default_rng(seed)
+    records = []
+    for _ in range(n):
+        rec = []
+        for name in g.inputs:
+            t = g.t(name)
+            if t.dtype == "float32":
+                q = _float_input_range(g, name)
+                rec.append(rng.uniform(q[0], q[1], size=t.shape).astype(np.float32))
+            else:
+                info = np.iinfo(np.dtype(t.dtype))
+                rec.append(rng.integers(info.min, info.max, size=t.shape, endpoint=True)
+                           .astype(t.dtype))
+        records.append(rec)
+    return records
+
+
+def _float_input_range(g: Graph, name: str) -> tuple[float, float]:
+    for op in g.consumers(name):
+        out = g.t(op.outputs[0])
+        if op.kind == "quantize" and out.quant is not None:
+            info = np.iinfo(np.dtype(out.dtype))
+            s, z = out.quant.s, out.quant.zp
+            return s * (info.min - z), s * (info.max - z)
+    return -1.0, 1.0
+
+
+def load_npy_inputs(g: Graph, paths: list[str]) -> list[list[np.ndarray]]:
+    """User inputs: each .npy holds one input (or a batch along a new leading axis)."""
+    if len(g.inputs) != 1:
+        raise TinyDeployError(".npy inputs are supported for single-input networks only")
+    t = g.t(g.inputs[0])
+    records = []
+    for p in paths:
+        try:
+            x = np.load(p, allow_pickle=False)
+        except Exception as e:  # noqa: BLE001 - any unreadable file is the user's error
+            raise TinyDeployError(f"cannot read .npy: {e}", file=p) from None
+        if x.dtype != np.dtype(t.dtype):
+            raise TinyDeployError(f"dtype {x.dtype} does not match input '{t.name}' "
+                                  f"({t.dtype})", file=p)
+        batch = x.reshape((-1, *t.shape)) if x.size % t.size == 0 else None
+        if batch is None or x.size == 0:
+            raise TinyDeployError(f"shape {x.shape} does not match input '{t.name}' "
+                                  f"{list(t.shape)}", file=p)
+        records += [[b] for b in batch]
+    return records
+
+
+def _lsb_diff(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if a.dtype.kind == "f":
+        return np.abs(a.astype(np.float64) - b.astype(np.float64))
+    return np.abs(a.astype(np.int64) - b.astype(np.int64))
+
+
+def validate(project: str | Path, n: int = 20, seed: int = 0, npy: list[str] | None = None,
+             sanitize: bool = False, tolerance: float | None = None,
+             progress=None) -> Validation:
+    project = Path(project)
+    manifest = _manifest(project)
+    model = manifest["model"]
+    low = lower_file(model)
+    records = random_inputs(low.graph, n, seed) + load_npy_inputs(low.graph, npy or [])
+    exe = hostrun.build(project, sanitize=sanitize)
+    c_out = hostrun.run(exe, manifest, records)
+    golden = [run_graph(low.graph, rec, low.args) for rec in records]
+    if progress:
+        progress("ran C and golden")
+    ref = run_reference(model, records)
+    fmt_ref = reference_name(model)
+    tol = tolerance if tolerance is not None else (0 if model.endswith(".tflite") else 1)
+
+    g_exact = True
+    bad_record = None
+    for i, (c, gold) in enumerate(zip(c_out, golden)):
+        for name, y in zip(low.graph.outputs, c):
+            if not np.array_equal(y, gold[name]):
+                g_exact = False
+                bad_record = i if bad_record is None else bad_record
+    diffs = [_lsb_diff(y, r.reshape(y.shape)) for c, rr in zip(c_out, ref) for y, r in zip(c, rr)]
+    max_lsb = float(max(d.max() for d in diffs)) if diffs else 0.0
+    exact = float(np.mean(np.concatenate([(d == 0).ravel() for d in diffs]))) if diffs else 1.0
+    v = Validation(len(records), fmt_ref, g_exact, max_lsb, exact, tol)
+    if not g_exact:
+        v.first_bad_layer = first_bad_layer(project, manifest, low, records[bad_record])
+        v.messages.append(f"C differs from the golden on input {bad_record}: first differing "
+                          f"layer {v.first_bad_layer}")
+    if max_lsb > tol:
+        worst = int(np.argmax([d.max() for d in diffs]))
+        v.messages.append(f"C differs from {fmt_ref} by up to {max_lsb:g} LSB "
+                          f"(input {worst // max(1, len(low.graph.outputs))}); "
+                          + ("golden matches C, so the golden disagrees with the reference"
+                             if g_exact else "see the layer above"))
+    return v
+
+
+def first_bad_layer(project: Path, manifest: dict, low: Lowered, record) -> str:
+    """Build the layer-dumping binary and compare every layer with the golden."""
+    exe = hostrun.build(project, debug=True)
+    gold = run_graph(low.graph, record, low.args)
+    with tempfile.TemporaryDirectory(prefix="td_dump_") as tmp:
+        hostrun.run(exe, manifest, [record], dump_dir=Path(tmp))
+        for layer in manifest["layers"]:
+            f = Path(tmp) / f"layer_{layer['index']}.bin"
+            want = gold[low.graph.ops[layer["index"]].outputs[0]]
+            got = np.frombuffer(f.read_bytes(), dtype=layer["dtype"]) if f.exists() else None
+            if got is None or not np.array_equal(got, want.ravel()):
+                idx = -1 if got is None else int(np.flatnonzero(got != want.ravel())[0])
+                detail = "no dump" if got is None else \
+                    f"element {idx}: C {got[idx]} vs golden {want.ravel()[idx]}"
+                return f"#{layer['index']} {layer['kind']} '{layer['name']}' ({detail})"
+    return "none (all layers match; the final copy-out differs)"
+
+
+def _manifest(project: Path) -> dict:
+    f = project / "manifest.json"
+    if not f.is_file():
+        raise TinyDeployError("not a tinydeploy output directory (no manifest.json)",
+                              file=str(project))
+    m = json.loads(f.read_text())
+    if not m.get("model") or not Path(m["model"]).is_file():
+        raise TinyDeployError(f"source model {m.get('model')} not found", file=str(project))
+    if hashlib.sha256(Path(m["model"]).read_bytes()).hexdigest() != m["model_sha256"]:
+        raise TinyDeployError(f"source model {m['model']} changed since compile; recompile",
+                              file=str(project))
+    return m

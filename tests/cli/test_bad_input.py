@@ -1,0 +1,118 @@
+"""Bad input: one clear error line naming file, node and reason; exit 2; no output left."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from tests.conftest import model_path
+from tinydeploy.cli import main
+
+
+def _compile_fails(model: Path, tmp_path: Path, capsys) -> str:
+    out = tmp_path / "out" / "net"
+    rc = main(["compile", str(model), "-o", str(out)])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2
+    assert err.startswith("tinydeploy: error: "), err
+    assert len(err.splitlines()) == 1, err
+    assert str(model) in err, f"message does not name the file: {err}"
+    assert not out.exists(), "partial output left behind"
+    leftovers = list((tmp_path / "out").glob("*")) if (tmp_path / "out").exists() else []
+    assert leftovers == [], f"temporary output left behind: {leftovers}"
+    return err
+
+
+def _qdq_model(path: Path, op_type="Conv", dyn_h=False, zp_type=TensorProto.INT8,
+               extra_attrs=None):
+    """x(float) -> Q -> DQ -> <op> -> Q -> DQ -> y, a minimal QDQ graph."""
+    h = "H" if dyn_h else 8
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, h, 8])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    zp_np = np.int16 if zp_type == TensorProto.INT16 else np.int8
+    inits = [numpy_helper.from_array(np.array(0.05, np.float32), "s"),
+             numpy_helper.from_array(np.array(0, zp_np), "z"),
+             numpy_helper.from_array(np.ones((2, 2, 3, 3), np.int8), "w_q"),
+             numpy_helper.from_array(np.full(2, 0.01, np.float32), "w_s"),
+             numpy_helper.from_array(np.zeros(2, np.int8), "w_z")]
+    nodes = [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["xq"], name="q_in"),
+             helper.make_node("DequantizeLinear", ["xq", "s", "z"], ["xf"], name="dq_in"),
+             helper.make_node("DequantizeLinear", ["w_q", "w_s", "w_z"], ["wf"], name="dq_w",
+                              axis=0)]
+    if op_type == "Conv":
+        nodes.append(helper.make_node("Conv", ["xf", "wf"], ["yf"], name="the_conv",
+                                      pads=[1, 1, 1, 1]))
+    else:
+        nodes.append(helper.make_node(op_type, ["xf"], ["yf"], name="the_bad_node",
+                                      **(extra_attrs or {})))
+    nodes += [helper.make_node("QuantizeLinear", ["yf", "s", "z"], ["yq"], name="q_out"),
+              helper.make_node("DequantizeLinear", ["yq", "s", "z"], ["y"], name="dq_out")]
+    g = helper.make_graph(nodes, "bad", [x], [y], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 21)])
+    onnx.save(m, path)
+    return path
+
+
+def test_truncated_tflite_file(tmp_path, capsys):
+    src = model_path("kws_dscnn_int8.tflite").read_bytes()
+    bad = tmp_path / "truncated.tflite"
+    bad.write_bytes(src[: len(src) // 3])
+    _compile_fails(bad, tmp_path, capsys)
+
+
+def test_corrupt_onnx_file(tmp_path, capsys):
+    bad = tmp_path / "garbage.onnx"
+    bad.write_bytes(np.random.default_rng(0).integers(0, 256, 4000).astype(np.uint8).tobytes())
+    _compile_fails(bad, tmp_path, capsys)
+
+
+def test_unknown_extension(tmp_path, capsys):
+    bad = tmp_path / "model.pb"
+    bad.write_bytes(b"\x00" * 64)
+    err = _compile_fails(bad, tmp_path, capsys)
+    assert "extension" in err
+
+
+def test_float_model_without_quantization(tmp_path, capsys):
+    err = _compile_fails(model_path("float/ic_resnet8_float.tflite"), tmp_path, capsys)
+    assert "float" in err.lower() and "quantiz" in err.lower()
+
+
+def test_unsupported_op_is_named_with_its_node(tmp_path, capsys):
+    bad = _qdq_model(tmp_path / "unsupported.onnx", op_type="Erf")
+    err = _compile_fails(bad, tmp_path, capsys)
+    assert "the_bad_node" in err and "Erf" in err
+
+
+def test_dynamic_shape(tmp_path, capsys):
+    bad = _qdq_model(tmp_path / "dynamic.onnx", dyn_h=True)
+    err = _compile_fails(bad, tmp_path, capsys)
+    assert "x" in err and ("dynamic" in err.lower() or "unknown" in err.lower())
+
+
+def test_unsupported_dtype(tmp_path, capsys):
+    bad = _qdq_model(tmp_path / "int16.onnx", zp_type=TensorProto.INT16)
+    err = _compile_fails(bad, tmp_path, capsys)
+    assert "int16" in err
+
+
+def test_missing_file(tmp_path, capsys):
+    _compile_fails(tmp_path / "nope.tflite", tmp_path, capsys)
+
+
+def test_validate_on_a_non_project_directory(tmp_path, capsys):
+    rc = main(["validate", str(tmp_path)])
+    assert rc == 2
+    assert "manifest.json" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("cmd", ["compile", "validate", "report", "demo"])
+def test_every_command_has_help(cmd, capsys):
+    with pytest.raises(SystemExit) as e:
+        main([cmd, "--help"])
+    assert e.value.code == 0
+    assert "usage: tinydeploy " + cmd in capsys.readouterr().out
