@@ -51,3 +51,22 @@ def c_values(values: np.ndarray, ctype: str, per_line: int = 16) -> str:
         items = [c_scalar(v, ctype) for v in flat.tolist()]
     lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
     return ",\n".join("    " + ln for ln in lines)
+
+
+def c_string(text: str) -> str:
+    """A C string literal's contents (printable ASCII, escaped)."""
+    out = []
+    for ch in text:
+        if ch in '\\"':
+            out.append("\\" + ch)
+        elif 32 <= ord(ch) < 127:
+            out.append(ch)
+        else:
+            out.append("?")
+    return "".join(out)
+
+
+def c_comment(text: str) -> str:
+    """Text safe inside a /* */ comment."""
+    text = text.replace("\\", "/")
+    return c_string(text).replace("*/", "* /").replace("/*", "/ *")

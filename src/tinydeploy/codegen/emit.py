@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from tinydeploy.codegen.cformat import c_ident, c_scalar, c_type, c_values
+from tinydeploy.codegen.cformat import c_comment, c_ident, c_scalar, c_string, c_type, c_values
 from tinydeploy.ir.graph import Graph
 from tinydeploy.quant.args import KernelArgs
 
@@ -59,6 +59,7 @@ class CIo:
     nbytes: int
     offset: int
     shape: tuple[int, ...]
+    tensor: str = ""           # the IR tensor name (for comments)
 
 
 @dataclass
@@ -137,16 +138,21 @@ def build_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[st
             layer.params = [layer.out_ptr, ptr(op.inputs[0], True), str(out.nbytes)]
         proj.layers.append(layer)
 
-    for names, dst in ((g.inputs, proj.inputs), (g.outputs, proj.outputs)):
-        for n in names:
+    for names, dst, word in ((g.inputs, proj.inputs, "input"),
+                             (g.outputs, proj.outputs, "output")):
+        for i, n in enumerate(names):
             t = g.t(n)
-            dst.append(CIo(c_ident(n), c_type(t.dtype), t.size, t.nbytes, offsets[n], t.shape))
+            param = word if len(names) == 1 else f"{word}{i}"
+            dst.append(CIo(param, c_type(t.dtype), t.size, t.nbytes, offsets[n], t.shape, n))
     return proj
 
 
 def _env() -> Environment:
-    return Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
-                       keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
+                      keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    env.filters["cstr"] = c_string
+    env.filters["comment"] = c_comment
+    return env
 
 
 def emit_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[str, int],

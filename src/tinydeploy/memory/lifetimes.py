@@ -10,7 +10,7 @@ Constants (weights, biases) are not planned: they live in read-only memory.
 ``reshape`` never copies: its output is a view of its input's storage. Every chain of
 reshapes becomes one buffer named after its root tensor, live over the union of the
 members' lifetimes; :attr:`GraphBuffers.aliases` maps each view to that storage name.
-(A reshape of a constant maps to the constant's name and gets no buffer.)
+A reshape of a constant gets a buffer of its own (codegen copies the constant there).
 
 Elementwise ops whose output has the same byte size as their first input - ``add``,
 ``mul``, int->int ``quantize``, ``logistic``, ``tanh`` - may write over that input when it
@@ -41,9 +41,8 @@ def _storage_map(g: Graph) -> dict[str, str]:
     """Tensor -> the tensor whose bytes it occupies (itself unless a reshape view)."""
     root = {n: n for n in g.activations()}
     for op in g.ops:
-        if op.kind == "reshape" and op.inputs[0]:
-            src = op.inputs[0]
-            root[op.outputs[0]] = root.get(src, src)
+        if op.kind == "reshape" and op.inputs[0] in root:
+            root[op.outputs[0]] = root[op.inputs[0]]
     return root
 
 
@@ -53,10 +52,7 @@ def _spans(g: Graph, root: dict[str, str]) -> dict[str, list[int]]:
     spans: dict[str, list[int]] = {}
 
     def touch(name: str, i: int) -> None:
-        s = root[name]
-        if g.t(s).is_const:
-            return
-        span = spans.setdefault(s, [i, i])
+        span = spans.setdefault(root[name], [i, i])
         span[0], span[1] = min(span[0], i), max(span[1], i)
 
     for n in g.inputs:
@@ -107,7 +103,7 @@ def buffers_for_graph(g: Graph, align: int = 4) -> GraphBuffers:
     for s, (first, last) in spans.items():
         size = max(g.t(n).nbytes for n, r in root.items() if r == s)
         buffers.append(Buffer(s, size, first, last, align, hints.get(s)))
-    aliases = {n: r for n, r in root.items() if r in spans or g.t(r).is_const}
+    aliases = {n: r for n, r in root.items() if r in spans}
     return GraphBuffers(buffers, aliases)
 
 

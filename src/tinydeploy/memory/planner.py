@@ -193,7 +193,9 @@ def _local_search(order: list[Buffer], pairs: dict[str, str], best_fit: bool, be
         if best.peak <= target or len(order) < 2:
             break
         cand = list(order)
-        cand.insert(rng.randrange(len(cand)), cand.pop(rng.randrange(len(cand))))
+        top = [i for i, b in enumerate(order) if best.offsets[b.name] + b.size == best.peak]
+        i = rng.choice(top) if rng.random() < 0.5 else rng.randrange(len(cand))
+        cand.insert(rng.randrange(i + 1), cand.pop(i))      # earlier: placed lower
         plan = _place(cand, pairs, best_fit)
         if plan.peak <= best.peak:
             order, best = cand, plan

@@ -41,14 +41,14 @@ def broadcast_layout(g: Graph, op: Op) -> tuple[list[int], list[int], list[int]]
     shape = [int(s) for s in out.shape] or [1]
     sa = _contiguous_strides(a.shape, tuple(shape))
     sb = _contiguous_strides(b.shape, tuple(shape))
-    merged = [(shape[0], sa[0], sb[0])]
-    for n, x, y in zip(shape[1:], sa[1:], sb[1:]):
+    dims = [d for d in zip(shape, sa, sb) if d[0] != 1] or [(1, 0, 0)]
+    merged = [dims[0]]
+    for n, x, y in dims[1:]:
         m, px, py = merged[-1]
-        if px == x * n and py == y * n:        # previous dim steps over this one exactly
+        if px == x * n and py == y * n:        # the outer dim steps over this one exactly
             merged[-1] = (m * n, x, y)
         else:
             merged.append((n, x, y))
-    merged = [d for d in merged if d[0] != 1] or [(1, 0, 0)]
     if len(merged) > MAX_DIMS:
         raise UnsupportedError(f"{op.kind}: broadcast needs {len(merged)} dimensions, "
                                f"at most {MAX_DIMS} are supported", node=op.name)
