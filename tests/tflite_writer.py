@@ -1,24 +1,20 @@
 """Write IR graphs as .tflite files and run them in TFLite Micro (test-only helper).
 
-``graph_to_tflite(g)`` turns an IR :class:`Graph` into a schema-v3 TFLite flatbuffer that
-TFLM runs, so golden tests can compare our numpy goldens with the reference interpreter.
-Layout changes are the inverse of the frontend's: depthwise weights ``[KH, KW, C]`` become
-``[1, KH, KW, C]`` (per-channel axis 2 -> quantized_dimension 3); everything else is stored
-as is.
+``graph_to_tflite(g)`` turns an IR graph into a schema-v3 TFLite flatbuffer that TFLM
+runs, so golden tests can compare the numpy goldens with the reference interpreter.
+Layouts are the frontend's, inverted: depthwise weights ``[KH, KW, C]`` become
+``[1, KH, KW, C]`` (per-channel axis 2 -> quantized_dimension 3); all else is stored as is.
 
-Padding: TFLite only knows SAME and VALID. IR pads that equal what TFLite computes for
-SAME (or VALID) are written as such. Other pads on conv2d / depthwise_conv2d / max_pool2d
-become an explicit PADV2 op in front, followed by a VALID op:
+Padding: TFLite only knows SAME and VALID. IR pads equal to what TFLite computes for SAME
+(or VALID) are written as such; other pads on conv2d / depthwise_conv2d / max_pool2d
+become a PADV2 op in front of a VALID op. Convolutions pad with the input zero point
+(real 0, the IR's zero padding); max pooling pads with the dtype minimum, which never
+wins a max, so the result is the max over the valid window elements as the IR defines.
+avg_pool2d averages over valid elements only, which no PAD op reproduces: only SAME/VALID
+pads are accepted there (ValueError otherwise).
 
-- convolutions pad with the input zero point (real 0, what the IR's zero padding means);
-- max pooling pads with the dtype minimum, which never wins a max, so the result is the
-  max over the valid window elements as the IR defines it.
-
-avg_pool2d averages over the valid elements only, which a PAD op cannot reproduce, so
-only SAME/VALID pads are accepted there (ValueError otherwise).
-
-``TFLiteBuilder`` is the lower level: tests use it directly to write models the IR cannot
-express (unsupported ops, dynamic shapes, several subgraphs).
+``TFLiteBuilder`` is the lower level; tests use it to write models the IR cannot express
+(unsupported ops, dynamic shapes, several subgraphs).
 """
 
 from __future__ import annotations
@@ -28,6 +24,7 @@ from dataclasses import dataclass
 import flatbuffers
 import numpy as np
 import tflite
+from tflite_micro import runtime
 
 from tinydeploy.ir.graph import Graph, Op, QuantParams, Tensor
 
@@ -80,16 +77,16 @@ class TFLiteBuilder:
             self.tensor(t.name, t.shape, t.dtype, t.quant, t.data)
         return self.index[t.name]
 
-    def const(self, name: str, values, dtype: str = "int32", shape=None) -> int:
+    def const(self, name: str, values, dtype: str = "int32") -> int:
         """A small constant parameter tensor (shapes, paddings, axes)."""
         a = np.asarray(values, dtype=dtype)
-        return self.tensor(self._fresh(name), a.shape if shape is None else shape, dtype,
-                           data=a)
+        return self.tensor(self.fresh(name), a.shape, dtype, data=a)
 
     def op(self, opname: str, inputs, outputs, options: tuple[str, dict] | None = None):
         self.ops.append(_Op(opname, list(inputs), list(outputs), options))
 
-    def _fresh(self, name: str) -> str:
+    def fresh(self, name: str) -> str:
+        """``name``, or ``name_<i>`` if taken."""
         n, i = name, 1
         while n in self.index:
             n, i = f"{name}_{i}", i + 1
@@ -177,7 +174,7 @@ def _write_buffer(b, data: bytes) -> int:
     b.StartVector(1, len(data), 16)
     b.head = b.head - len(data)
     b.Bytes[b.head:b.head + len(data)] = data
-    vec = b.EndVector(len(data))
+    vec = b.EndVector()
     tflite.BufferStart(b)
     tflite.BufferAddData(b, vec)
     return tflite.BufferEnd(b)
@@ -257,9 +254,9 @@ def _padded_input(w: TFLiteBuilder, g: Graph, op: Op, value: int) -> int:
     x = g.t(op.inputs[0])
     top, left, bottom, right = op.attrs["pads"]
     shape = (x.shape[0], x.shape[1] + top + bottom, x.shape[2] + left + right, x.shape[3])
-    out = w.tensor(w._fresh(f"{op.name}_padded"), shape, x.dtype, x.quant)
+    out = w.tensor(w.fresh(f"{op.name}_padded"), shape, x.dtype, x.quant)
     paddings = w.const(f"{op.name}_paddings", [[0, 0], [top, bottom], [left, right], [0, 0]])
-    cval = w.tensor(w._fresh(f"{op.name}_pad_value"), (), x.dtype, x.quant,
+    cval = w.tensor(w.fresh(f"{op.name}_pad_value"), (), x.dtype, x.quant,
                     np.asarray(value, dtype=x.dtype))
     w.op("PADV2", [w.ir(x), paddings, cval], [out], ("PadV2Options", {}))
     return out
@@ -276,43 +273,42 @@ def _spatial_input(w, g, op, kernel, dilation, pad_value) -> tuple[int, int]:
     return _padded_input(w, g, op, pad_value), _VALID
 
 
-def _opt_input(w: TFLiteBuilder, g: Graph, name: str) -> int:
-    return w.ir(g.t(name)) if name else -1
+def _depthwise_weights(w: TFLiteBuilder, wt: Tensor) -> int:
+    """IR ``[KH, KW, C]`` -> TFLite ``[1, KH, KW, C]`` (per-channel axis 2 -> 3)."""
+    if wt.name not in w.index:
+        q = wt.quant
+        if q is not None and q.per_channel:
+            q = QuantParams(q.scale, q.zero_point, 3)
+        w.tensor(wt.name, (1, *wt.shape), wt.dtype, q, wt.data.reshape(1, *wt.shape))
+    return w.index[wt.name]
 
 
-def _conv2d(w, g, op):
-    x, wt = g.t(op.inputs[0]), g.t(op.inputs[1])
-    dil = op.attrs.get("dilation", (1, 1))
-    xi, mode = _spatial_input(w, g, op, wt.shape[1:3], dil, x.quant.zp)
-    opts = {"Padding": mode, "StrideW": op.attrs["stride"][1],
-            "StrideH": op.attrs["stride"][0], "DilationWFactor": dil[1],
-            "DilationHFactor": dil[0], "FusedActivationFunction": _act(op)}
-    w.op("CONV_2D", [xi, w.ir(wt), _opt_input(w, g, op.inputs[2])],
-         [w.ir(g.t(op.outputs[0]))], ("Conv2DOptions", opts))
-
-
-def _depthwise_conv2d(w, g, op):
-    x, wt = g.t(op.inputs[0]), g.t(op.inputs[1])
-    dil = op.attrs.get("dilation", (1, 1))
-    xi, mode = _spatial_input(w, g, op, wt.shape[0:2], dil, x.quant.zp)
-    q = wt.quant
-    if q is not None and q.per_channel:
-        q = QuantParams(q.scale, q.zero_point, 3)
-    wi = w.index.get(wt.name)
-    if wi is None:
-        wi = w.tensor(wt.name, (1, *wt.shape), wt.dtype, q, wt.data.reshape(1, *wt.shape))
-    opts = {"Padding": mode, "StrideW": op.attrs["stride"][1],
-            "StrideH": op.attrs["stride"][0], "DilationWFactor": dil[1],
-            "DilationHFactor": dil[0], "FusedActivationFunction": _act(op),
-            "DepthMultiplier": op.attrs.get("depth_multiplier", 1)}
-    w.op("DEPTHWISE_CONV_2D", [xi, wi, _opt_input(w, g, op.inputs[2])],
-         [w.ir(g.t(op.outputs[0]))], ("DepthwiseConv2DOptions", opts))
+def _conv(opname: str, options: str):
+    def write(w, g, op):
+        x, wt, bias = g.t(op.inputs[0]), g.t(op.inputs[1]), op.inputs[2]
+        depthwise = opname == "DEPTHWISE_CONV_2D"
+        dil = op.attrs.get("dilation", (1, 1))
+        kernel = wt.shape[0:2] if depthwise else wt.shape[1:3]
+        xi, mode = _spatial_input(w, g, op, kernel, dil, x.quant.zp)
+        opts = {"Padding": mode, "StrideH": op.attrs["stride"][0],
+                "StrideW": op.attrs["stride"][1], "DilationHFactor": dil[0],
+                "DilationWFactor": dil[1], "FusedActivationFunction": _act(op)}
+        if depthwise:
+            opts["DepthMultiplier"] = op.attrs.get("depth_multiplier", 1)
+            # No bias: omit the input rather than write -1; TFLM's depthwise Prepare frees
+            # a null bias tensor (segfault) when the op lists 3 inputs.
+            ins = [xi, _depthwise_weights(w, wt)] + ([w.ir(g.t(bias))] if bias else [])
+        else:
+            ins = [xi, w.ir(wt), w.ir(g.t(bias)) if bias else -1]
+        w.op(opname, ins, [w.ir(g.t(op.outputs[0]))], (options, opts))
+    return write
 
 
 def _fully_connected(w, g, op):
     x = g.t(op.inputs[0])
     opts = {"FusedActivationFunction": _act(op), "KeepNumDims": len(x.shape) != 2}
-    w.op("FULLY_CONNECTED", [w.ir(x), w.ir(g.t(op.inputs[1])), _opt_input(w, g, op.inputs[2])],
+    bias = w.ir(g.t(op.inputs[2])) if op.inputs[2] else -1
+    w.op("FULLY_CONNECTED", [w.ir(x), w.ir(g.t(op.inputs[1])), bias],
          [w.ir(g.t(op.outputs[0]))], ("FullyConnectedOptions", opts))
 
 
@@ -329,56 +325,27 @@ def _pool(opname: str, pad_value):
     return write
 
 
-def _binary(opname: str, options: str):
+def _simple(opname: str, options: str | None = None, fields=lambda op: {}):
+    """An op whose TFLite inputs are the IR inputs, in order."""
     def write(w, g, op):
-        ins = [w.ir(g.t(n)) for n in op.inputs]
-        w.op(opname, ins, [w.ir(g.t(op.outputs[0]))],
-             (options, {"FusedActivationFunction": _act(op)}))
+        w.op(opname, [w.ir(g.t(n)) for n in op.inputs], [w.ir(g.t(op.outputs[0]))],
+             (options, fields(op)) if options else None)
     return write
 
 
-def _unary(opname: str, options: str | None = None, **fields):
+def _with_param(opname: str, options: str, param, fields=lambda op, y: {}):
+    """An op with one int32 parameter tensor after its input (paddings, shape, axes...)."""
     def write(w, g, op):
-        opts = (options, {k: f(op) for k, f in fields.items()}) if options else None
-        w.op(opname, [w.ir(g.t(op.inputs[0]))], [w.ir(g.t(op.outputs[0]))], opts)
+        y = g.t(op.outputs[0])
+        p = w.const(f"{op.name}_{opname.lower()}_param", param(op, y))
+        w.op(opname, [w.ir(g.t(op.inputs[0])), p], [w.ir(y)], (options, fields(op, y)))
     return write
-
-
-def _concat(w, g, op):
-    ins = [w.ir(g.t(n)) for n in op.inputs]
-    w.op("CONCATENATION", ins, [w.ir(g.t(op.outputs[0]))],
-         ("ConcatenationOptions", {"Axis": op.attrs["axis"], "FusedActivationFunction": 0}))
-
-
-def _pad(w, g, op):
-    p = w.const(f"{op.name}_paddings", [list(pair) for pair in op.attrs["pads"]])
-    w.op("PAD", [w.ir(g.t(op.inputs[0])), p], [w.ir(g.t(op.outputs[0]))], ("PadOptions", {}))
-
-
-def _reshape(w, g, op):
-    y = g.t(op.outputs[0])
-    s = w.const(f"{op.name}_shape", list(y.shape), shape=(len(y.shape),))
-    w.op("RESHAPE", [w.ir(g.t(op.inputs[0])), s], [w.ir(y)],
-         ("ReshapeOptions", {"NewShape": list(y.shape)}))
-
-
-def _transpose(w, g, op):
-    p = w.const(f"{op.name}_perm", list(op.attrs["perm"]))
-    w.op("TRANSPOSE", [w.ir(g.t(op.inputs[0])), p], [w.ir(g.t(op.outputs[0]))],
-         ("TransposeOptions", {}))
-
-
-def _mean(w, g, op):
-    a = w.const(f"{op.name}_axes", list(op.attrs["axes"]))
-    w.op("MEAN", [w.ir(g.t(op.inputs[0])), a], [w.ir(g.t(op.outputs[0]))],
-         ("ReducerOptions", {"KeepDims": bool(op.attrs["keepdims"])}))
 
 
 def _quantize(w, g, op):
+    """IR quantize with an activation is TFLite's (requantizing) RELU/RELU6/RELU_N1_TO_1."""
     act = op.attrs.get("act", "none")
-    opname = {"none": "QUANTIZE", "relu": "RELU", "relu6": "RELU6",
-              "relu_n1_to_1": "RELU_N1_TO_1"}[act]
-    w.op(opname, [w.ir(g.t(op.inputs[0]))], [w.ir(g.t(op.outputs[0]))])
+    _simple("QUANTIZE" if act == "none" else act.upper())(w, g, op)
 
 
 def _act(op: Op) -> int:
@@ -386,23 +353,28 @@ def _act(op: Op) -> int:
 
 
 WRITERS = {
-    "conv2d": _conv2d,
-    "depthwise_conv2d": _depthwise_conv2d,
+    "conv2d": _conv("CONV_2D", "Conv2DOptions"),
+    "depthwise_conv2d": _conv("DEPTHWISE_CONV_2D", "DepthwiseConv2DOptions"),
     "fully_connected": _fully_connected,
     "avg_pool2d": _pool("AVERAGE_POOL_2D", None),
     "max_pool2d": _pool("MAX_POOL_2D", lambda x: int(np.iinfo(x.dtype).min)),
-    "add": _binary("ADD", "AddOptions"),
-    "mul": _binary("MUL", "MulOptions"),
-    "concat": _concat,
-    "pad": _pad,
-    "reshape": _reshape,
-    "transpose": _transpose,
-    "mean": _mean,
-    "softmax": _unary("SOFTMAX", "SoftmaxOptions", Beta=lambda op: op.attrs.get("beta", 1.0)),
-    "logistic": _unary("LOGISTIC"),
-    "tanh": _unary("TANH"),
+    "add": _simple("ADD", "AddOptions", lambda op: {"FusedActivationFunction": _act(op)}),
+    "mul": _simple("MUL", "MulOptions", lambda op: {"FusedActivationFunction": _act(op)}),
+    "concat": _simple("CONCATENATION", "ConcatenationOptions",
+                      lambda op: {"Axis": op.attrs["axis"], "FusedActivationFunction": 0}),
+    "pad": _with_param("PAD", "PadOptions", lambda op, y: [list(p) for p in op.attrs["pads"]]),
+    "reshape": _with_param("RESHAPE", "ReshapeOptions", lambda op, y: list(y.shape),
+                           lambda op, y: {"NewShape": list(y.shape)}),
+    "transpose": _with_param("TRANSPOSE", "TransposeOptions",
+                             lambda op, y: list(op.attrs["perm"])),
+    "mean": _with_param("MEAN", "ReducerOptions", lambda op, y: list(op.attrs["axes"]),
+                        lambda op, y: {"KeepDims": bool(op.attrs["keepdims"])}),
+    "softmax": _simple("SOFTMAX", "SoftmaxOptions",
+                       lambda op: {"Beta": op.attrs.get("beta", 1.0)}),
+    "logistic": _simple("LOGISTIC"),
+    "tanh": _simple("TANH"),
     "quantize": _quantize,
-    "dequantize": _unary("DEQUANTIZE"),
+    "dequantize": _simple("DEQUANTIZE"),
 }
 
 
@@ -420,8 +392,6 @@ def graph_to_tflite(g: Graph) -> bytes:
 def run_tflm(model: bytes, inputs: list[np.ndarray], arena_size: int = 2_000_000
              ) -> list[np.ndarray]:
     """Run ``model`` once in the TFLite Micro reference interpreter; outputs in order."""
-    from tflite_micro import runtime
-
     it = runtime.Interpreter.from_bytes(model, arena_size=arena_size)
     for i, x in enumerate(inputs):
         it.set_input(np.ascontiguousarray(x), i)

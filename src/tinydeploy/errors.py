@@ -10,10 +10,12 @@ from __future__ import annotations
 class TinyDeployError(Exception):
     """A user-facing error: bad input file, unsupported op/dtype, model too big, ..."""
 
-    def __init__(self, reason: str, *, file: str | None = None, node: str | None = None):
+    def __init__(self, reason: str, *, file: str | None = None, node: str | None = None,
+                 op: str | None = None):
         self.reason = reason
         self.file = file
         self.node = node
+        self.op = op          # the node's operator type, shown as "node 'x' (Conv)"
         super().__init__(self.__str__())
 
     def with_file(self, file: str) -> "TinyDeployError":
@@ -27,7 +29,7 @@ class TinyDeployError(Exception):
         if self.file:
             parts.append(self.file)
         if self.node:
-            parts.append(f"node '{self.node}'")
+            parts.append(f"node '{self.node}'" + (f" ({self.op})" if self.op else ""))
         parts.append(self.reason)
         return ": ".join(parts)
 

@@ -54,7 +54,7 @@ def rand_quant(rng: np.random.Generator, taps: int, c_out: int, per_channel: boo
                 out_s=out_s, out_zp=int(rng.integers(-128, 128)), bias=b)
 
 
-def _bias_tensor(name: str, q: dict) -> object:
+def bias_tensor(name: str, q: dict) -> object:
     if q["bias"] is None:
         return None
     return const(name, q["bias"], scale=q["in_s"] * q["w_s"], zp=0,
@@ -72,7 +72,7 @@ def conv_graph(rng: np.random.Generator, n=1, h=5, w=5, cin=3, cout=4, k=(3, 3),
     x = act(prefix + "x", (n, h, w, cin), q["in_s"], q["in_zp"])
     wt = const(prefix + "w", wd, scale=q["w_s"], zp=0, axis=0 if per_channel else None)
     y = act(prefix + "y", (n, oh, ow, cout), q["out_s"], q["out_zp"])
-    return one_op("conv2d", [x, wt, _bias_tensor(prefix + "b", q)], y, name=prefix + "conv",
+    return one_op("conv2d", [x, wt, bias_tensor(prefix + "b", q)], y, name=prefix + "conv",
                   stride=tuple(stride), dilation=tuple(dilation), pads=tuple(pads),
                   act=act_fn)
 
@@ -81,15 +81,31 @@ def golden_out(g: Graph, x: np.ndarray) -> np.ndarray:
     return run_graph(g, [x])[g.outputs[0]]
 
 
-def assert_matches_tflm(g: Graph, seed: int) -> None:
-    """Golden and TFLite Micro give the same bytes on one random input."""
+def assert_matches_tflm(g: Graph, seed: int, x: np.ndarray | None = None) -> None:
+    """Golden and TFLite Micro give the same bytes on ``x`` (default: a random input)."""
     from tests.tflite_writer import graph_to_tflite, run_tflm
 
-    x = random_input(np.random.default_rng(seed), g.t(g.inputs[0]))
+    if x is None:
+        x = random_input(np.random.default_rng(seed), g.t(g.inputs[0]))
     want = run_tflm(graph_to_tflite(g), [x])[0]
     got = golden_out(g, x)
     assert got.dtype == np.int8 and got.shape == want.shape
     np.testing.assert_array_equal(got, want.reshape(got.shape))
+
+
+@st.composite
+def pad_choice(draw, in_hw, k_hw, stride, dilation):
+    """VALID, SAME, or explicit pads up to k-1 per side (written as PADV2 + VALID for TFLM;
+    H = 1 inputs get no vertical padding)."""
+    mode = draw(st.sampled_from(["valid", "same", "explicit"]))
+    if mode == "valid":
+        return (0, 0, 0, 0)
+    if mode == "same":
+        return same_pads(in_hw, k_hw, stride, dilation)
+    kh, kw = k_hw
+    vert = st.integers(0, kh - 1) if in_hw[0] > 1 else st.just(0)
+    horiz = st.integers(0, kw - 1)
+    return (draw(vert), draw(horiz), draw(vert), draw(horiz))
 
 
 @st.composite
@@ -99,12 +115,12 @@ def conv_cases(draw):
     kw = draw(st.integers(1, 5))
     sh = 1 if one_d else draw(st.integers(1, 3))
     sw = draw(st.integers(1, 3))
-    dh = 1 if one_d or sh > 1 else draw(st.integers(1, 2))
-    dw = 1 if sw > 1 else draw(st.integers(1, 3))
-    h = 1 if one_d else draw(st.integers((kh - 1) * dh + 1, 9))
-    w = draw(st.integers((kw - 1) * dw + 1, 12))
-    same = draw(st.booleans())
-    pads = same_pads((h, w), (kh, kw), (sh, sw), (dh, dw)) if same else (0, 0, 0, 0)
+    dh = 1 if one_d else draw(st.integers(1, 2))
+    dw = draw(st.integers(1, 3))
+    eh, ew = (kh - 1) * dh + 1, (kw - 1) * dw + 1
+    h = 1 if one_d else draw(st.integers(eh, eh + 6))
+    w = draw(st.integers(ew, ew + 8))
+    pads = draw(pad_choice((h, w), (kh, kw), (sh, sw), (dh, dw)))
     return dict(n=draw(st.integers(1, 2)), h=h, w=w, cin=draw(st.integers(1, 8)),
                 cout=draw(st.integers(1, 8)), k=(kh, kw), stride=(sh, sw),
                 dilation=(dh, dw), pads=pads, per_channel=draw(st.booleans()),

@@ -144,3 +144,25 @@ def test_many_random_chains_reach_the_lower_bound():
 def test_duplicate_buffer_names_are_an_error():
     with pytest.raises(AssertionError, match="unique"):
         plan_greedy([Buffer("a", 1, 0, 0), Buffer("a", 2, 0, 0)])
+
+
+# TFLite Micro's own activation plan ("head") for the same models, from
+# ../shared/models/README.md (measured by binary search on the TFLM arena size).
+TFLM_HEAD_BYTES = {"kws_dscnn_int8": 16_000, "vww_mobilenet_int8": 73_728,
+                   "ic_resnet8_int8": 49_152, "ad_autoencoder_int8": 768}
+
+
+def test_mlperf_model_arena_within_5_percent_of_lower_bound(mlperf_model):
+    from tests.memory.arena_sim import replay
+    from tinydeploy.frontend.tflite import load_tflite
+    from tinydeploy.memory import plan_graph
+
+    g = load_tflite(mlperf_model)
+    plan = plan_graph(g)
+    name = mlperf_model.stem
+    print(f"{name}: arena {plan.arena_bytes} B, lower bound {plan.lower_bound} B, "
+          f"naive {plan.naive_bytes} B, TFLM head {TFLM_HEAD_BYTES[name]} B")
+    replay(g, plan)
+    assert plan.arena_bytes <= 1.05 * plan.lower_bound
+    assert plan.arena_bytes <= TFLM_HEAD_BYTES[name]
+    assert max(plan.live_bytes) <= plan.arena_bytes < plan.naive_bytes

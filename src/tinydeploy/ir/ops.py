@@ -103,9 +103,12 @@ _register(OpDef("softmax", ("x",), {"beta": "float"}, _elementwise_macs,
                 "softmax over the last axis"))
 _register(OpDef("logistic", ("x",), {}, _elementwise_macs, "sigmoid"))
 _register(OpDef("tanh", ("x",), {}, _elementwise_macs, "hyperbolic tangent"))
-_register(OpDef("quantize", ("x",), {},
-                doc="float32 -> int8, or int8 -> int8 with new quantization (requantize)"))
-_register(OpDef("dequantize", ("x",), {}, doc="int8 -> float32"))
+_register(OpDef("quantize", ("x",),
+                {"act": "optional standalone activation (relu, relu6, relu_n1_to_1) applied "
+                        "by an int8 -> int8 requantize, as TFLite's RELU/RELU6 ops"},
+                doc="float32 -> int8, or int8/uint8 -> int8/uint8 with new quantization "
+                    "(requantize)"))
+_register(OpDef("dequantize", ("x",), {}, doc="int8/uint8 -> float32"))
 
 
 def op_def(kind: str) -> OpDef:

@@ -52,6 +52,8 @@ def _spans(g: Graph, root: dict[str, str]) -> dict[str, list[int]]:
     spans: dict[str, list[int]] = {}
 
     def touch(name: str, i: int) -> None:
+        if name not in root:          # a constant or an absent input ("")
+            return
         span = spans.setdefault(root[name], [i, i])
         span[0], span[1] = min(span[0], i), max(span[1], i)
 
@@ -59,8 +61,7 @@ def _spans(g: Graph, root: dict[str, str]) -> dict[str, list[int]]:
         touch(n, 0)
     for i, op in enumerate(g.ops):
         for n in (*op.inputs, *op.outputs):
-            if n and not g.t(n).is_const:
-                touch(n, i)
+            touch(n, i)
     for n in g.outputs:
         touch(n, end)
     return spans
@@ -93,7 +94,7 @@ def buffers_for_graph(g: Graph, align: int = 4) -> GraphBuffers:
     """
     root = _storage_map(g)
     spans = _spans(g, root)
-    pinned = {root[n] for n in g.outputs}
+    pinned = {root[n] for n in g.outputs if n in root}
     hints: dict[str, str] = {}
     for i, op in enumerate(g.ops):
         src = _inplace_source(g, op, i, root, spans, pinned)

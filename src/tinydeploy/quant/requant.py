@@ -112,12 +112,16 @@ def _wrap_int32(v: np.ndarray) -> np.ndarray:
 
 def activation_range(act: str, scale: float, zero_point: int, dtype: str = "int8"
                      ) -> tuple[int, int]:
-    """Quantized clamp bounds of a fused activation (TFLite CalculateActivationRangeQuantized)."""
+    """Quantized clamp bounds of a fused activation (TFLite CalculateActivationRangeQuantized).
+
+    TFLite divides in float32 (``TfLiteRound(f / scale)`` with float operands); a double
+    division rounds differently when ``real / scale`` is within float32 epsilon of x.5.
+    """
     info = np.iinfo(np.dtype(dtype))
     qmin, qmax = int(info.min), int(info.max)
 
     def q(real: float) -> int:
-        return zero_point + _round_half_away(real / scale)
+        return zero_point + _round_half_away(float(np.float32(real) / np.float32(scale)))
 
     if act == "none":
         return qmin, qmax

@@ -59,7 +59,8 @@ def require_symmetric_weights(op: Op, w: Tensor) -> None:
     """TFLite's per-channel kernels ignore the filter zero point; we refuse it instead."""
     if np.any(np.asarray(w.quant.zero_point) != 0):
         raise UnsupportedError(f"{op.kind}: weight '{w.name}' has a non-zero zero point "
-                               "(TFLite int8 conv weights are symmetric)", node=op.name)
+                               "(TFLite's kernel would ignore it; int8 weights must be "
+                               "symmetric here)", node=op.name)
 
 
 def channel_multipliers(in_scale: float, w_scales: np.ndarray, out_scale: float

@@ -3,12 +3,14 @@
 ``y[b, o] = sum_i w[o, i] * x[b, i] + bias[o]``; input ``[N, in]`` (any shape whose size
 is a multiple of ``in`` is read as ``[size / in, in]``, like TFLite), weights ``[out, in]``.
 
-Two TFLite details this reproduces:
-- per-tensor weights may have a zero point (``weight_offset``; TFLite applies it here,
-  unlike conv); per-channel weights must be symmetric (TFLite ignores their zero point).
-- the per-tensor multiplier comes from GetQuantizedConvolutionMultipler, which multiplies
-  the input and filter scales in *float32* before widening to double; the per-channel one
-  multiplies in double like conv.
+Per-tensor weights may have a zero point (``weight_offset``; TFLite applies it here,
+unlike conv); per-channel weights must be symmetric (TFLite ignores their zero point).
+
+Multipliers: ``double(in) * double(w) / double(out)`` for both per-tensor and
+per-channel weights. (TFLite's GetQuantizedConvolutionMultipler source multiplies the
+per-tensor scales in float32 first, but the TFLM build we test against rounds like the
+double product; ``test_fully_connected_per_tensor_multiplier_tie_matches_tflm`` pins a
+case where the two differ.)
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from tinydeploy.ir.graph import Graph, Op
 from tinydeploy.quant.args import KernelArgs, array_field
 from tinydeploy.quant.golden import _conv_common as cc
 from tinydeploy.quant.golden import register
-from tinydeploy.quant.requant import quantize_multiplier
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,15 +40,6 @@ class FullyConnectedArgs(KernelArgs):
     act_max: int
     out_mult: np.ndarray = array_field()    # [out_features] Q31 multipliers
     out_shift: np.ndarray = array_field()   # [out_features] shifts, > 0 = left
-
-
-def _multipliers(op: Op, in_scale: float, w, out_scale: float, c_out: int):
-    if w.quant.per_channel:
-        cc.require_symmetric_weights(op, w)
-        return cc.channel_multipliers(in_scale, cc.weight_scales(op, w, c_out, 0), out_scale)
-    product = float(np.float32(in_scale) * np.float32(w.quant.s))   # float32 multiply
-    m, s = quantize_multiplier(product / cc.f32(out_scale))
-    return np.full(c_out, m, dtype=np.int32), np.full(c_out, s, dtype=np.int32)
 
 
 def prepare(g: Graph, op: Op) -> FullyConnectedArgs:
@@ -66,7 +58,10 @@ def prepare(g: Graph, op: Op) -> FullyConnectedArgs:
     w_abs = (np.abs(w.data.astype(np.int64) + w_offset).sum(axis=1) if w.is_const
              else np.full(c_out, 255 * c_in))
     cc.check_accumulator(op, w_abs, -x.quant.zp, bias)
-    mult, shift = _multipliers(op, x.quant.s, w, y.quant.s, c_out)
+    if w.quant.per_channel:
+        cc.require_symmetric_weights(op, w)
+    mult, shift = cc.channel_multipliers(x.quant.s, cc.weight_scales(op, w, c_out, 0),
+                                         y.quant.s)
     act_min, act_max = cc.act_bounds(g, op)
     return FullyConnectedArgs(batches, c_in, c_out, -x.quant.zp, w_offset, y.quant.zp,
                               act_min, act_max, mult, shift)

@@ -1,0 +1,333 @@
+"""IR emitters shared by the QOperator and QDQ handlers of the ONNX importer.
+
+Each function takes already-resolved inputs (:class:`Value` activations, :class:`QConst`
+constants in ONNX layout), the output quantization and fused activation, emits IR ops in
+NHWC and returns the output :class:`Value`. Layout and dtype conversions live here so the
+two ONNX forms cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tinydeploy.frontend.onnx_build import (NCHW_TO_NHWC, Builder, QConst, Value,
+                                            same_quant)
+from tinydeploy.ir.graph import QuantParams
+
+INF = float("inf")
+ACT_RANGES = {"none": (-INF, INF), "relu": (0.0, INF), "relu6": (0.0, 6.0),
+              "relu_n1_to_1": (-1.0, 1.0)}
+# TFLite's fixed output quantization of its int8 lookup-style kernels.
+CANONICAL_OUT = {"logistic": (1 / 256, -128), "softmax": (1 / 256, -128), "tanh": (1 / 128, 0)}
+
+
+def choose_act(lo: float, hi: float, q: QuantParams) -> str | None:
+    """The fused activation equal to clamping reals to [lo, hi] before quantizing with ``q``.
+
+    Bounds outside ``q``'s representable range do not matter (the int8 saturation already
+    clamps there, to within half a step), so e.g. Clip(0, 6) into a range [0, 4] is "relu".
+    None when no activation expresses the clamp.
+    """
+    s, zp = q.s, q.zp
+    rmin, rmax = s * (-128 - zp), s * (127 - zp)
+    want = (max(lo, rmin), min(hi, rmax))
+    exact = [a for a, r in ACT_RANGES.items() if r == (lo, hi)]
+    for act in exact + list(ACT_RANGES):
+        alo, ahi = ACT_RANGES[act]
+        got = (max(alo, rmin), min(ahi, rmax))
+        if abs(got[0] - want[0]) <= s / 2 and abs(got[1] - want[1]) <= s / 2:
+            return act
+    return None
+
+
+def spatial(b: Builder, a: dict, in_hw, k_hw, ceil_mode: int = 0):
+    """(stride, dilation, pads (top, left, bottom, right), out_hw) of a 2-D conv/pool."""
+    stride = tuple(int(v) for v in a.get("strides", (1, 1)))
+    dil = tuple(int(v) for v in a.get("dilations", (1, 1)))
+    auto = a.get("auto_pad", "NOTSET")
+    if len(stride) != 2 or len(dil) != 2:
+        raise b.error("only 2-D convolution/pooling is supported")
+    eff = [(k - 1) * d + 1 for k, d in zip(k_hw, dil)]
+    if auto in ("SAME_UPPER", "SAME_LOWER"):
+        out = [-(-i // s) for i, s in zip(in_hw, stride)]
+        total = [max((o - 1) * s + e - i, 0) for o, s, e, i in zip(out, stride, eff, in_hw)]
+        begin = [t // 2 if auto == "SAME_UPPER" else t - t // 2 for t in total]
+        pads = [*begin, *(t - p for t, p in zip(total, begin))]
+    elif auto == "VALID":
+        pads = [0, 0, 0, 0]
+    else:
+        pads = [int(v) for v in a.get("pads", (0, 0, 0, 0))]
+    rnd = math.ceil if ceil_mode else math.floor
+    out = []
+    for d in range(2):
+        span = in_hw[d] + pads[d] + pads[d + 2] - eff[d]
+        o = int(rnd(span / stride[d])) + 1
+        if ceil_mode and (o - 1) * stride[d] >= in_hw[d] + pads[d]:
+            o -= 1      # the last window must start inside the input or its left padding
+        pads[d + 2] += max(0, (o - 1) * stride[d] + eff[d] - (in_hw[d] + pads[d] + pads[d + 2]))
+        out.append(o)
+    if min(out) < 1:
+        raise b.error(f"kernel {list(k_hw)} does not fit input {list(in_hw)}")
+    return stride, dil, (pads[0], pads[1], pads[2], pads[3]), tuple(out)
+
+
+def prepare_bias(b: Builder, bias, x_scale: float, w_scale: np.ndarray, c_out: int
+                 ) -> np.ndarray | None:
+    """int32 bias with scale ``x_scale * w_scale`` (float32 products, as onnxruntime).
+
+    int32 data already at that scale is kept bit for bit; anything else (float bias, other
+    scales) is quantized with round-half-even like onnxruntime's quantizer.
+    """
+    if bias is None:
+        return None
+    want = np.broadcast_to(np.float32(x_scale) * w_scale.astype(np.float32), (c_out,))
+    want = want.astype(np.float64)
+    if isinstance(bias, QConst):
+        if bias.data.size != c_out:
+            raise b.error(f"bias has {bias.data.size} values, expected {c_out}")
+        s = np.broadcast_to(bias.scale.astype(np.float64), (c_out,))
+        if bias.data.dtype == np.int32 and not bias.zp.any() and \
+                np.allclose(s, want, rtol=1e-6, atol=0):
+            return bias.data.reshape(c_out).astype(np.int32)
+        real = bias.real().reshape(-1)
+    else:
+        real = np.asarray(bias, dtype=np.float64).reshape(-1)
+        if real.size != c_out:
+            raise b.error(f"bias has {real.size} values, expected {c_out}")
+    q = np.rint(real / want)
+    return np.clip(q, -2**31, 2**31 - 1).astype(np.int32)
+
+
+def _bias_tensor(b: Builder, name: str, data, x_scale: float, w_scale: np.ndarray) -> str:
+    if data is None:
+        return ""
+    s = np.broadcast_to(np.float32(x_scale) * w_scale.astype(np.float32), data.shape)
+    return b.const(f"{name}_bias", data, QuantParams.make(s.astype(np.float64), 0, 0))
+
+
+def emit_conv(b: Builder, x: Value, w: QConst, bias, a: dict, out_q: QuantParams,
+              act: str, name: str) -> Value:
+    """Conv (group 1) or depthwise conv (group == C_in); weights OIHW in ``w``."""
+    xi = b.as_nhwc(x)
+    n, h, wd, c = b.t(xi).shape
+    if w.data.ndim != 4:
+        raise b.error(f"only 2-D convolution is supported (weight {list(w.data.shape)})")
+    o, ipg, kh, kw = w.data.shape
+    group = int(a.get("group", 1))
+    if w.zp.any():
+        raise b.error("asymmetric weights (zero point != 0) are not supported")
+    if w.scale.size > 1 and w.axis != 0:
+        raise b.error(f"per-channel weight scales must be on axis 0 (got axis {w.axis})")
+    stride, dil, pads, (oh, ow) = spatial(b, a, (h, wd), (kh, kw))
+    attrs = dict(stride=stride, dilation=dil, pads=pads, act=act)
+    if group == 1 and ipg == c:
+        kind, wdata, axis = "conv2d", w.data.transpose(0, 2, 3, 1), 0
+    elif group == c and ipg == 1 and o % c == 0:
+        kind, wdata, axis = "depthwise_conv2d", w.data[:, 0].transpose(1, 2, 0), 2
+        attrs["depth_multiplier"] = o // c
+    else:
+        raise b.error(f"grouped convolution (group {group}, {c} input channels) is not "
+                      "supported; only group 1 or depthwise")
+    x_scale = b.quant(xi).s
+    bdata = prepare_bias(b, bias, x_scale, w.scale, o)
+    w_ir = b.const(f"{name}_weight", wdata.astype(np.int8), w.quant(axis))
+    b_ir = _bias_tensor(b, name, bdata, x_scale, w.scale)
+    y = b.act(name, (n, oh, ow, o), out_q)
+    b.add_op(kind, [xi, w_ir, b_ir], [y], **attrs)
+    return Value(y, nhwc=True)
+
+
+def emit_fc(b: Builder, x: Value, w: QConst, bias, out_q: QuantParams, act: str,
+            name: str) -> Value:
+    """y[..., o] = x[..., :] . w[o, :] + bias[o]; ``w`` is [out, in] (per-channel axis 0)."""
+    xi = b.as_onnx(x)
+    shape = b.t(xi).shape
+    if w.data.ndim != 2 or w.data.shape[1] != shape[-1]:
+        raise b.error(f"weight {list(w.data.shape)} does not fit input {list(shape)}")
+    if w.scale.size > 1 and (w.zp.any() or w.axis != 0):
+        raise b.error("per-channel weights must be symmetric, one scale per output")
+    c_out = w.data.shape[0]
+    x_scale = b.quant(xi).s
+    bdata = prepare_bias(b, bias, x_scale, w.scale, c_out)
+    w_ir = b.const(f"{name}_weight", w.data.astype(np.int8), w.quant(0))
+    b_ir = _bias_tensor(b, name, bdata, x_scale, w.scale)
+    y = b.act(name, (*shape[:-1], c_out), out_q)
+    b.add_op("fully_connected", [xi, w_ir, b_ir], [y], act=act)
+    return Value(y)
+
+
+def emit_pool(b: Builder, kind: str, x: Value, a: dict, out_q: QuantParams, act: str,
+              name: str, channels_last: bool = False) -> Value:
+    """max_pool2d / avg_pool2d; pooling keeps the input quantization, then requantizes."""
+    xi = b.as_onnx(x) if channels_last else b.as_nhwc(x)
+    n, h, w, c = b.t(xi).shape
+    k = tuple(int(v) for v in a.get("kernel_shape", ()))
+    if len(k) != 2 or tuple(a.get("dilations", (1, 1))) != (1, 1):
+        raise b.error("only 2-D pooling without dilation is supported")
+    stride, _, pads, (oh, ow) = spatial(b, a, (h, w), k, int(a.get("ceil_mode", 0)))
+    q_in = b.quant(xi)
+    if kind == "avg_pool2d" and a.get("count_include_pad", 0) and any(pads):
+        if a.get("ceil_mode", 0):
+            raise b.error("count_include_pad with ceil_mode is not supported")
+        xi = emit_pad(b, Value(xi, True), [0, pads[0], pads[1], 0, 0, pads[2], pads[3], 0],
+                      f"{name}_padded", nchw_pads=False).ir
+        pads = (0, 0, 0, 0)
+    base = name if same_quant(q_in, out_q) else f"{name}_pool"
+    y = b.act(base, (n, oh, ow, c), q_in)
+    b.add_op(kind, [xi], [y], kernel=k, stride=stride, pads=pads, act=act)
+    return Value(b.requantize(y, out_q, name), nhwc=not channels_last)
+
+
+def emit_global_avg(b: Builder, x: Value, out_q: QuantParams, name: str,
+                    channels_last: bool = False) -> Value:
+    """Mean over H, W with keepdims: avg_pool2d when quantization is kept, else mean."""
+    xi = b.as_onnx(x) if channels_last else b.as_nhwc(x)
+    n, h, w, c = b.t(xi).shape
+    y = b.act(name, (n, 1, 1, c), out_q)
+    if same_quant(b.quant(xi), out_q):
+        b.add_op("avg_pool2d", [xi], [y], kernel=(h, w), stride=(1, 1), pads=(0, 0, 0, 0),
+                 act="none")
+    else:
+        b.add_op("mean", [xi], [y], axes=(1, 2), keepdims=True)
+    return Value(y, nhwc=not channels_last)
+
+
+def emit_mean(b: Builder, x: Value, axes, keepdims: bool, out_q: QuantParams,
+              name: str) -> Value:
+    rank = len(b.onnx_shape(x))
+    axes = sorted({int(a) % rank for a in axes})
+    nhwc = False
+    if x.nhwc:
+        ir_axes = sorted(NCHW_TO_NHWC.index(a) for a in axes)
+        kept = [NCHW_TO_NHWC[i] for i in range(4) if i not in ir_axes]
+        nhwc = bool(keepdims)
+        if keepdims or kept == sorted(kept):
+            xi = x.ir
+        else:
+            xi, ir_axes = b.as_onnx(x), axes
+    else:
+        xi, ir_axes = x.ir, axes
+    shape = b.t(xi).shape
+    out = [1 if d in ir_axes else s for d, s in enumerate(shape)
+           if keepdims or d not in ir_axes]
+    y = b.act(name, out, out_q)
+    b.add_op("mean", [xi], [y], axes=tuple(ir_axes), keepdims=bool(keepdims))
+    return Value(y, nhwc=nhwc)
+
+
+def _operand(b: Builder, v, nhwc: bool, name: str) -> str:
+    """IR tensor of an elementwise operand, in NHWC (rank-4 aligned) or ONNX layout."""
+    if isinstance(v, Value):
+        if not nhwc:
+            return b.as_onnx(v)
+        if v.nhwc:
+            return v.ir
+        s = b.onnx_shape(v)
+        return b.as_nhwc(Value(b.reshape(v.ir, (1,) * (4 - len(s)) + s)))
+    if v.scale.size > 1:
+        raise b.error("per-channel quantized constant operands are not supported")
+    data = v.data.astype(np.int8) if v.data.dtype != np.int8 else v.data
+    if nhwc:
+        data = data.reshape((1,) * (4 - data.ndim) + data.shape).transpose(NCHW_TO_NHWC)
+    return b.const(f"{name}_const", data, v.quant())
+
+
+def emit_binary(b: Builder, kind: str, ins: list, out_q: QuantParams, act: str,
+                name: str) -> Value:
+    """add / mul of two operands (Values or per-tensor QConsts), numpy broadcasting."""
+    shapes = [b.onnx_shape(v) if isinstance(v, Value) else v.data.shape for v in ins]
+    try:
+        out_onnx = np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise b.error(f"shapes {shapes} do not broadcast") from None
+    if not any(isinstance(v, Value) for v in ins):
+        raise b.error("both operands are constants")
+    nhwc = len(out_onnx) == 4 and any(isinstance(v, Value) and v.nhwc for v in ins)
+    irs = [_operand(b, v, nhwc, f"{name}_{i}") for i, v in enumerate(ins)]
+    shape = np.broadcast_shapes(*(b.t(i).shape for i in irs))
+    y = b.act(name, shape, out_q)
+    b.add_op(kind, irs, [y], act=act)
+    return Value(y, nhwc=nhwc)
+
+
+def emit_concat(b: Builder, ins: list[Value], axis: int, out_q: QuantParams,
+                name: str) -> Value:
+    rank = len(b.onnx_shape(ins[0]))
+    axis = int(axis) % rank
+    nhwc = rank == 4 and any(v.nhwc for v in ins)
+    irs = [b.requantize(b.as_nhwc(v) if nhwc else b.as_onnx(v), out_q) for v in ins]
+    ir_axis = NCHW_TO_NHWC.index(axis) if nhwc else axis
+    shape = list(b.t(irs[0]).shape)
+    shape[ir_axis] = sum(b.t(i).shape[ir_axis] for i in irs)
+    y = b.act(name, shape, out_q)
+    b.add_op("concat", irs, [y], axis=ir_axis)
+    return Value(y, nhwc=nhwc)
+
+
+def softmax_axis(b: Builder, shape, axis: int, opset: int) -> int:
+    """The one axis a Softmax normalizes over. Before opset 13 it is all dims from ``axis``
+    on, flattened: fine when at most one of them is larger than 1."""
+    rank = len(shape)
+    axis = int(axis) % rank
+    if opset >= 13:
+        return axis
+    big = [d for d in range(axis, rank) if shape[d] > 1]
+    if len(big) > 1:
+        raise b.error(f"softmax (opset {opset}) over the flattened dims {axis}.. of "
+                      f"{list(shape)} is not supported")
+    return big[0] if big else rank - 1
+
+
+def emit_nonlinear(b: Builder, kind: str, x: Value, out_q: QuantParams, name: str,
+                   axis: int = -1) -> Value:
+    """logistic / tanh / softmax (last IR axis) into TFLite's fixed output quantization,
+    then requantized to ``out_q`` when that differs."""
+    xi, nhwc = x.ir, x.nhwc
+    attrs = {}
+    if kind == "softmax":
+        rank = len(b.onnx_shape(x))
+        axis = int(axis) % rank
+        if x.nhwc and axis == 1:
+            pass
+        elif axis == rank - 1:
+            xi, nhwc = b.as_onnx(x), False
+        else:
+            raise b.error(f"softmax over axis {axis} of a {rank}-D tensor is not supported "
+                          "(only the last/channel axis)")
+        attrs["beta"] = 1.0
+    s, zp = CANONICAL_OUT[kind]
+    canon = QuantParams.make(s, zp)
+    y = b.act(name if same_quant(canon, out_q) else f"{name}_{kind}", b.t(xi).shape, canon)
+    b.add_op(kind, [xi], [y], **attrs)
+    return Value(b.requantize(y, out_q, name), nhwc=nhwc)
+
+
+def emit_pad(b: Builder, x: Value, pads, name: str, nchw_pads: bool = True) -> Value:
+    """Constant pad with real 0 (the zero point); ``pads`` = ONNX [begins..., ends...]."""
+    r = len(pads) // 2
+    pairs = [(int(pads[i]), int(pads[i + r])) for i in range(r)]
+    if x.nhwc and nchw_pads:
+        pairs = [pairs[p] for p in NCHW_TO_NHWC]
+    if any(p < 0 for pr in pairs for p in pr):
+        raise b.error("negative pads (cropping) are not supported")
+    shape = [d + p0 + p1 for d, (p0, p1) in zip(b.t(x.ir).shape, pairs)]
+    y = b.act(name, shape, b.quant(x))
+    b.add_op("pad", [x.ir], [y], pads=tuple(pairs))
+    return Value(y, nhwc=x.nhwc)
+
+
+def emit_clamp(b: Builder, x: Value, lo: float, hi: float, out_q: QuantParams,
+               name: str) -> Value:
+    """Standalone Relu/Clip: a requantize to ``out_q`` that carries the activation (none
+    when the output range already implies the clamp)."""
+    act = choose_act(lo, hi, out_q)
+    if act is None:
+        raise b.error(f"clamp to [{lo:g}, {hi:g}] is not supported (only relu, relu6, "
+                      "relu_n1_to_1 or a range implied by the output quantization)")
+    if act == "none":
+        return Value(b.requantize(x.ir, out_q, name), nhwc=x.nhwc)
+    y = b.act(name, b.t(x.ir).shape, out_q)
+    b.add_op("quantize", [x.ir], [y], act=act)
+    return Value(y, nhwc=x.nhwc)

@@ -1,0 +1,122 @@
+"""Whole-graph steps of the ONNX importer: constant folding, graph outputs, clean-up."""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper
+
+from tinydeploy.errors import TinyDeployError
+from tinydeploy.frontend.onnx_build import Builder
+from tinydeploy.ir.graph import Graph, QuantParams, Tensor
+
+
+def fold_node(b: Builder, node: onnx.NodeProto) -> list[np.ndarray]:
+    """Evaluate a node whose inputs are all constants (shape arithmetic, weight prep)."""
+    from onnx.reference import ReferenceEvaluator
+
+    ins = [i for i in node.input if i]
+    feeds = {i: b.consts[i] for i in ins}
+    vis = [helper.make_tensor_value_info(i, helper.np_dtype_to_tensor_dtype(v.dtype), v.shape)
+           for i, v in feeds.items()]
+    outs = [helper.make_empty_tensor_value_info(o) for o in node.output if o]
+    model = helper.make_model(helper.make_graph([node], "fold", vis, outs),
+                              opset_imports=[helper.make_opsetid("", b.opset)])
+    try:
+        return [np.asarray(v) for v in ReferenceEvaluator(model).run(None, feeds)]
+    except Exception as e:  # noqa: BLE001 - any evaluation failure is the model's
+        raise b.error(f"cannot evaluate constant node: {e}") from None
+
+
+def _add_output(b: Builder, o: onnx.ValueInfoProto) -> str:
+    """IR tensor of graph output ``o`` in its ONNX layout and dtype."""
+    name, et = o.name, o.type.tensor_type.elem_type
+    if name not in b.vals:
+        why = "is a float graph input" if name in b.float_inputs else \
+            "is a constant" if name in b.consts or name in b.qconsts else "is not quantized"
+        raise TinyDeployError(f"graph output '{name}' {why}", file=b.path)
+    ir = b.as_onnx(b.vals[name])
+    q = b.quant(ir)
+    if et == TensorProto.FLOAT:
+        y = b.add_tensor(f"{name}_float", b.t(ir).shape, "float32")
+        b.add_op("dequantize", [ir], [y], op_name=f"{name}_dequantize")
+        return y
+    if et == TensorProto.UINT8:
+        q8 = QuantParams.make(q.scale, q.zero_point + 128)
+        y = b.act(f"{name}_u8", b.t(ir).shape, q8, dtype="uint8")
+        b.add_op("quantize", [ir], [y], op_name=f"{name}_to_uint8")
+        return y
+    if et != TensorProto.INT8:
+        raise TinyDeployError(f"graph output '{name}' has unsupported dtype "
+                              f"{TensorProto.DataType.Name(et).lower()}", file=b.path)
+    return ir
+
+
+def _rename(g: Graph, old: str, new: str) -> None:
+    t = g.tensors.pop(old)
+    g.tensors[new] = Tensor(new, t.shape, t.dtype, t.quant, t.data)
+
+    def r(names):
+        return tuple(new if n == old else n for n in names)
+    g.ops = [op.with_(inputs=r(op.inputs), outputs=r(op.outputs)) for op in g.ops]
+    g.inputs, g.outputs = list(r(g.inputs)), list(r(g.outputs))
+
+
+def _simplify_reshapes(g: Graph) -> None:
+    """Merge reshape chains and drop reshapes to the same shape (layout moves that turned
+    out to move no byte), keeping graph inputs and outputs."""
+    changed = True
+    while changed:
+        changed = False
+        producer = {o: op for op in g.ops for o in op.outputs}
+        uses: dict[str, int] = {}
+        for op in g.ops:
+            for n in op.inputs:
+                uses[n] = uses.get(n, 0) + 1
+        for op in g.ops:
+            if op.kind != "reshape":
+                continue
+            x, y = op.inputs[0], op.outputs[0]
+            p = producer.get(x)
+            if p is not None and p.kind == "reshape" and uses[x] == 1 and x not in g.outputs:
+                g.ops = [o for o in g.ops if o is not p]
+                g.ops[g.ops.index(op)] = op.with_(inputs=(p.inputs[0],))
+                del g.tensors[x]
+                changed = True
+                break
+            if g.t(x).shape == g.t(y).shape and y not in g.outputs:
+                g.ops = [o.with_(inputs=tuple(x if n == y else n for n in o.inputs))
+                         for o in g.ops if o is not op]
+                del g.tensors[y]
+                changed = True
+                break
+
+
+def finalize(b: Builder, og: onnx.GraphProto, stem: str) -> Graph:
+    """Add the graph outputs, give them their ONNX names, clean up, validate."""
+    outs = [_add_output(b, o) for o in og.output]
+    g = Graph(og.name or stem, b.tensors, b.ops, list(b.inputs), outs, source=b.path,
+              meta={"format": "onnx", "notes": list(b.notes)})
+    _simplify_reshapes(g)
+    for ir, o in zip(list(g.outputs), og.output):
+        if ir == o.name or ir not in g.tensors or g.outputs.count(ir) > 1:
+            continue
+        if o.name in g.tensors:
+            if o.name in g.inputs:
+                continue
+            _rename(g, o.name, b.unique(o.name + "_int"))
+        _rename(g, ir, o.name)
+    _drop_unused(g)
+    g.validate()
+    return g
+
+
+def _drop_unused(g: Graph) -> None:
+    unused = [n for n, t in g.tensors.items() if not t.is_const and n not in g.inputs and
+              not any(n in op.outputs for op in g.ops)]
+    for n in unused:
+        del g.tensors[n]
+    consts_used = {n for op in g.ops for n in op.inputs}
+    for n in [n for n, t in g.tensors.items() if t.is_const and n not in consts_used]:
+        del g.tensors[n]
+

@@ -1,0 +1,18 @@
+/* td_dequantize_s8_f32.h - int8 -> float32 dequantization: y = scale * (q - zero_point).
+ * TFLite multiplies in double and rounds to float once; the exact product fits a double,
+ * and a float multiply rounds that same exact product once, so the bits are identical.
+ */
+#ifndef TD_DEQUANTIZE_S8_F32_H
+#define TD_DEQUANTIZE_S8_F32_H
+
+#include <stdint.h>
+
+typedef struct {
+    int32_t size;
+    float scale;
+    int32_t zero_point;
+} td_dequantize_s8_f32_args_t;
+
+void td_dequantize_s8_f32(const td_dequantize_s8_f32_args_t *args, const int8_t *x, float *out);
+
+#endif /* TD_DEQUANTIZE_S8_F32_H */

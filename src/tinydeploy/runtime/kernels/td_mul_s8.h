@@ -1,0 +1,27 @@
+/* td_mul_s8.h - int8 elementwise multiply, bit-exact with TFLite's reference integer Mul.
+ *
+ * out = out_offset + MultiplyByQuantizedMultiplier((a + a_offset) * (b + b_offset)),
+ * clamped to [act_min, act_max]. Broadcasting: td_broadcast.h.
+ */
+#ifndef TD_MUL_S8_H
+#define TD_MUL_S8_H
+
+#include <stdint.h>
+
+typedef struct {
+    int32_t ndim;                /* dims of the broadcast walk (<= TD_MAX_DIMS) */
+    const int32_t *shape;        /* [ndim] output shape (dims merged) */
+    const int32_t *a_strides;    /* [ndim] element strides of a, 0 = broadcast */
+    const int32_t *b_strides;    /* [ndim] element strides of b */
+    int32_t a_offset;            /* -zero point of a */
+    int32_t b_offset;            /* -zero point of b */
+    int32_t out_multiplier;
+    int32_t out_shift;           /* > 0 = left */
+    int32_t out_offset;          /* output zero point */
+    int32_t act_min;
+    int32_t act_max;
+} td_mul_s8_args_t;
+
+void td_mul_s8(const td_mul_s8_args_t *args, const int8_t *a, const int8_t *b, int8_t *out);
+
+#endif /* TD_MUL_S8_H */

@@ -1,0 +1,23 @@
+/* td_tanh_s8.h - int8 tanh, bit-exact with TFLite's reference integer Tanh.
+ * Output quantization: scale 1/128, zero point 0 (TFLite's).
+ *
+ * v = x - input_zero_point; |v| at or beyond input_range_radius saturates, otherwise v is
+ * scaled to Q4.27 (input_multiplier, input_left_shift) and mapped with gemmlowp's
+ * fixed-point function (td_fixedpoint.h), rounded to the output's fractional bits.
+ */
+#ifndef TD_TANH_S8_H
+#define TD_TANH_S8_H
+
+#include <stdint.h>
+
+typedef struct {
+    int32_t size;
+    int32_t input_zero_point;
+    int32_t input_range_radius;
+    int32_t input_multiplier;
+    int32_t input_left_shift;    /* may be negative (a right shift) */
+} td_tanh_s8_args_t;
+
+void td_tanh_s8(const td_tanh_s8_args_t *args, const int8_t *x, int8_t *out);
+
+#endif /* TD_TANH_S8_H */
