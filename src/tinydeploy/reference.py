@@ -33,15 +33,12 @@ def run_reference(model: str | Path, records: list[list[np.ndarray]]
 def _run_tflm(model: Path, records):
     from tflite_micro import runtime
 
-    it = runtime.Interpreter.from_bytes(model.read_bytes(), arena_size=TFLM_ARENA)
+    import tflite
+
+    data = model.read_bytes()
+    n_out = tflite.Model.GetRootAsModel(data, 0).Subgraphs(0).OutputsLength()
+    it = runtime.Interpreter.from_bytes(data, arena_size=TFLM_ARENA)
     outs = []
-    n_out = 0
-    while True:
-        try:
-            it.get_output_details(n_out)
-        except Exception:
-            break
-        n_out += 1
     for rec in records:
         for i, x in enumerate(rec):
             shape = tuple(it.get_input_details(i)["shape"])
