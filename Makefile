@@ -7,7 +7,9 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 STAMP   = $(VENV)/.installed-stamp
 
-.PHONY: install demo test bench clean
+RISCV_PKGS = gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc
+
+.PHONY: install riscv-tools demo test bench clean
 
 install: $(STAMP)
 
@@ -17,6 +19,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	@command -v cc >/dev/null || { echo "error: no host C compiler 'cc' (apt-get install gcc)"; exit 2; }
 	touch $(STAMP)
+
+# The bare-metal RISC-V toolchain and QEMU, from Debian's packages (installed when missing).
+riscv-tools:
+	@if command -v riscv64-unknown-elf-gcc >/dev/null && command -v qemu-system-riscv32 >/dev/null \
+	    && [ -d /usr/lib/picolibc/riscv64-unknown-elf ]; then exit 0; fi; \
+	echo "installing $(RISCV_PKGS) (Debian packages)"; \
+	SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	( $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    --no-install-recommends $(RISCV_PKGS) >/dev/null ) || \
+	{ echo "error: could not install the Debian packages $(RISCV_PKGS) (needed for the RISC-V/QEMU tests)"; exit 2; }
 
 demo: install
 	$(VENV)/bin/tinydeploy demo -o out/demo

@@ -11,9 +11,16 @@ from dataclasses import replace
 
 import numpy as np
 
+from hypothesis import Phase, settings
+
 from tests.harness import run_c_graph
 from tinydeploy.ir.graph import Graph
 from tinydeploy.quant.execute import run_graph
+
+
+# Each example is a C build: no shrinking (a failure names the op, shapes and attrs).
+C_SETTINGS = settings(max_examples=3, deadline=None,
+                      phases=[Phase.explicit, Phase.reuse, Phase.generate])
 
 
 def _prefixed(g: Graph, p: str) -> Graph:
@@ -45,7 +52,9 @@ def assert_c_matches_golden(cases: list[tuple[Graph, list[np.ndarray]]]) -> None
     g, inputs = merge_cases(cases)
     got = run_c_graph(g, inputs, sanitize=True)
     want = run_graph(g, inputs)
-    for name in g.outputs:
-        assert got[name].dtype == want[name].dtype, name
+    for op in g.ops:
+        name = op.outputs[0]
+        what = f"{op.kind} {[g.t(n).shape for n in op.inputs]} -> {g.t(name).shape} {op.attrs}"
+        assert got[name].dtype == want[name].dtype, what
         np.testing.assert_array_equal(got[name].reshape(want[name].shape), want[name],
-                                      err_msg=name)
+                                      err_msg=what)

@@ -7,16 +7,16 @@ the kernel size) are covered too, beyond TFLite's SAME/VALID.
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.golden._movement_cases import pool_case
-from tests.kernels._movement_multi import assert_c_matches_golden
+from tests.kernels._movement_multi import C_SETTINGS, assert_c_matches_golden
 
 pytestmark = pytest.mark.cc
 
 
-@settings(max_examples=3, deadline=None)
+@C_SETTINGS
 @given(st.lists(pool_case("avg_pool2d", paddings=("same", "valid", "explicit")),
                 min_size=10, max_size=10))
 def test_td_avg_pool2d_s8_random_layers_match_golden(cases):

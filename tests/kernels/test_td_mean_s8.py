@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.golden._movement_cases import mean_case
 from tests.graphs import act, one_op, random_input
-from tests.kernels._movement_multi import assert_c_matches_golden
+from tests.kernels._movement_multi import C_SETTINGS, assert_c_matches_golden
 
 pytestmark = pytest.mark.cc
 
 
-@settings(max_examples=3, deadline=None)
+@C_SETTINGS
 @given(st.lists(mean_case(max_rank=6, max_dim=4), min_size=10, max_size=10))
 def test_td_mean_s8_random_axes_match_golden(cases):
     assert_c_matches_golden(cases)

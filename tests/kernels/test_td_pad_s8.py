@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.golden._movement_cases import pad_case
-from tests.kernels._movement_multi import assert_c_matches_golden
+from tests.kernels._movement_multi import C_SETTINGS, assert_c_matches_golden
 
 pytestmark = pytest.mark.cc
 
 
-@settings(max_examples=3, deadline=None)
+@C_SETTINGS
 @given(st.lists(pad_case(max_rank=6), min_size=10, max_size=10))
 def test_td_pad_s8_random_shapes_match_golden(cases):
     assert_c_matches_golden(cases)

@@ -25,7 +25,7 @@ void td_avg_pool2d_s8(const td_avg_pool2d_s8_args_t *args, const int8_t *in, int
                         }
                     }
                     /* Round half away from zero; C division truncates toward zero. */
-                    acc = acc > 0 ? (acc + count / 2) / count : (acc) / count;
+                    acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
                     *out++ = (int8_t)td_clamp(acc, args->act_min, args->act_max);
                 }
             }

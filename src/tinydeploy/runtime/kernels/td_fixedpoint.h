@@ -13,7 +13,7 @@
 
 #include "td_common.h"
 
-/* x * 2^e: saturating left shift (e > 0) or rounding right shift (e < 0). */
+/* x * 2^e for -32 < e < 32: saturating left shift (e > 0) or rounding right shift (e < 0). */
 static inline int32_t td_fp_mul_pot(int32_t x, int e)
 {
     if (e < 0) return td_rdbpot(x, -e);
@@ -21,7 +21,7 @@ static inline int32_t td_fp_mul_pot(int32_t x, int e)
     const int32_t threshold = (int32_t)((1LL << (31 - e)) - 1);
     if (x > threshold) return INT32_MAX;
     if (x < -threshold) return INT32_MIN;
-    return x * (int32_t)(1L << e);
+    return (int32_t)((uint32_t)x << e);     /* in range: the shift loses no bits */
 }
 
 /* (a + b) / 2, rounded half away from zero. */
