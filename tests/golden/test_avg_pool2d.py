@@ -29,8 +29,8 @@ def test_avg_pool2d_matches_tflm_same_and_valid(case):
 @pytest.mark.parametrize("values", [[-1, -2], [1, 2], [-3, 0], [3, 0], [-128, -127],
                                     [127, 126], [-5, 4], [5, -4]])
 def test_avg_pool2d_rounds_halves_away_from_zero_like_tflm(values):
-    x = act("x", (1, 1, 2, 1), 0.1, 0)
-    g = one_op("avg_pool2d", [x], act("y", (1, 1, 1, 1), 0.1, 0), kernel=(1, 2),
+    x = act("x", (1, 1, 2, 1), 0.125, 0)
+    g = one_op("avg_pool2d", [x], act("y", (1, 1, 1, 1), 0.125, 0), kernel=(1, 2),
                stride=(1, 1), pads=(0, 0, 0, 0), act="none")
     inp = np.array(values, dtype=np.int8).reshape(1, 1, 2, 1)
     assert_matches_tflm(g, [inp])
@@ -40,8 +40,8 @@ def test_avg_pool2d_rounds_halves_away_from_zero_like_tflm(values):
 
 def test_avg_pool2d_same_padding_divides_by_valid_count_only():
     # 3x3 window at the corner of a SAME-padded 4x4 input covers 2x2 real pixels.
-    x = act("x", (1, 4, 4, 1), 0.1, 0)
-    g = one_op("avg_pool2d", [x], act("y", (1, 2, 2, 1), 0.1, 0), kernel=(3, 3),
+    x = act("x", (1, 4, 4, 1), 0.125, 0)
+    g = one_op("avg_pool2d", [x], act("y", (1, 2, 2, 1), 0.125, 0), kernel=(3, 3),
                stride=(2, 2), pads=(0, 0, 1, 1), act="none")
     inp = np.full((1, 4, 4, 1), 100, dtype=np.int8)
     assert_matches_tflm(g, [inp])
@@ -49,7 +49,8 @@ def test_avg_pool2d_same_padding_divides_by_valid_count_only():
 
 
 def test_avg_pool2d_different_in_out_quantization_is_unsupported():
-    g = one_op("avg_pool2d", [act("x", (1, 4, 4, 2), 0.1, 0)], act("y", (1, 2, 2, 2), 0.2, 0),
-               name="pool7", kernel=(2, 2), stride=(2, 2), pads=(0, 0, 0, 0), act="none")
+    x, y = act("x", (1, 4, 4, 2), 0.125, 0), act("y", (1, 2, 2, 2), 0.25, 0)
+    g = one_op("avg_pool2d", [x], y, name="pool7", kernel=(2, 2), stride=(2, 2),
+               pads=(0, 0, 0, 0), act="none")
     with pytest.raises(UnsupportedError, match="pool7"):
         prepare_all(g)

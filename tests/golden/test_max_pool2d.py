@@ -27,8 +27,8 @@ def test_max_pool2d_matches_tflm_same_valid_and_explicit_pads(case):
 
 
 def test_max_pool2d_padding_never_wins_over_negative_inputs():
-    x = act("x", (1, 3, 3, 1), 0.1, 10)
-    g = one_op("max_pool2d", [x], act("y", (1, 3, 3, 1), 0.1, 10), kernel=(3, 3),
+    x = act("x", (1, 3, 3, 1), 0.125, 10)
+    g = one_op("max_pool2d", [x], act("y", (1, 3, 3, 1), 0.125, 10), kernel=(3, 3),
                stride=(1, 1), pads=(1, 1, 1, 1), act="none")
     inp = np.full((1, 3, 3, 1), -100, dtype=np.int8)
     assert_matches_tflm(g, [inp])

@@ -33,7 +33,9 @@ def test_mean_matches_tflm_random_axes_keepdims_and_quant(case):
 def test_mean_over_hw_keepdims_matches_tflm(n, h, w, c, same_quant, s_in, log2_ratio,
                                             zp_in, zp_out, seed):
     """The global-average-pool form (axes 1,2, keepdims), same or different quantization."""
-    s_out, zp_out = (s_in, zp_in) if same_quant else (s_in * 2.0 ** log2_ratio, zp_out)
+    s_in = float(np.float32(s_in))
+    s_out = float(np.float32(s_in * 2.0 ** log2_ratio))
+    s_out, zp_out = (s_in, zp_in) if same_quant else (s_out, zp_out)
     x = act("x", (n, h, w, c), s_in, zp_in)
     g = one_op("mean", [x], act("y", (n, 1, 1, c), s_out, zp_out), axes=(1, 2),
                keepdims=True)
@@ -43,8 +45,9 @@ def test_mean_over_hw_keepdims_matches_tflm(n, h, w, c, same_quant, s_in, log2_r
 @pytest.mark.parametrize("ratio", [2e-8, 1e-6, 1e-3, 0.9, 1.0, 3.0, 100.0])
 def test_mean_large_count_clamps_multiplier_shift_like_tflm(ratio):
     # 6400 elements: floor(log2(count)) = 12 is clamped by 31 + shift for tiny ratios.
-    x = act("x", (1, 80, 80, 1), 0.05, -3)
-    g = one_op("mean", [x], act("y", (1, 1), 0.05 / ratio, 2), axes=(1, 2), keepdims=False)
+    x = act("x", (1, 80, 80, 1), 0.0625, -3)
+    s_out = float(np.float32(0.0625 / ratio))
+    g = one_op("mean", [x], act("y", (1, 1), s_out, 2), axes=(1, 2), keepdims=False)
     rng = np.random.default_rng(7)
     for lo, hi in ((-128, 127), (100, 127), (-128, -100)):
         inp = rng.integers(lo, hi, x.shape, endpoint=True).astype(np.int8)
@@ -52,8 +55,8 @@ def test_mean_large_count_clamps_multiplier_shift_like_tflm(ratio):
 
 
 def test_mean_same_quant_exact_average():
-    x = act("x", (1, 2, 2, 1), 0.1, 0)
-    g = one_op("mean", [x], act("y", (1, 1, 1, 1), 0.1, 0), axes=(1, 2), keepdims=True)
+    x = act("x", (1, 2, 2, 1), 0.125, 0)
+    g = one_op("mean", [x], act("y", (1, 1, 1, 1), 0.125, 0), axes=(1, 2), keepdims=True)
     inp = np.array([10, 20, 30, 40], dtype=np.int8).reshape(x.shape)
     assert_matches_tflm(g, [inp])
     assert run_graph(g, [inp])["y"].item() == 25
@@ -62,16 +65,16 @@ def test_mean_same_quant_exact_average():
 def test_mean_rounds_twice_like_tflm_not_to_nearest():
     # sum 101 over 4: the nearest integer is 25, but the high-mul rounds 50.5 -> 51 and
     # the power-of-two divide rounds 25.5 -> 26 (gemmlowp double rounding). TFLM decides.
-    x = act("x", (1, 2, 2, 1), 0.1, 0)
-    g = one_op("mean", [x], act("y", (1, 1, 1, 1), 0.1, 0), axes=(1, 2), keepdims=True)
+    x = act("x", (1, 2, 2, 1), 0.125, 0)
+    g = one_op("mean", [x], act("y", (1, 1, 1, 1), 0.125, 0), axes=(1, 2), keepdims=True)
     inp = np.array([10, 20, 30, 41], dtype=np.int8).reshape(x.shape)
     assert_matches_tflm(g, [inp])
     assert run_tflm(graph_to_tflite(g), [inp])[0].item() != 25
 
 
 def test_mean_negative_axes_equal_positive_axes():
-    x = act("x", (2, 3, 4), 0.1, 1)
-    y = act("y", (2, 1, 1), 0.07, -2)
+    x = act("x", (2, 3, 4), 0.125, 1)
+    y = act("y", (2, 1, 1), 0.09375, -2)
     neg = one_op("mean", [x], y, axes=(-1, -2), keepdims=True)
     pos = one_op("mean", [x], y, axes=(1, 2), keepdims=True)
     inp = random_input(np.random.default_rng(3), x)

@@ -27,8 +27,8 @@ def test_pad_matches_tflm(case):
 
 
 def test_pad_fills_with_output_zero_point_and_keeps_input_bytes():
-    x = act("x", (1, 2, 2, 1), 0.1, -7)
-    g = one_op("pad", [x], act("y", (1, 4, 3, 1), 0.1, -7),
+    x = act("x", (1, 2, 2, 1), 0.125, -7)
+    g = one_op("pad", [x], act("y", (1, 4, 3, 1), 0.125, -7),
                pads=((0, 0), (1, 1), (0, 1), (0, 0)))
     inp = np.array([1, 2, 3, 4], dtype=np.int8).reshape(1, 2, 2, 1)
     assert_matches_tflm(g, [inp])

@@ -22,7 +22,7 @@ def test_td_concat_s8_random_shapes_match_golden(cases):
 
 def test_td_concat_s8_with_a_constant_input_matches_golden():
     rng = np.random.default_rng(5)
-    c = const("c", rng.integers(-128, 128, (1, 3, 2)).astype(np.int8), 0.1, 3)
-    x = act("x", (1, 3, 4), 0.1, 3)
-    g = one_op("concat", [x, c], act("y", (1, 3, 6), 0.1, 3), axis=2)
+    c = const("c", rng.integers(-128, 128, (1, 3, 2)).astype(np.int8), 0.125, 3)
+    x = act("x", (1, 3, 4), 0.125, 3)
+    g = one_op("concat", [x, c], act("y", (1, 3, 6), 0.125, 3), axis=2)
     assert_c_matches_golden([(g, [rng.integers(-128, 128, x.shape).astype(np.int8)])])

@@ -25,8 +25,9 @@ def test_td_mean_s8_extreme_multipliers_match_golden():
     rng = np.random.default_rng(11)
     cases = []
     for i, ratio in enumerate([2e-8, 1e-6, 0.5, 1.0, 7.0, 300.0]):
-        x = act(f"x{i}", (1, 40, 40, 2), 0.05, int(rng.integers(-128, 128)))
-        y = act(f"y{i}", (1, 1, 1, 2), 0.05 / ratio, int(rng.integers(-128, 128)))
+        x = act(f"x{i}", (1, 40, 40, 2), 0.0625, int(rng.integers(-128, 128)))
+        s_out = float(np.float32(0.0625 / ratio))
+        y = act(f"y{i}", (1, 1, 1, 2), s_out, int(rng.integers(-128, 128)))
         g = one_op("mean", [x], y, name=f"m{i}", axes=(1, 2), keepdims=True)
         cases.append((g, [random_input(rng, x)]))
     assert_c_matches_golden(cases)

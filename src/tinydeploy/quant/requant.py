@@ -35,9 +35,8 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
     if shift < -31:
         shift = 0
         q_fixed = 0
-    if shift > 30:  # TFLite clamps huge multipliers the same way
-        shift = 30
-        q_fixed = (1 << 31) - 1
+    # (TFLite clamps shift > 30 only in its single-rounding build; TFLM's reference build,
+    # which this module matches, does not.)
     return int(q_fixed), int(shift)
 
 
