@@ -4,7 +4,8 @@ Built with onnx.helper and numpy only, from seeded random weights, so it needs n
 download and the same seed always gives the same bytes. The float network (BatchNorm
 folded into the convolutions) is run in numpy on seeded random inputs to calibrate the
 activation ranges (min/max, like onnxruntime's MinMax calibrator); weights are quantized
-per output channel, symmetric int8, biases to int32 with scale ``s_in * s_w``.
+per output channel, symmetric 7-bit in int8 (see WEIGHT_MAX), biases to int32 with scale
+``s_in * s_w``.
 
 Structure (input 1x1x49x10 MFCC-like features, float):
 QuantizeLinear -> conv 10x4 /2 (64) + ReLU -> 4 x [depthwise 3x3 + ReLU, pointwise 1x1
@@ -31,6 +32,11 @@ CHANNELS = 64
 BLOCKS = 4
 CLASSES = 12
 CALIB_INPUTS = 32
+# 7-bit weights (onnxruntime's "reduce_range"): onnxruntime runs this QDQ model with uint8
+# activations x int8 weights, and on x86 CPUs without VNNI its kernels add products in
+# pairs with int16 saturation; |w| <= 63 keeps 2 * 255 * 63 below 32767, so the reference
+# stays exact on every CPU.
+WEIGHT_MAX = 63
 
 
 def _conv(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride, pads, group: int = 1):
@@ -89,10 +95,10 @@ def _act_qparams(a: np.ndarray) -> tuple[np.float32, np.int8]:
 
 
 def _weight_q(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-output-channel (axis 0) symmetric int8."""
+    """Per-output-channel (axis 0) symmetric int8 in [-WEIGHT_MAX, WEIGHT_MAX]."""
     m = np.abs(w.reshape(w.shape[0], -1)).max(axis=1)
-    scale = (np.where(m > 0, m, 1.0) / 127.0).astype(np.float32)
-    q = np.clip(np.rint(w / scale.reshape(-1, *([1] * (w.ndim - 1)))), -127, 127)
+    scale = (np.where(m > 0, m, 1.0) / WEIGHT_MAX).astype(np.float32)
+    q = np.clip(np.rint(w / scale.reshape(-1, *([1] * (w.ndim - 1)))), -WEIGHT_MAX, WEIGHT_MAX)
     return q.astype(np.int8), scale
 
 

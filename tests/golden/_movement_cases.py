@@ -14,7 +14,7 @@ from tinydeploy.ir.graph import Graph
 from tinydeploy.ir.ops import ACTIVATIONS
 
 # Scales as a .tflite stores them (float32): the IR keeps float64 copies of float32 values.
-scales = st.floats(0.004, 0.5, width=32)
+scales = st.floats(0.00390625, 0.5, width=32)
 zero_points = st.integers(-128, 127)
 
 

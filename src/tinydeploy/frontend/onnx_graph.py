@@ -95,8 +95,9 @@ def _simplify_reshapes(g: Graph) -> None:
 def finalize(b: Builder, og: onnx.GraphProto, stem: str) -> Graph:
     """Add the graph outputs, give them their ONNX names, clean up, validate."""
     outs = [_add_output(b, o) for o in og.output]
+    nhwc = sorted({v.ir for v in b.vals.values() if v.nhwc})
     g = Graph(og.name or stem, b.tensors, b.ops, list(b.inputs), outs, source=b.path,
-              meta={"format": "onnx", "notes": list(b.notes)})
+              meta={"format": "onnx", "notes": list(b.notes), "nhwc_of_nchw": nhwc})
     _simplify_reshapes(g)
     for ir, o in zip(list(g.outputs), og.output):
         if ir == o.name or ir not in g.tensors or g.outputs.count(ir) > 1:
@@ -107,6 +108,7 @@ def finalize(b: Builder, og: onnx.GraphProto, stem: str) -> Graph:
             _rename(g, o.name, b.unique(o.name + "_int"))
         _rename(g, ir, o.name)
     _drop_unused(g)
+    g.meta["nhwc_of_nchw"] = [n for n in nhwc if n in g.tensors]
     g.validate()
     return g
 
