@@ -32,7 +32,7 @@ def _qdq_model(path: Path, op_type="Conv", dyn_h=False, zp_type=TensorProto.INT8
     """x(float) -> Q -> DQ -> <op> -> Q -> DQ -> y, a minimal QDQ graph."""
     h = "H" if dyn_h else 8
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, h, 8])
-    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, h, 8])
     zp_np = np.int16 if zp_type == TensorProto.INT16 else np.int8
     inits = [numpy_helper.from_array(np.array(0.05, np.float32), "s"),
              numpy_helper.from_array(np.array(0, zp_np), "z"),
