@@ -35,15 +35,21 @@ class MemoryPlan:
     aliases: dict[str, str]
     live_bytes: tuple[int, ...]
     buffers: tuple[Buffer, ...]
+    whole_tensor_bound: int = 0
 
     @property
     def ratio_to_lower_bound(self) -> float:
         return self.arena_bytes / self.lower_bound if self.lower_bound else 1.0
 
 
-def plan_graph(g: Graph, align: int = 4) -> MemoryPlan:
-    """Plan ``g``'s activations in its op order with :func:`plan_greedy`."""
-    buffers, aliases = buffers_for_graph(g, align)
+def plan_graph(g: Graph, align: int = 4, sliding: bool = True) -> MemoryPlan:
+    """Plan ``g``'s activations in its op order with :func:`plan_greedy`.
+
+    ``sliding`` lets convolutions/pools overwrite their dying input row by row (see
+    :mod:`tinydeploy.memory.sliding`); turn it off for tiled or multicore execution.
+    ``whole_tensor_bound`` is the lower bound without any in-place sharing.
+    """
+    buffers, aliases = buffers_for_graph(g, align, sliding)
     plan = plan_greedy(buffers)
     check_plan(buffers, plan)      # cheap; a broken plan would corrupt data silently
     offsets = {n: plan.offsets[s] for n, s in aliases.items() if s in plan.offsets}
@@ -51,4 +57,6 @@ def plan_graph(g: Graph, align: int = 4) -> MemoryPlan:
                       lower_bound=lower_bound(buffers),
                       naive_bytes=plan_naive(buffers).peak, aliases=aliases,
                       live_bytes=live_bytes(buffers, plan.offsets, len(g.ops)),
-                      buffers=tuple(buffers))
+                      buffers=tuple(buffers),
+                      whole_tensor_bound=lower_bound(
+                          [Buffer(b.name, b.size, b.first, b.last, b.align) for b in buffers]))

@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 from tinydeploy.ir.graph import Graph, Op
 from tinydeploy.memory.planner import Buffer
+from tinydeploy.memory.sliding import sliding_margin
 
 INPLACE_KINDS = ("add", "mul", "quantize", "logistic", "tanh")
 _COMMUTATIVE = ("add", "mul")
@@ -67,6 +68,19 @@ def _spans(g: Graph, root: dict[str, str]) -> dict[str, list[int]]:
     return spans
 
 
+def _sliding_source(g: Graph, op: Op, i: int, root: dict[str, str],
+                    spans: dict[str, list[int]], pinned: set[str]) -> tuple[str, int] | None:
+    """(storage, margin) when a windowed op may write over its dying input, else None."""
+    n = op.inputs[0]
+    margin = sliding_margin(g, op)
+    if margin is None or g.t(n).is_const:
+        return None
+    s = root[n]
+    if s in pinned or spans[s][1] != i or g.t(s).nbytes != g.t(n).nbytes:
+        return None
+    return s, margin
+
+
 def _inplace_source(g: Graph, op: Op, i: int, root: dict[str, str],
                     spans: dict[str, list[int]], pinned: set[str]) -> str | None:
     """Storage the op's output may overwrite, or None."""
@@ -86,24 +100,29 @@ def _inplace_source(g: Graph, op: Op, i: int, root: dict[str, str],
     return None
 
 
-def buffers_for_graph(g: Graph, align: int = 4) -> GraphBuffers:
+def buffers_for_graph(g: Graph, align: int = 4, sliding: bool = False) -> GraphBuffers:
     """One :class:`Buffer` per activation storage, in first-use order, plus the alias map.
 
     Sizes are in bytes; op indices refer to ``g.ops``. Storage holding a graph output is
-    never overwritten in place (the caller reads it after the last op).
+    never overwritten in place (the caller reads it after the last op). With ``sliding``,
+    convolutions and pools may also write over their dying input at a margin
+    (:mod:`tinydeploy.memory.sliding`; only for sequential, untiled kernels).
     """
     root = _storage_map(g)
     spans = _spans(g, root)
     pinned = {root[n] for n in g.outputs if n in root}
-    hints: dict[str, str] = {}
+    hints: dict[str, tuple[str, int]] = {}
     for i, op in enumerate(g.ops):
         src = _inplace_source(g, op, i, root, spans, pinned)
         if src is not None:
-            hints[root[op.outputs[0]]] = src
+            hints[root[op.outputs[0]]] = (src, 0)
+        elif sliding and (hit := _sliding_source(g, op, i, root, spans, pinned)):
+            hints[root[op.outputs[0]]] = (hit[0], -(-hit[1] // align) * align)
     buffers = []
     for s, (first, last) in spans.items():
         size = max(g.t(n).nbytes for n, r in root.items() if r == s)
-        buffers.append(Buffer(s, size, first, last, align, hints.get(s)))
+        partner, margin = hints.get(s, (None, 0))
+        buffers.append(Buffer(s, size, first, last, align, partner, margin))
     aliases = {n: r for n, r in root.items() if r in spans}
     return GraphBuffers(buffers, aliases)
 

@@ -2,9 +2,11 @@
 
 A :class:`Buffer` is ``size`` bytes live from op ``first`` to op ``last`` (inclusive).
 Two buffers whose lifetimes share an op must not share bytes, with one exception: a
-buffer with ``inplace_of=A`` may start at the same offset as ``A`` when ``A`` dies at the
-op that creates it (``A.last == first``); that is how an elementwise op writes over its
-input. A :class:`Plan` gives every buffer an aligned byte offset into one arena; ``peak``
+buffer with ``inplace_of=A`` may start ``inplace_margin`` bytes below ``A``'s offset
+(0: the same offset) when ``A`` dies at the op that creates it (``A.last == first``);
+that is how an elementwise op writes over its input, and how a convolution or pool
+whose kernel walks output pixels in order writes its output over the input rows it has
+finished reading (the margin keeps the not-yet-read rows intact). A :class:`Plan` gives every buffer an aligned byte offset into one arena; ``peak``
 is the arena size (the highest ``offset + size``).
 
 Algorithm of :func:`plan_greedy` (TFLite Micro's ``GreedyMemoryPlanner``, extended):
@@ -45,8 +47,9 @@ __all__ = ["Buffer", "Plan", "plan_naive", "plan_greedy", "lower_bound", "inplac
 class Buffer:
     """``size`` bytes live from op index ``first`` to ``last`` inclusive, ``align``-aligned.
 
-    ``inplace_of`` names a buffer this one may start on top of (same offset) when that
-    buffer's last op is this one's first op; otherwise the hint is ignored.
+    ``inplace_of`` names a buffer this one may start on top of, ``inplace_margin`` bytes
+    below its offset, when that buffer's last op is this one's first op; otherwise the
+    hint is ignored.
     """
 
     name: str
@@ -55,9 +58,10 @@ class Buffer:
     last: int
     align: int = 4
     inplace_of: str | None = None
+    inplace_margin: int = 0
 
     def __post_init__(self):
-        assert self.size >= 0 and self.align >= 1, self
+        assert self.size >= 0 and self.align >= 1 and self.inplace_margin >= 0, self
         assert 0 <= self.first <= self.last, self
 
     def overlaps_in_time(self, other: "Buffer") -> bool:
@@ -98,8 +102,8 @@ def inplace_pairs(buffers: Iterable[Buffer]) -> dict[str, str]:
 def lower_bound(buffers: Iterable[Buffer]) -> int:
     """Max over op index of the bytes that must be live there.
 
-    That is the sum of the live sizes, less ``min(size)`` for each legal in-place pair
-    meeting at that op (the only pairs allowed to share bytes). Alignment padding is not
+    That is the sum of the live sizes, less the bytes each legal in-place pair meeting at
+    that op may share (the only pairs allowed to share bytes). Alignment padding is not
     counted, so no plan can have a lower peak.
     """
     buffers = list(buffers)
@@ -110,10 +114,24 @@ def lower_bound(buffers: Iterable[Buffer]) -> int:
     best = 0
     for t in sorted({b.first for b in buffers} | {b.last for b in buffers}):
         live = sum(b.size for b in buffers if b.first <= t <= b.last)
-        shared = sum(min(by_name[b].size, by_name[a].size)
+        shared = sum(_shared_bytes(by_name[b], by_name[a])
                      for b, a in pairs.items() if by_name[b].first == t)
         best = max(best, live - shared)
     return best
+
+
+def _shared_bytes(b: Buffer, a: Buffer) -> int:
+    """Bytes ``b`` placed at its legal in-place spot shares with its partner ``a``."""
+    return max(0, min(b.size - b.inplace_margin, a.size))
+
+
+def _pair_delta(b: Buffer, c: Buffer, pairs: dict[str, str]) -> int | None:
+    """Required ``offset(b) - offset(c)`` if b and c are a legal in-place pair, else None."""
+    if pairs.get(b.name) == c.name:
+        return -b.inplace_margin
+    if pairs.get(c.name) == b.name:
+        return c.inplace_margin
+    return None
 
 
 def plan_naive(buffers: Iterable[Buffer]) -> Plan:
@@ -130,7 +148,8 @@ def _conflict(b: Buffer, ob: int, c: Buffer, oc: int, pairs: dict[str, str]) -> 
     """True when ``b`` at ``ob`` and ``c`` at ``oc`` may not coexist."""
     if not b.overlaps_in_time(c) or b.size == 0 or c.size == 0:
         return False
-    if ob == oc and (pairs.get(b.name) == c.name or pairs.get(c.name) == b.name):
+    delta = _pair_delta(b, c, pairs)
+    if delta is not None and ob - oc == delta:
         return False
     return ob < oc + c.size and oc < ob + b.size
 
@@ -158,14 +177,17 @@ def _place(order: list[Buffer], pairs: dict[str, str], best_fit: bool) -> Plan:
     for b, a in pairs.items():
         partners.setdefault(b, []).append(a)
         partners.setdefault(a, []).append(b)
+    by_name = {b.name: b for b in order}
     offsets: dict[str, int] = {}
     placed: list[Buffer] = []
     for b in order:
         overlapping = [c for c in placed if c.overlaps_in_time(b) and c.size and b.size]
         off = None
         for p in partners.get(b.name, []):
-            cand = offsets.get(p)
-            if cand is not None and cand % b.align == 0 and not any(
+            if p not in offsets:
+                continue
+            cand = offsets[p] + _pair_delta(b, by_name[p], pairs)
+            if cand >= 0 and cand % b.align == 0 and not any(
                     _conflict(b, cand, c, offsets[c.name], pairs) for c in overlapping):
                 off = cand
                 break
