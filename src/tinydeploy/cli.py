@@ -48,6 +48,11 @@ def _cmd_report(a) -> int:
             Path(a.json).write_text(text + "\n")
     if a.json != "-":
         print_report(low)
+    if a.plot:
+        from tinydeploy.report import plot_report
+
+        plot_report(low, a.plot)
+        print(f"plot written to {a.plot}")
     return 0
 
 
@@ -102,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("report", help="per-layer table: shapes, MACs, memory")
     r.add_argument("model")
     r.add_argument("--json", metavar="FILE", help="also write JSON to FILE ('-' = stdout only)")
+    r.add_argument("--plot", metavar="FILE", help="also plot memory over time and MACs per "
+                   "layer to FILE (.png or .svg)")
     r.set_defaults(fn=_cmd_report)
 
     d = sub.add_parser("demo", help="generate, compile, build, run, validate and report "

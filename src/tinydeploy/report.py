@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict, dataclass
 
 from tinydeploy.compiler import Lowered
@@ -47,6 +48,7 @@ def report_dict(low: Lowered) -> dict:
             "weight_bytes": sum(t.nbytes for t in low.graph.tensors.values() if t.is_const),
             "arena_bytes": low.memory.arena_bytes,
             "arena_lower_bound_bytes": low.memory.lower_bound,
+            "arena_whole_tensor_lower_bound_bytes": low.memory.whole_tensor_bound,
             "arena_naive_bytes": low.memory.naive_bytes,
         },
     }
@@ -56,7 +58,7 @@ def print_report(low: Lowered, console=None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = console or Console()
+    console = console or Console(width=None if sys.stdout.isatty() else 150)
     d = report_dict(low)
     tab = Table(title=f"tinydeploy report: {low.graph.name}", show_lines=False)
     for col, just in (("#", "right"), ("layer", "left"), ("op", "left"), ("in", "left"),
@@ -73,7 +75,34 @@ def print_report(low: Lowered, console=None) -> None:
     tab.add_section()
     tab.add_row("", "total", "", "", "", f"{t['macs']:,}", f"{t['weight_bytes']:,}", "", "")
     console.print(tab)
-    lb = t["arena_lower_bound_bytes"]
-    console.print(f"arena {t['arena_bytes']:,} B  (lower bound {lb:,} B, "
-                  f"{t['arena_bytes'] / max(lb, 1):.3f}x; naive {t['arena_naive_bytes']:,} B)  "
-                  f"weights {t['weight_bytes']:,} B  MACs {t['macs']:,}")
+    lb, wlb = t["arena_lower_bound_bytes"], t["arena_whole_tensor_lower_bound_bytes"]
+    console.print(f"arena {t['arena_bytes']:,} B  (layer-wise lower bound with whole tensors "
+                  f"{wlb:,} B = {t['arena_bytes'] / max(wlb, 1):.3f}x; with in-place windows "
+                  f"{lb:,} B; no reuse {t['arena_naive_bytes']:,} B)")
+    console.print(f"weights {t['weight_bytes']:,} B  MACs {t['macs']:,}")
+
+
+def plot_report(low: Lowered, path: str) -> None:
+    """PNG/SVG: arena bytes in use per layer (memory over time) and MACs per layer."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = layer_rows(low)
+    idx = [r.index for r in rows]
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(max(6, len(rows) * 0.3), 6), sharex=True)
+    ax1.step(idx, low.memory.live_bytes, where="mid", label="live activation bytes")
+    ax1.axhline(low.memory.arena_bytes, color="C3", ls="--",
+                label=f"arena {low.memory.arena_bytes:,} B")
+    ax1.axhline(low.memory.whole_tensor_bound, color="C2", ls=":",
+                label=f"whole-tensor lower bound {low.memory.whole_tensor_bound:,} B")
+    ax1.set_ylabel("bytes")
+    ax1.legend(fontsize=8)
+    ax1.set_title(f"{low.graph.name}: memory over time and work per layer")
+    ax2.bar(idx, [r.macs for r in rows], color="C1")
+    ax2.set_ylabel("MACs")
+    ax2.set_xticks(idx, [f"{r.index} {r.kind}" for r in rows], rotation=90, fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
