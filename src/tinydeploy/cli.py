@@ -101,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--npy", nargs="*", default=[], help="extra inputs as .npy files")
     v.add_argument("--sanitize", action="store_true", help="build with ASan/UBSan")
     v.add_argument("--tolerance", type=float, default=None,
-                   help="allowed |diff| in LSB vs the reference (default 0 TFLite, 1 ONNX)")
+                   help="allowed |diff| in LSB vs the reference (default 0 for TFLite; 2 for ONNX, "
+                   "whose runtime requantizes in float)")
     v.set_defaults(fn=_cmd_validate)
 
     r = sub.add_parser("report", help="per-layer table: shapes, MACs, memory")
