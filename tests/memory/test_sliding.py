@@ -58,6 +58,10 @@ case = st.tuples(st.sampled_from(["conv2d", "depthwise_conv2d", "avg_pool2d", "m
 @given(st.lists(case, min_size=4, max_size=4), st.integers(0, 2**16))
 def test_windowed_ops_overwriting_their_input_match_the_golden(cases, seed):
     rng = np.random.default_rng(seed)
+    # keep windows that fit the input (k, dilation and pads as drawn)
+    cases = [(kd, h, w, c, k, s, d if kd.endswith("conv2d") else 1, p, oc)
+             for kd, h, w, c, k, s, d, p, oc in cases]
+    cases = [cs for cs in cases if min(cs[1], cs[2]) + 2 * cs[7] > (cs[4] - 1) * cs[6]]
     graphs = [_chain(*cs, rng) for cs in cases]
     for g in graphs:
         plan = plan_graph(g)
