@@ -33,7 +33,7 @@ riscv-tools:
 demo: install
 	$(VENV)/bin/tinydeploy demo -o out/demo
 
-test: install
+test: install riscv-tools
 	$(PY) -m pytest -q -n 2 tests
 
 bench: install

@@ -1,4 +1,4 @@
-"""Command line: ``tinydeploy compile | validate | report | demo``."""
+"""Command line: ``tinydeploy compile | validate | profile | report | demo``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from tinydeploy.errors import TinyDeployError
 def _cmd_compile(a) -> int:
     from tinydeploy.compiler import compile_model
 
-    low = compile_model(a.model, a.output, target=a.target, prefix=a.name)
+    low = compile_model(a.model, a.output, target=a.target, prefix=a.name, board=a.board)
     print(f"wrote {a.output}: {len(low.graph.ops)} layers, arena {low.memory.arena_bytes:,} B "
           f"(lower bound {low.memory.lower_bound:,} B), "
           f"{low.graph.meta['compile_seconds']:.2f} s")
@@ -24,7 +24,11 @@ def _cmd_validate(a) -> int:
     from tinydeploy.validate import validate
 
     v = validate(a.project, n=a.num_inputs, seed=a.seed, npy=a.npy, sanitize=a.sanitize,
-                 tolerance=a.tolerance)
+                 tolerance=a.tolerance, on=a.on, timeout=a.timeout,
+                 progress=_progress if a.on == "qemu" else None)
+    if v.sim_vs_host_exact is not None:
+        print(f"QEMU rv32imc vs host build: "
+              f"{'byte-identical' if v.sim_vs_host_exact else 'DIFFERENT'}")
     print(f"{v.inputs} inputs: C vs golden {'bit-exact' if v.c_vs_golden_exact else 'DIFFERENT'}; "
           f"C vs {v.reference}: max |diff| {v.c_vs_reference_max_lsb:g} LSB, "
           f"{100 * v.c_vs_reference_exact_fraction:.2f}% identical bytes "
@@ -33,6 +37,32 @@ def _cmd_validate(a) -> int:
         print(m)
     print("PASS" if v.ok else "FAIL")
     return 0 if v.ok else 1
+
+
+def _progress(msg: str) -> None:
+    """Progress of long simulator runs ("QEMU: 3/20 inputs") on stderr, in place on a tty."""
+    if not msg.startswith("QEMU"):
+        return
+    done, total = msg.split()[1].split("/")
+    tty = sys.stderr.isatty()
+    print(("\r" if tty else "") + msg + ("\033[K" if tty else ""),
+          end="\n" if not tty or done == total else "", file=sys.stderr, flush=True)
+
+
+def _cmd_profile(a) -> int:
+    from tinydeploy.rv32 import print_profile, profile
+
+    prof = profile(a.project, n=a.num_inputs, seed=a.seed, timeout=a.timeout,
+                   progress=lambda d, t: _progress(f"QEMU: {d}/{t} inputs"))
+    if a.json:
+        text = json.dumps(prof, indent=1)
+        if a.json == "-":
+            print(text)
+        else:
+            Path(a.json).write_text(text + "\n")
+    if a.json != "-":
+        print_profile(prof)
+    return 0
 
 
 def _cmd_report(a) -> int:
@@ -91,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("-o", "--output", required=True, help="output directory (replaced)")
     c.add_argument("--target", default="host", help="deployment target (default: host)")
     c.add_argument("--name", help="C prefix of the generated API (default: model name)")
+    c.add_argument("--board", default="host", choices=["host", "qemu-rv32"],
+                   help="also emit this board's build (qemu-rv32: bare-metal rv32imc ELF "
+                   "and QEMU targets; default: host only)")
     c.set_defaults(fn=_cmd_compile)
 
     v = sub.add_parser("validate", help="build a compiled project, run inputs, compare "
@@ -103,7 +136,23 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--tolerance", type=float, default=None,
                    help="allowed |diff| in LSB vs the reference (default 0 for TFLite; 2 for ONNX, "
                    "whose runtime requantizes in float)")
+    v.add_argument("--on", choices=["host", "qemu"], default="host",
+                   help="where the C runs: host (cc) or qemu (rv32imc on qemu-system-riscv32; "
+                   "also compared byte for byte with the host build; needs --board qemu-rv32)")
+    v.add_argument("--timeout", type=float, default=None,
+                   help="seconds allowed for the QEMU run (default 600)")
     v.set_defaults(fn=_cmd_validate)
+
+    pr = sub.add_parser("profile", help="exact instructions per layer on QEMU rv32imc "
+                        "(project compiled with --board qemu-rv32)")
+    pr.add_argument("project", help="directory written by 'tinydeploy compile --board qemu-rv32'")
+    pr.add_argument("-n", "--num-inputs", type=int, default=1,
+                    help="seeded random inputs (counts are the mean per inference)")
+    pr.add_argument("--seed", type=int, default=0)
+    pr.add_argument("--json", metavar="FILE", help="also write JSON to FILE ('-' = stdout only)")
+    pr.add_argument("--timeout", type=float, default=None,
+                    help="seconds allowed for the QEMU run (default 600)")
+    pr.set_defaults(fn=_cmd_profile)
 
     r = sub.add_parser("report", help="per-layer table: shapes, MACs, memory")
     r.add_argument("model")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tinydeploy.codegen import emit_project
+from tinydeploy.codegen.boards import board_context, emit_board, get_board
 from tinydeploy.codegen.cformat import c_ident
 from tinydeploy.errors import TinyDeployError
 from tinydeploy.frontend import load_model
@@ -47,20 +48,25 @@ def lower_file(model: str | Path) -> Lowered:
 
 
 def compile_model(model: str | Path, out_dir: str | Path, target: str = "host",
-                  prefix: str | None = None) -> Lowered:
-    """Compile ``model`` into a standalone C project in ``out_dir`` (replaced if present)."""
+                  prefix: str | None = None, board: str = "host") -> Lowered:
+    """Compile ``model`` into a standalone C project in ``out_dir`` (replaced if present).
+
+    ``board`` adds what one machine needs beyond the portable C (``qemu-rv32``: the
+    bare-metal rv32imc build and QEMU targets, see codegen/boards)."""
     t0 = time.perf_counter()
     if target not in TARGETS:
         raise TinyDeployError(f"unknown target '{target}' (available: {', '.join(TARGETS)})",
                               file=str(model))
+    get_board(board)
     low = lower_file(model)
-    write_project(low, out_dir, target, prefix, model)
+    write_project(low, out_dir, target, prefix, model, board)
     low.graph.meta["compile_seconds"] = time.perf_counter() - t0
     return low
 
 
 def write_project(low: Lowered, out_dir: str | Path, target: str = "host",
-                  prefix: str | None = None, model: str | Path | None = None) -> Path:
+                  prefix: str | None = None, model: str | Path | None = None,
+                  board: str = "host") -> Path:
     """Emit the C project of a lowered graph atomically (temp dir + rename)."""
     prefix = c_ident(prefix or low.graph.name or "network", 32).lower()
     if prefix[0].isdigit():
@@ -69,9 +75,12 @@ def write_project(low: Lowered, out_dir: str | Path, target: str = "host",
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
+        ctx = board_context(board)
         proj = emit_project(low.graph, low.args, low.memory.offsets, low.memory.arena_bytes,
-                            tmp, prefix)
+                            tmp, prefix, extra=ctx)
+        emit_board(board, tmp, {"p": proj, "graph_name": low.graph.name, **ctx})
         manifest = _manifest(model, target, prefix, low, proj)
+        manifest["board"] = board
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
         os.chmod(tmp, 0o755)
         if out_dir.exists():

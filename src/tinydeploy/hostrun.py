@@ -41,10 +41,7 @@ def run(exe: Path, manifest: dict, records: list[list[np.ndarray]],
     """Run ``exe`` on input records (one array per graph input); returns output records."""
     with tempfile.TemporaryDirectory(prefix="td_run_") as tmp:
         fin, fout = Path(tmp) / "in.bin", Path(tmp) / "out.bin"
-        with open(fin, "wb") as f:
-            for rec in records:
-                for spec, x in zip(manifest["inputs"], rec):
-                    f.write(np.ascontiguousarray(x, dtype=spec["dtype"]).tobytes())
+        write_records(fin, manifest, records)
         cmd = [str(exe), str(fin), str(fout)] + ([str(dump_dir)] if dump_dir else [])
         res = subprocess.run(cmd, capture_output=True, text=True)
         if res.returncode != 0:
@@ -52,6 +49,14 @@ def run(exe: Path, manifest: dict, records: list[list[np.ndarray]],
                                   f"{res.stderr[-4000:]}", file=str(exe))
         raw = fout.read_bytes()
     return split_records(raw, manifest["outputs"], len(records))
+
+
+def write_records(path: Path, manifest: dict, records: list[list[np.ndarray]]) -> None:
+    """The runner's IN.bin: each record is the raw bytes of every input, in order."""
+    with open(path, "wb") as f:
+        for rec in records:
+            for spec, x in zip(manifest["inputs"], rec):
+                f.write(np.ascontiguousarray(x, dtype=spec["dtype"]).tobytes())
 
 
 def split_records(raw: bytes, specs: list[dict], count: int) -> list[list[np.ndarray]]:

@@ -112,15 +112,10 @@ def output_lsb(g: Graph, name: str) -> float:
 def validate(project: str | Path, n: int = 20, seed: int = 0, npy: list[str] | None = None,
              sanitize: bool = False, tolerance: float | None = None,
              progress=None, on: str = "host", timeout: float | None = None) -> Validation:
-    """``on="qemu"``: the outputs compared below are those of the rv32imc build run on
-    QEMU, which must also be byte-identical to the host build's (``sim_vs_host_exact``)."""
+    """``on="qemu"``: checks the rv32imc build on QEMU (also byte-identical to the host's)."""
     project = Path(project)
     manifest = _manifest(project)
-    if on not in ("host", "qemu"):
-        raise TinyDeployError(f"unknown --on '{on}' (host or qemu)")
-    if on == "qemu":              # before any work: a missing tool is a one-line error
-        rv32.check_board(project, manifest)
-        rv32.require_tools()
+    _check_on(project, manifest, on)
     model = manifest["model"]
     low = lower_file(model)
     records = random_inputs(low.graph, n, seed) + load_npy_inputs(low.graph, npy or [])
@@ -165,6 +160,15 @@ def validate(project: str | Path, n: int = 20, seed: int = 0, npy: list[str] | N
                           + ("golden matches C, so the golden disagrees with the reference"
                              if g_exact else "see the layer above"))
     return v
+
+
+def _check_on(project: Path, manifest: dict, on: str) -> None:
+    """Before any work: a wrong board or a missing tool is a one-line error."""
+    if on not in ("host", "qemu"):
+        raise TinyDeployError(f"unknown --on '{on}' (host or qemu)")
+    if on == "qemu":
+        rv32.check_board(project, manifest)
+        rv32.require_tools()
 
 
 def _run_qemu(project: Path, manifest: dict, records, host_out, progress, timeout):

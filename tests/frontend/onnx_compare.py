@@ -85,16 +85,50 @@ def _as_ir(r: np.ndarray, like: np.ndarray, nhwc: bool) -> np.ndarray | None:
     return r.reshape(like.shape)
 
 
-def per_layer(g: Graph, model: Path, records, tmp: Path) -> dict[str, tuple[int, float]]:
-    """{op name: (max |diff| LSB, exact fraction)} of each IR op whose ONNX node survives
-    onnxruntime's graph optimizations (fused QDQ nodes keep the float node's name)."""
+def _quantized_output(m: onnx.ModelProto) -> dict[str, str]:
+    """{node name: name of its quantized output}: the output itself for QLinear ops, or
+    the QuantizeLinear output a float node flows into (through Relu/Clip/Identity)."""
+    consumers: dict[str, list] = {}
+    for n in m.graph.node:
+        for i in n.input:
+            consumers.setdefault(i, []).append(n)
+    out = {}
+    for n in m.graph.node:
+        if not n.name or not n.output or n.op_type in ("QuantizeLinear", "DequantizeLinear"):
+            continue
+        t = n.output[0]
+        while len(consumers.get(t, [])) == 1 and \
+                consumers[t][0].op_type in ("Relu", "Clip", "Identity"):
+            t = consumers[t][0].output[0]
+        cons = consumers.get(t, [])
+        out[n.name] = cons[0].output[0] if len(cons) == 1 and \
+            cons[0].op_type == "QuantizeLinear" else t
+    return out
+
+
+def _references(g: Graph, model: Path, tmp: Path):
+    """(onnxruntime session with extra outputs, {IR tensor: onnxruntime tensor})."""
     _session(model, ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED, tmp / "ort_opt.onnx")
-    m = onnx.load(tmp / "ort_opt.onnx")
-    out_of = {n.name: n.output[0] for n in m.graph.node if n.name}
-    watched = [out_of[op.name] for op in g.ops if op.name in out_of]
-    for name in watched:
-        m.graph.output.append(helper.make_empty_tensor_value_info(name))
-    sess = _session(m.SerializeToString(), ort.GraphOptimizationLevel.ORT_DISABLE_ALL)
+    opt = onnx.load(tmp / "ort_opt.onnx")
+    original = _quantized_output(onnx.load(model))
+    ort_out = _quantized_output(opt)
+    values = g.meta["onnx_values"]
+    ref_of = {}
+    for node, ort_name in ort_out.items():
+        ir = values.get(original.get(node, ""))
+        if ir is not None and ir not in g.inputs:
+            ref_of.setdefault(ir, ort_name)      # the producer, not a later no-op view
+    for name in set(ref_of.values()):
+        opt.graph.output.append(helper.make_empty_tensor_value_info(name))
+    return _session(opt.SerializeToString(), ort.GraphOptimizationLevel.ORT_DISABLE_ALL), ref_of
+
+
+def per_layer(g: Graph, model: Path, records, tmp: Path) -> dict[str, tuple[int, float]]:
+    """{IR tensor: (max |diff| LSB, exact fraction)} for each IR tensor that holds the
+    quantized output of an ONNX node onnxruntime keeps (fused QDQ nodes keep the float
+    node's name); each op is fed onnxruntime's own values of its inputs."""
+    sess, ref_of = _references(g, model, tmp)
+    watched = sorted(set(ref_of.values()))
     args = prepare_all(g)
     nhwc = set(g.meta.get("nhwc_of_nchw", ()))
     stats: dict[str, list] = {}
@@ -103,16 +137,14 @@ def per_layer(g: Graph, model: Path, records, tmp: Path) -> dict[str, tuple[int,
         env = dict(zip(g.inputs, rec))
         for op in g.ops:
             ins = [None if not n else env[n] if n in env else g.t(n).data for n in op.inputs]
-            y = np.asarray(golden(op.kind).run(args[op.name], *ins))
-            y = y.reshape(g.t(op.outputs[0]).shape)
-            r = None
-            if op.name in out_of:
-                r = _as_ir(ref[out_of[op.name]], y, op.outputs[0] in nhwc)
+            out = op.outputs[0]
+            y = np.asarray(golden(op.kind).run(args[op.name], *ins)).reshape(g.t(out).shape)
+            r = _as_ir(ref[ref_of[out]], y, out in nhwc) if out in ref_of else None
             if r is not None:
                 d = np.abs(y.astype(np.int64) - r.astype(np.int64))
-                st = stats.setdefault(op.name, [0, []])
+                st = stats.setdefault(out, [0, []])
                 st[0] = max(st[0], int(d.max()))
                 st[1].append(float(np.mean(d == 0)))
                 y = r
-            env[op.outputs[0]] = y
+            env[out] = y
     return {k: (v[0], float(np.mean(v[1]))) for k, v in stats.items()}

@@ -25,12 +25,7 @@ def _save(nodes, inits, inputs, outputs, path: Path, opset: int = 17) -> Path:
     return path
 
 
-def small_qdq(path: Path, act: str = "relu", extra: str = "", uint8: bool = False,
-              seed: int = 0) -> Path:
-    """x -> Q/DQ -> Conv 3x3 (8) -> act -> Q/DQ -> GlobalAveragePool -> Q/DQ -> Flatten
-    -> Gemm (4) -> Q/DQ -> y. ``act``: "relu", "clip6", "none"; ``extra``: "identity"
-    (Identity after the input DQ) or "cast" (Cast to float after the conv)."""
-    rng = np.random.default_rng(seed)
+def _small_inits(rng: np.random.Generator, act: str, uint8: bool) -> list:
     zt = np.uint8 if uint8 else np.int8
     off = 128 if uint8 else 0
     w = rng.integers(-60, 61, (8, 3, 3, 3)).astype(np.int8)
@@ -49,6 +44,15 @@ def small_qdq(path: Path, act: str = "relu", extra: str = "", uint8: bool = Fals
         ("fb", rng.integers(-300, 300, 4).astype(np.int32)),
         ("s_fb", np.float32(0.01) * np.float32(0.01)), ("z_fb", np.int32(0)),
         ("clip_lo", np.float32(0.0)), ("clip_hi", np.float32(6.0))]]
+    return inits
+
+
+def small_qdq(path: Path, act: str = "relu", extra: str = "", uint8: bool = False,
+              seed: int = 0) -> Path:
+    """x -> Q/DQ -> Conv 3x3 (8) -> act -> Q/DQ -> GlobalAveragePool -> Q/DQ -> Flatten
+    -> Gemm (4) -> Q/DQ -> y. ``act``: "relu", "clip6", "none"; ``extra``: "identity"
+    (Identity after the input DQ) or "cast" (Cast to float after the conv)."""
+    inits = _small_inits(np.random.default_rng(seed), act, uint8)
     n = helper.make_node
     nodes = [n("QuantizeLinear", ["x", "s_x", "z_x"], ["xq"], name="q_x"),
              n("DequantizeLinear", ["xq", "s_x", "z_x"], ["xf"], name="dq_x"),
@@ -173,3 +177,79 @@ def qop_net(path: Path, seed: int = 0) -> Path:
     onnx.checker.check_model(model)
     onnx.save(model, path)
     return path
+
+
+def float_net_more_ops(path: Path, seed: int = 0) -> Path:
+    """More ops for the quantizer: SAME conv, Sigmoid, Mul, AveragePool, Concat, Pad,
+    Transpose + Reshape of a spatial tensor, MatMul + Add."""
+    rng = np.random.default_rng(seed)
+
+    def init(name, shape, scale):
+        return numpy_helper.from_array(rng.normal(0, scale, shape).astype(np.float32), name)
+    inits = [init("w1", (6, 3, 3, 3), 0.3), init("b1", (6,), 0.1),
+             init("w2", (4, 12, 1, 1), 0.3), init("b2", (4,), 0.1),
+             init("fw", (4 * 6 * 6, 5), 0.1), init("fb", (5,), 0.1),
+             numpy_helper.from_array(np.array([0, 0, 1, 1, 0, 0, 1, 1], np.int64), "pads"),
+             numpy_helper.from_array(np.array([1, -1], np.int64), "shape")]
+    n = helper.make_node
+    nodes = [n("Conv", ["x", "w1", "b1"], ["c1"], name="conv1", auto_pad="SAME_UPPER",
+               strides=[2, 2]),
+             n("Sigmoid", ["c1"], ["sg"], name="sigmoid"),
+             n("Mul", ["c1", "sg"], ["sw"], name="swish"),
+             n("AveragePool", ["sw"], ["ap"], name="avgpool", kernel_shape=[3, 3],
+               pads=[1, 1, 1, 1], count_include_pad=1),
+             n("MaxPool", ["sw"], ["mp"], name="maxpool", kernel_shape=[3, 3],
+               pads=[1, 1, 1, 1], strides=[1, 1]),
+             n("Concat", ["ap", "mp"], ["cat"], name="concat", axis=1),
+             n("Pad", ["cat", "pads"], ["pd"], name="pad"),
+             n("Conv", ["pd", "w2", "b2"], ["c2"], name="conv2"),
+             n("Relu", ["c2"], ["r2"], name="relu2"),
+             n("Transpose", ["r2"], ["tr"], name="to_nhwc", perm=[0, 2, 3, 1]),
+             n("Reshape", ["tr", "shape"], ["flat"], name="reshape"),
+             n("MatMul", ["flat", "fw"], ["mm"], name="matmul"),
+             n("Add", ["mm", "fb"], ["y"], name="bias_add")]
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, list(X_SHAPE))
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 5])
+    return _save(nodes, inits, [x], [y], path, opset=13)
+
+
+def qdq_tail_ops(path: Path, seed: int = 0) -> Path:
+    """QDQ: conv -> ReduceMean(H, W, keepdims=0) -> Unsqueeze -> Squeeze -> Tanh ->
+    MatMul + Add (float bias, no Q in between: fused) -> Clip(0, 6) -> y (int8 output)."""
+    rng = np.random.default_rng(seed)
+    inits = [numpy_helper.from_array(v, n) for n, v in [
+        ("s_x", np.float32(0.02)), ("z_x", np.int8(0)),
+        ("w", rng.integers(-60, 61, (6, 3, 3, 3)).astype(np.int8)),
+        ("s_w", np.float32(0.003)), ("z_w", np.int8(0)),
+        ("s_c", np.float32(0.02)), ("z_c", np.int8(-5)),
+        ("s_m", np.float32(0.01)), ("z_m", np.int8(3)),
+        ("s_t", np.float32(1 / 128)), ("z_t", np.int8(0)),
+        ("fw", rng.integers(-60, 61, (6, 4)).astype(np.int8)),
+        ("s_fw", np.array([0.01, 0.02, 0.015, 0.01], np.float32)),
+        ("z_fw", np.zeros(4, np.int8)),
+        ("fb", rng.normal(0, 0.2, 4).astype(np.float32)),
+        ("axes", np.array([1], np.int64)), ("lo", np.float32(0)), ("hi", np.float32(6)),
+        ("s_y", np.float32(0.03)), ("z_y", np.int8(-20))]]
+    n = helper.make_node
+    nodes = [n("QuantizeLinear", ["x", "s_x", "z_x"], ["xq"], name="q_x"),
+             n("DequantizeLinear", ["xq", "s_x", "z_x"], ["xf"], name="dq_x"),
+             n("DequantizeLinear", ["w", "s_w", "z_w"], ["wf"], name="dq_w"),
+             n("Conv", ["xf", "wf"], ["c"], name="conv", auto_pad="SAME_UPPER", strides=[2, 2]),
+             n("QuantizeLinear", ["c", "s_c", "z_c"], ["cq"], name="q_c"),
+             n("DequantizeLinear", ["cq", "s_c", "z_c"], ["cf"], name="dq_c"),
+             n("ReduceMean", ["cf"], ["m"], name="mean", axes=[2, 3], keepdims=0),
+             n("QuantizeLinear", ["m", "s_m", "z_m"], ["mq"], name="q_m"),
+             n("DequantizeLinear", ["mq", "s_m", "z_m"], ["mf"], name="dq_m"),
+             n("Unsqueeze", ["mf", "axes"], ["mu"], name="unsq"),
+             n("Squeeze", ["mu", "axes"], ["ms"], name="sq"),
+             n("Tanh", ["ms"], ["t"], name="tanh"),
+             n("QuantizeLinear", ["t", "s_t", "z_t"], ["tq"], name="q_t"),
+             n("DequantizeLinear", ["tq", "s_t", "z_t"], ["tf"], name="dq_t"),
+             n("DequantizeLinear", ["fw", "s_fw", "z_fw"], ["fwf"], name="dq_fw", axis=1),
+             n("MatMul", ["tf", "fwf"], ["mm"], name="matmul"),
+             n("Add", ["mm", "fb"], ["a"], name="bias"),
+             n("Clip", ["a", "lo", "hi"], ["r"], name="clip"),
+             n("QuantizeLinear", ["r", "s_y", "z_y"], ["y"], name="q_y")]
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, list(X_SHAPE))
+    y = helper.make_tensor_value_info("y", TensorProto.INT8, [1, 4])
+    return _save(nodes, inits, [x], [y], path)

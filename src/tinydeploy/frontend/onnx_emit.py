@@ -168,6 +168,17 @@ def emit_pool(b: Builder, kind: str, x: Value, a: dict, out_q: QuantParams, act:
         raise b.error("only 2-D pooling without dilation is supported")
     stride, _, pads, (oh, ow) = spatial(b, a, (h, w), k, int(a.get("ceil_mode", 0)))
     q_in = b.quant(xi)
+    include_pad = bool(a.get("count_include_pad", 0)) or not any(pads)
+    if kind == "avg_pool2d" and include_pad and not a.get("ceil_mode", 0) and \
+            not same_quant(q_in, out_q):
+        # rescaling average with a fixed divisor: one depthwise conv with all-one weights
+        # of scale 1/(kh*kw) rounds once, as onnxruntime does (pool + requantize twice)
+        ones = b.const(f"{name}_ones", np.ones((*k, c), np.int8),
+                       QuantParams.make(np.float32(1.0 / (k[0] * k[1])), 0))
+        y = b.act(name, (n, oh, ow, c), out_q)
+        b.add_op("depthwise_conv2d", [xi, ones, ""], [y], stride=stride, dilation=(1, 1),
+                 pads=pads, act=act, depth_multiplier=1)
+        return Value(y, nhwc=not channels_last)
     if kind == "avg_pool2d" and a.get("count_include_pad", 0) and any(pads):
         if a.get("ceil_mode", 0):
             raise b.error("count_include_pad with ceil_mode is not supported")

@@ -109,6 +109,7 @@ def finalize(b: Builder, og: onnx.GraphProto, stem: str) -> Graph:
         _rename(g, ir, o.name)
     _drop_unused(g)
     g.meta["nhwc_of_nchw"] = [n for n in nhwc if n in g.tensors]
+    g.meta["onnx_values"] = {k: v.ir for k, v in b.vals.items() if v.ir in g.tensors}
     g.validate()
     return g
 

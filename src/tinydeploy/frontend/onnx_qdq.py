@@ -15,7 +15,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto
 
-from tinydeploy.frontend.onnx_build import Builder, QConst, Value
+from tinydeploy.frontend.onnx_build import Builder, QConst
 from tinydeploy.frontend.onnx_emit import (INF, choose_act, emit_binary, emit_concat,
                                            emit_conv, emit_fc, emit_global_avg, emit_mean,
                                            emit_nonlinear, emit_pool, softmax_axis)

@@ -110,6 +110,26 @@ _register(OpDef("quantize", ("x",),
                     "(requantize)"))
 _register(OpDef("dequantize", ("x",), {}, doc="int8/uint8 -> float32"))
 
+# Integer-deployable graphs (NEMO, QuantLab, Deeploy). conv2d, depthwise_conv2d,
+# fully_connected and add with an int32 output tensor produce the raw accumulator instead:
+# sum w * (x - zp_x) + bias, resp. (a - zp_a) * mults[0] + (b - zp_b) * mults[1] (attr
+# "mults" on add); the requantization is the separate op below.
+_register(OpDef("requant", ("x",),
+                {"mul": "per-channel (last axis) integer multipliers, or one",
+                 "add": "per-channel integer additive terms, or one",
+                 "fp32": "bit mask: 1 rounds x*mul, 2 rounds x*mul + add to float32 precision "
+                         "(ties to even), where the source graph computes them in float32",
+                 "mul2": "integer multiplier applied after the (rounded) x*mul + add",
+                 "div": "per-channel positive integer divisors, or one",
+                 "rounding": "'floor' or 'trunc' (toward zero) for the division",
+                 "clip": "(lo, hi) integer clamp bounds, in the source (zero point 0) domain"},
+                _elementwise_macs,
+                "int32 -> int8/int16/int32: y = clip(round((x*mul + add) * mul2 / div), lo, "
+                "hi) + zero point of y"))
+_register(OpDef("sum_pool2d", ("x",),
+                {"kernel": "(kh, kw)", "stride": "(sh, sw)", "pads": _SPATIAL["pads"]},
+                _pool_macs, "int32 sum of the (x - zp) over the valid window elements"))
+
 
 def op_def(kind: str) -> OpDef:
     return OPS[kind]

@@ -16,6 +16,7 @@ import numpy as np
 from tinydeploy.errors import UnsupportedError
 from tinydeploy.ir.graph import Graph, Op
 from tinydeploy.quant.args import KernelArgs, array_field
+from tinydeploy.quant.golden import _accumulate as _acc
 from tinydeploy.quant.golden import _broadcast, register
 from tinydeploy.quant.requant import (
     activation_range,
@@ -65,6 +66,8 @@ def check_int8(g: Graph, op: Op) -> None:
 
 
 def prepare(g: Graph, op: Op) -> AddArgs:
+    if g.t(op.outputs[0]).dtype == "int32":   # raw weighted sum (integer-deployable)
+        return _acc.prepare_add(g, op)
     check_int8(g, op)
     qa, qb = g.t(op.inputs[0]).quant, g.t(op.inputs[1]).quant
     qo = g.t(op.outputs[0]).quant
@@ -84,6 +87,8 @@ def prepare(g: Graph, op: Op) -> AddArgs:
 
 
 def run(args: AddArgs, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if isinstance(args, _acc.AddS32Args):
+        return _acc.run_add(args, a, b)
     x = _broadcast.gather(a, args.shape, args.a_strides) + args.a_offset
     y = _broadcast.gather(b, args.shape, args.b_strides) + args.b_offset
     x = multiply_by_quantized_multiplier(x << args.left_shift, args.a_multiplier, args.a_shift)

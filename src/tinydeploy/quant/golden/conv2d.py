@@ -16,6 +16,7 @@ import numpy as np
 from tinydeploy.errors import UnsupportedError
 from tinydeploy.ir.graph import Graph, Op
 from tinydeploy.quant.args import KernelArgs, array_field
+from tinydeploy.quant.golden import _accumulate as _acc
 from tinydeploy.quant.golden import _conv_common as cc
 from tinydeploy.quant.golden import register
 
@@ -48,6 +49,8 @@ class Conv2dArgs(KernelArgs):
 
 
 def prepare(g: Graph, op: Op) -> Conv2dArgs:
+    if g.t(op.outputs[0]).dtype == "int32":   # raw accumulator (integer-deployable)
+        return _acc.prepare_conv2d(g, op)
     x, w, y = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
     cc.require_int8(op, x, w, y)
     cc.require_symmetric_weights(op, w)
@@ -71,6 +74,8 @@ def prepare(g: Graph, op: Op) -> Conv2dArgs:
 
 
 def run(a: Conv2dArgs, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    if isinstance(a, _acc.Conv2dS32Args):
+        return _acc.run_conv2d(a, x, w, b)
     x = x.reshape(a.batches, a.in_h, a.in_w, a.in_c)
     w = w.astype(np.int64)
     ci, co = a.in_c // a.groups, a.out_c // a.groups

@@ -15,6 +15,7 @@ import numpy as np
 from tinydeploy.errors import UnsupportedError
 from tinydeploy.ir.graph import Graph, Op
 from tinydeploy.quant.args import KernelArgs, array_field
+from tinydeploy.quant.golden import _accumulate as _acc
 from tinydeploy.quant.golden import _conv_common as cc
 from tinydeploy.quant.golden import register
 
@@ -47,6 +48,8 @@ class DepthwiseConv2dArgs(KernelArgs):
 
 
 def prepare(g: Graph, op: Op) -> DepthwiseConv2dArgs:
+    if g.t(op.outputs[0]).dtype == "int32":   # raw accumulator (integer-deployable)
+        return _acc.prepare_depthwise(g, op)
     x, w, y = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
     cc.require_int8(op, x, w, y)
     cc.require_symmetric_weights(op, w)
@@ -73,6 +76,8 @@ def prepare(g: Graph, op: Op) -> DepthwiseConv2dArgs:
 
 def run(a: DepthwiseConv2dArgs, x: np.ndarray, w: np.ndarray, b: np.ndarray | None
         ) -> np.ndarray:
+    if isinstance(a, _acc.DepthwiseConv2dS32Args):
+        return _acc.run_depthwise(a, x, w, b)
     x = x.reshape(a.batches, a.in_h, a.in_w, a.in_c)
     w = w.astype(np.int64).reshape(a.k_h, a.k_w, a.in_c, a.depth_multiplier)
     acc = np.zeros((a.batches, a.out_h, a.out_w, a.in_c, a.depth_multiplier), dtype=np.int64)

@@ -23,6 +23,7 @@ import numpy as np
 from tinydeploy.errors import UnsupportedError
 from tinydeploy.ir.graph import Graph, Op
 from tinydeploy.quant.args import KernelArgs, array_field
+from tinydeploy.quant.golden import _accumulate as _acc
 from tinydeploy.quant.golden import _conv_common as cc
 from tinydeploy.quant.golden import register
 
@@ -43,6 +44,8 @@ class FullyConnectedArgs(KernelArgs):
 
 
 def prepare(g: Graph, op: Op) -> FullyConnectedArgs:
+    if g.t(op.outputs[0]).dtype == "int32":   # raw accumulator (integer-deployable)
+        return _acc.prepare_fc(g, op)
     x, w, y = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
     cc.require_int8(op, x, w, y)
     if len(w.shape) != 2:
@@ -69,6 +72,8 @@ def prepare(g: Graph, op: Op) -> FullyConnectedArgs:
 
 def run(a: FullyConnectedArgs, x: np.ndarray, w: np.ndarray, b: np.ndarray | None
         ) -> np.ndarray:
+    if isinstance(a, _acc.FullyConnectedS32Args):
+        return _acc.run_fc(a, x, w, b)
     xo = x.reshape(a.batches, a.in_features).astype(np.int64) + a.input_offset
     wo = w.reshape(a.out_features, a.in_features).astype(np.int64) + a.weight_offset
     acc = xo @ wo.T

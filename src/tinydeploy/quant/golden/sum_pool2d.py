@@ -1,0 +1,58 @@
+"""sum_pool2d: int32 window sums of an int8 NHWC tensor, the integer part of an average pool.
+
+Integer-deployable graphs write an average pool as AveragePool followed by a
+requantization that multiplies by the window size again; the frontend lowers that to this
+sum and one ``requant``. ``out = sum (x + input_offset)`` over the window elements inside
+the input (padding is never read, i.e. counts as 0 in the source domain), with
+``input_offset = -zero point`` of x. Geometry as in :mod:`._pool_common`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from tinydeploy.errors import UnsupportedError
+from tinydeploy.ir.graph import Graph, Op
+from tinydeploy.quant.golden import register
+from tinydeploy.quant.golden._pool_common import PoolArgs, pool_windows, window_range
+
+
+@dataclass(frozen=True, eq=False)
+class SumPool2dArgs(PoolArgs):
+    C_FUNC: ClassVar[str] = "td_sum_pool2d_s8_s32"
+    input_offset: int = 0     # -input zero point
+
+
+def prepare(g: Graph, op: Op) -> SumPool2dArgs:
+    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    if x.dtype != "int8" or y.dtype != "int32" or len(x.shape) != 4 or len(y.shape) != 4:
+        raise UnsupportedError(f"sum_pool2d needs a 4-D int8 input and int32 output, got "
+                               f"{x.dtype}{list(x.shape)} -> {y.dtype}{list(y.shape)}",
+                               node=op.name)
+    kh, kw = (int(v) for v in op.attrs["kernel"])
+    sh, sw = (int(v) for v in op.attrs.get("stride", (1, 1)))
+    top, left = (int(v) for v in op.attrs.get("pads", (0, 0, 0, 0))[:2])
+    n, in_h, in_w, c = x.shape
+    _, out_h, out_w, _ = y.shape
+    for o_n, s, p, k, size in ((out_h, sh, top, kh, in_h), (out_w, sw, left, kw, in_w)):
+        for o in range(o_n):
+            lo, hi = window_range(o, s, p, k, size)
+            if hi <= lo:
+                raise UnsupportedError("sum_pool2d: a pooling window lies entirely in the "
+                                       "padding", node=op.name)
+    zp = x.quant.zp if x.quant is not None else 0
+    return SumPool2dArgs(n, in_h, in_w, c, out_h, out_w, kh, kw, sh, sw, top, left,
+                         -(2**31), 2**31 - 1, -zp)
+
+
+def run(a: SumPool2dArgs, x: np.ndarray) -> np.ndarray:
+    out = np.empty((a.batches, a.out_h, a.out_w, a.channels), dtype=np.int64)
+    for oy, ox, win in pool_windows(a, x):
+        out[:, oy, ox, :] = (win.astype(np.int64) + a.input_offset).sum(axis=(1, 2))
+    return out.astype(np.int32)
+
+
+register("sum_pool2d", prepare, run, SumPool2dArgs)

@@ -1,0 +1,45 @@
+"""QEMU -smp 8 as an 8-core cluster: the harts start and park (td_start.S), the
+fork/barrier runtime (td_cluster.c) works, and all harts see every layer's output of the
+generated network; the network's result is unchanged."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.rv32.conftest import compile_rv32, needs_qemu
+from tinydeploy import hostrun, rv32
+from tinydeploy.compiler import lower_file
+from tinydeploy.errors import TinyDeployError
+from tinydeploy.validate import random_inputs
+
+pytestmark = [pytest.mark.qemu, pytest.mark.models, needs_qemu]
+
+
+def test_eight_harts_start_meet_at_barriers_and_check_every_layer(tmp_path):
+    proj, m = compile_rv32("kws_dscnn_int8", tmp_path)
+    rec = random_inputs(lower_file(m["model"]).graph, 1, seed=2)
+    res = rv32.smp_check(proj, records=rec)
+    assert (res["harts"], res["of"]) == (8, 8)
+    assert res["barrier_rounds"] == 64
+    assert res["layers_checked"] == len(m["layers"])
+    assert res["errors"] == 0
+    host = hostrun.run(hostrun.build(proj), m, rec)
+    assert res["outputs"][0][0].tobytes() == host[0][0].tobytes()
+
+
+def test_missing_harts_are_reported_not_waited_for(tmp_path):
+    proj, _ = compile_rv32("ad_autoencoder_int8", tmp_path)
+    with pytest.raises(TinyDeployError, match="exit 4.*\n.*td-smp harts 4 of 8"):
+        rv32.smp_check(proj, harts=4)
+
+
+def test_the_check_catches_a_broken_barrier(tmp_path):
+    """Mutation: a barrier that returns at once must make the self-test fail."""
+    proj, _ = compile_rv32("ad_autoencoder_int8", tmp_path)
+    src = proj / "rv32" / "td_cluster.c"
+    text = src.read_text()
+    head = "void td_cluster_barrier(void)\n{\n"
+    assert text.count(head) == 1
+    src.write_text(text.replace(head, head + "    return;\n"))
+    with pytest.raises(TinyDeployError, match=r"exit 3: check failed"):
+        rv32.smp_check(proj)
