@@ -53,7 +53,7 @@ def main() -> int:
     from tinydeploy.compiler import compile_model
     from tinydeploy.ir.ops import macs
 
-    console = Console()
+    console = Console(width=160)
     if not MODELS_DIR.is_dir():
         console.print(f"[red]{MODELS_DIR} is absent: nothing to benchmark")
         return 1
