@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import model_path
 from tests.rv32.conftest import compile_rv32, needs_qemu
 from tinydeploy import hostrun, rv32
-from tinydeploy.compiler import compile_model, lower_file
+from tinydeploy.compiler import lower_file
 from tinydeploy.validate import random_inputs, validate
 
 pytestmark = [pytest.mark.qemu, pytest.mark.models, needs_qemu]
@@ -99,10 +99,3 @@ def test_cli_validate_on_qemu_and_profile_json(tmp_path):
                                       ["layers"])
     fc = [r for r in prof["layers"] if r["kind"] == "fully_connected"]
     assert fc and all(r["instructions_per_mac"] >= 1.0 for r in fc)
-
-
-def test_host_board_projects_have_no_rv32_part(tmp_path):
-    compile_model(model_path("ad_autoencoder_int8.tflite"), tmp_path / "ad")
-    assert not (tmp_path / "ad" / "rv32").exists()
-    assert "include" not in (tmp_path / "ad" / "Makefile").read_text()
-    assert json.loads((tmp_path / "ad" / "manifest.json").read_text())["board"] == "host"

@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.qemu, pytest.mark.models, needs_qemu]
 def test_eight_harts_start_meet_at_barriers_and_check_every_layer(tmp_path):
     proj, m = compile_rv32("kws_dscnn_int8", tmp_path)
     rec = random_inputs(lower_file(m["model"]).graph, 1, seed=2)
-    res = rv32.smp_check(proj, records=rec)
+    res = rv32.smp_check(proj, records=rec, timeout=120)
     assert (res["harts"], res["of"]) == (8, 8)
     assert res["barrier_rounds"] == 64
     assert res["layers_checked"] == len(m["layers"])
@@ -30,7 +30,7 @@ def test_eight_harts_start_meet_at_barriers_and_check_every_layer(tmp_path):
 def test_missing_harts_are_reported_not_waited_for(tmp_path):
     proj, _ = compile_rv32("ad_autoencoder_int8", tmp_path)
     with pytest.raises(TinyDeployError, match="exit 4.*\n.*td-smp harts 4 of 8"):
-        rv32.smp_check(proj, harts=4)
+        rv32.smp_check(proj, harts=4, timeout=120)
 
 
 def test_the_check_catches_a_broken_barrier(tmp_path):
@@ -42,4 +42,4 @@ def test_the_check_catches_a_broken_barrier(tmp_path):
     assert text.count(head) == 1
     src.write_text(text.replace(head, head + "    return;\n"))
     with pytest.raises(TinyDeployError, match=r"exit 3: check failed"):
-        rv32.smp_check(proj)
+        rv32.smp_check(proj, timeout=120)

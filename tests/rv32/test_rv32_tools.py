@@ -1,8 +1,9 @@
 """Without the RISC-V toolchain or QEMU: one clear line naming the Debian package, exit 2
-(these tests need no toolchain: they hide it)."""
+(these tests need no toolchain: they hide it); host-board projects stay as they were."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -78,3 +79,10 @@ def test_qemu_on_a_host_board_project_says_to_recompile(tmp_path):
                          capture_output=True, text=True)
     line = _one_clear_line(res)
     assert "--board qemu-rv32" in line
+
+
+def test_host_board_projects_have_no_rv32_part(tmp_path):
+    compile_model(model_path("ad_autoencoder_int8.tflite"), tmp_path / "ad")
+    assert not (tmp_path / "ad" / "rv32").exists()
+    assert "include" not in (tmp_path / "ad" / "Makefile").read_text()
+    assert json.loads((tmp_path / "ad" / "manifest.json").read_text())["board"] == "host"

@@ -25,7 +25,8 @@ def _bias(rng, name: str, c_out: int):
 
 
 def spatial_graph(rng, kind: str, h: int, w: int, cin: int, cout: int, k=(3, 3),
-                  stride=(1, 1), dilation=(1, 1), pads=(0, 0, 0, 0), dm: int = 1) -> Graph:
+                  stride=(1, 1), dilation=(1, 1), pads=(0, 0, 0, 0), dm: int = 1,
+                  groups: int = 1) -> Graph:
     """conv2d / depthwise_conv2d / avg_pool2d / max_pool2d with random weights."""
     oh = _out(h, k[0], stride[0], dilation[0], pads[0] + pads[2])
     ow = _out(w, k[1], stride[1], dilation[1], pads[1] + pads[3])
@@ -45,7 +46,7 @@ def spatial_graph(rng, kind: str, h: int, w: int, cin: int, cout: int, k=(3, 3),
         y = act("y", (1, oh, ow, cout), q["out_s"], q["out_zp"])
         return one_op("depthwise_conv2d", [x, wt, _bias(rng, "b", cout)], y,
                       depth_multiplier=dm, **attrs)
-    wd = rng.integers(-127, 128, size=(cout, k[0], k[1], cin)).astype(np.int8)
+    wd = rng.integers(-127, 128, size=(cout, k[0], k[1], cin // groups)).astype(np.int8)
     wt = const("w", wd, scale=q["w_s"], zp=0, axis=0)
     y = act("y", (1, oh, ow, cout), q["out_s"], q["out_zp"])
     return one_op("conv2d", [x, wt, _bias(rng, "b", cout)], y, **attrs)

@@ -12,7 +12,6 @@ inputs give the same numbers on every run.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -151,7 +150,3 @@ def smp_check(project: str | Path, records=None, harts: int = qemu.HARTS,
     res = {"harts": int(w[2]), "of": int(w[4]), "barrier_rounds": int(w[7]),
            "layers_checked": int(w[10]), "errors": int(w[12]), "outputs": outs}
     return res
-
-
-def profile_json(prof: dict) -> str:
-    return json.dumps(prof, indent=1)

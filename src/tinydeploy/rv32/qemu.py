@@ -51,7 +51,7 @@ EXIT_MEANING = {1: "trap (illegal instruction or bad memory access)", 2: "runner
 
 def template_values() -> dict:
     """What ``boards/qemu_rv32/*.j2`` need: the same constants the runner uses."""
-    mem = " ".join(f"-Wl,--defsym={k}=0x{v:x}" for k, v in (
+    mem = " \\\n              ".join(f"-Wl,--defsym={k}=0x{v:x}" for k, v in (
         ("__flash", FLASH), ("__flash_size", FLASH_SIZE), ("__ram", RAM),
         ("__ram_size", RAM_SIZE), ("__stack_size", STACK)))
     return {"arch": ARCH, "cflags": CFLAGS, "libc": LIBC, "mem": mem, "ram": RAM,

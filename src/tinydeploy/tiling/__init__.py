@@ -9,6 +9,8 @@ from :mod:`cost`). :func:`tile_graph` does it for every tileable op of a lowered
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tinydeploy.ir.graph import Graph
 from tinydeploy.targets import Target
 from tinydeploy.tiling.cost import Q, Cost, layer_cost
@@ -29,12 +31,19 @@ def tile_graph(g: Graph, target: Target, placement: Placement | None = None
 
     Ops that are not tileable (reshape, softmax, broadcasting add, ...) are absent: they
     run untiled on data in L2. With a ``placement``, layers whose weights stream from L3
-    include that transfer in their modeled cycles.
+    include that transfer in their modeled cycles. Layers of identical geometry (repeated
+    blocks) are solved once.
     """
-    out = {}
+    out: dict[str, TileSolution] = {}
+    seen: dict[tuple, TileSolution] = {}
     for op in g.ops:
         if not tileable(g, op):
             continue
+        geom = geometry(g, op)
         l3 = placement.streamed_bytes.get(op.name, 0) if placement else 0
-        out[op.name] = solve_layer(geometry(g, op), target, l3_weight_bytes=l3)
+        key = (replace(geom, name=""), l3)
+        if key not in seen:
+            seen[key] = solve_layer(geom, target, l3_weight_bytes=l3)
+        sol = seen[key]
+        out[op.name] = replace(sol, op=op.name, geometry=geom)
     return out

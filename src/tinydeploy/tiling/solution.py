@@ -59,6 +59,16 @@ class TileSolution:
     def macs_per_cycle(self) -> float:
         return self.macs / self.cost.total_cycles if self.cost.total_q else 0.0
 
+    @property
+    def dma_lower_bound(self) -> int:
+        """Bytes if every input, weight, parameter and output byte moved exactly once.
+
+        A tiled layer moves more (halo re-reads, reloads); it can move less only when
+        some input positions are never read (e.g. a stride that skips the last rows)."""
+        g = self.geometry
+        return (g.n_inputs * g.in_h * g.in_w * g.in_c + g.out_c * g.weight_bytes_per_oc
+                + g.out_c * sum(g.param_bytes) + g.out_h * g.out_w * g.out_c)
+
     def buffer(self, name: str) -> L1Buffer | None:
         return next((b for b in self.buffers if b.name == name), None)
 
@@ -77,6 +87,7 @@ class TileSolution:
             "dma_in_bytes": d.in_bytes, "dma_out_bytes": d.out_bytes,
             "dma_input_bytes": d.input_bytes, "dma_weight_bytes": d.weight_bytes,
             "dma_param_bytes": d.param_bytes, "dma_transfers": d.transfers,
+            "dma_lower_bound": self.dma_lower_bound,
             "l3_weight_bytes": self.l3_weight_bytes,
             "compute_cycles": self.cost.compute_cycles, "dma_cycles": self.cost.dma_cycles,
             "exposed_cycles": self.cost.exposed_cycles, "l3_cycles": self.cost.l3_cycles,

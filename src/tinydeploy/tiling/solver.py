@@ -21,7 +21,7 @@ Deterministic: one worker, fixed seed, a deterministic time limit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
@@ -124,40 +124,52 @@ class _Cp:
         return q     # slot bytes = 4 * q
 
 
-def _build(geom: LayerGeometry, target: Target, l1_limit: int | None, minimize_fp: bool):
-    m = cost_model(geom, target)
-    cp = _Cp()
-    tab = {d: _table(geom, d, candidates(geom, d, target.cores), m) for d in DIMS}
-    x = {d: [cp.m.NewBoolVar(f"{d}{t}") for t in tab[d].sizes] for d in DIMS}
-    for d in DIMS:
-        cp.m.AddExactlyOne(x[d])
-    chw = cp.m.NewBoolVar("chw")
-    hwc = chw.Not()
-    s1 = cp.both(x["h"][tab["h"].full], x["w"][tab["w"].full], "single_hw")
-    c1 = x["c"][tab["c"].full]
-    all1 = cp.both(s1, c1, "single")
+@dataclass
+class _Vars:
+    """The decision literals and the per-dimension terms shared by every expression."""
 
-    def col(d: str, key: str):
-        return cp.table(x[d], getattr(tab[d], key), f"{d}_{key}")
+    cp: _Cp
+    tab: dict[str, _Table]
+    x: dict[str, list]           # one Boolean per candidate size, per dimension
+    chw: object                  # loop order literal (true: channels outermost)
+    s1: object                   # a single tile along h and w
+    c1: object                   # a single tile along c
+    all1: object                 # a single tile in all
+    memo: dict = field(default_factory=dict)
 
-    nh, nw, nc = col("h", "n"), col("w", "n"), col("c", "n")
-    nhw = cp.mul(nh, nw, "nhw")
-    n = cp.mul(nhw, nc, "n")
-    inhw = cp.mul(col("h", "in_sum"), col("w", "in_sum"), "in_hw")
-    big = cp.hi[n.Index()] * cp.hi[inhw.Index()] * max(geom.in_c, 1)
+    def col(self, d: str, key: str):
+        """The variable equal to ``tab[d].<key>`` of the chosen candidate."""
+        if (d, key) not in self.memo:
+            self.memo[d, key] = self.cp.table(self.x[d], getattr(self.tab[d], key),
+                                              f"{d}_{key}")
+        return self.memo[d, key]
+
+    def counts(self):
+        """Tile counts: (along h x w, along c, total)."""
+        if "counts" not in self.memo:
+            nc = self.col("c", "n")
+            nhw = self.cp.mul(self.col("h", "n"), self.col("w", "n"), "nhw")
+            self.memo["counts"] = nhw, nc, self.cp.mul(nhw, nc, "n")
+        return self.memo["counts"]
+
+
+def _dma(v: _Vars, geom: LayerGeometry, m: CostModel):
+    """Q x DMA cycles of the whole layer (:func:`schedule.count_dma` in closed form)."""
+    cp, hwc, chw, s1, c1 = v.cp, v.chw.Not(), v.chw, v.s1, v.c1
+    nhw, nc, n = v.counts()
+    inhw = cp.mul(v.col("h", "in_sum"), v.col("w", "in_sum"), "in_hw")
     if geom.input_depends_on_c:
-        in_b = cp.mul(inhw, col("c", "in_sum"), "in_bytes")
-        in_r = n
+        in_b, in_r = cp.mul(inhw, v.col("c", "in_sum"), "in_bytes"), n
     else:
         nc_inhw = cp.mul(nc, inhw, "nc_in_hw")
+        big = cp.hi[nc_inhw.Index()] * geom.in_c
         in_b = cp.pick([([hwc], geom.in_c * inhw), ([chw, s1], geom.in_c * inhw),
                         ([chw, s1.Not()], geom.in_c * nc_inhw)], big, "in_bytes")
         in_r = cp.pick([([hwc], nhw), ([chw, s1], 1), ([chw, s1.Not()], n)],
                        cp.hi[n.Index()], "in_loads")
-    wpoc = geom.weight_bytes_per_oc
-    w_all = geom.out_c * wpoc
-    w_b, w_r = 0, 0
-    if wpoc:
+    w_all = geom.out_c * geom.weight_bytes_per_oc
+    w_b = w_r = 0
+    if w_all:
         w_b = cp.pick([([hwc, c1], w_all), ([hwc, c1.Not()], w_all * nhw), ([chw], w_all)],
                       w_all * cp.hi[nhw.Index()], "w_bytes")
         w_r = cp.pick([([hwc, c1], 1), ([hwc, c1.Not()], n), ([chw], nc)],
@@ -165,42 +177,65 @@ def _build(geom: LayerGeometry, target: Target, l1_limit: int | None, minimize_f
     out_b = geom.out_h * geom.out_w * geom.out_c
     p_b, p_r = geom.out_c * sum(geom.param_bytes), len(geom.param_bytes)
     k = geom.n_inputs
-    dma = m.setup_q * (k * in_r + w_r + n + p_r) + m.byte_q * (k * in_b + w_b + out_b + p_b)
+    return m.setup_q * (k * in_r + w_r + n + p_r) + m.byte_q * (k * in_b + w_b + out_b + p_b)
 
-    # exposed: first tile's loads (+ parameter arrays), last tile's store
-    in_first = cp.mul(cp.mul(col("h", "in_first"), col("w", "in_first"), "inf_hw"),
-                      col("c", "in_first"), "in_first")
-    w_first = sum(int(t * wpoc) * xv for t, xv in zip(tab["c"].sizes, x["c"]))
-    out_last = cp.mul(cp.mul(col("h", "last"), col("w", "last"), "last_hw"),
-                      col("c", "last"), "out_last")
-    first_r = k + (1 if wpoc else 0) + p_r
-    exposed = (m.setup_q * (first_r + 1)
-               + m.byte_q * (k * in_first + w_first + p_b + out_last))
-    fhc = cp.mul(col("h", "f_sum"), col("c", "f_sum"), "f_hc")
-    compute = m.cpo_q * geom.out_w * fhc + m.overhead_q * n
 
-    fp = _footprint(cp, geom, target, tab, x, col, s1, c1, all1)
+def _exposed(v: _Vars, geom: LayerGeometry, m: CostModel):
+    """Q x cycles of the first tile's loads (with the parameter arrays) and last store."""
+    cp = v.cp
+    in_first = cp.mul(cp.mul(v.col("h", "in_first"), v.col("w", "in_first"), "inf_hw"),
+                      v.col("c", "in_first"), "in_first")
+    wpoc = geom.weight_bytes_per_oc
+    w_first = sum(int(t * wpoc) * xv for t, xv in zip(v.tab["c"].sizes, v.x["c"]))
+    out_last = cp.mul(cp.mul(v.col("h", "last"), v.col("w", "last"), "last_hw"),
+                      v.col("c", "last"), "out_last")
+    p_b, p_r = geom.out_c * sum(geom.param_bytes), len(geom.param_bytes)
+    k = geom.n_inputs
+    transfers = k + (1 if wpoc else 0) + p_r + 1
+    return m.setup_q * transfers + m.byte_q * (k * in_first + w_first + p_b + out_last)
+
+
+def _compute(v: _Vars, geom: LayerGeometry, m: CostModel):
+    """Q x compute cycles summed over tiles (:meth:`CostModel.tile_compute_q` + overhead)."""
+    _, _, n = v.counts()
+    fhc = v.cp.mul(v.col("h", "f_sum"), v.col("c", "f_sum"), "f_hc")
+    return m.cpo_q * geom.out_w * fhc + m.overhead_q * n
+
+
+def _build(geom: LayerGeometry, target: Target, l1_limit: int | None, minimize_fp: bool):
+    m = cost_model(geom, target)
+    cp = _Cp()
+    tab = {d: _table(geom, d, candidates(geom, d, target.cores), m) for d in DIMS}
+    x = {d: [cp.m.NewBoolVar(f"{d}{t}") for t in tab[d].sizes] for d in DIMS}
+    for d in DIMS:
+        cp.m.AddExactlyOne(x[d])
+    s1 = cp.both(x["h"][tab["h"].full], x["w"][tab["w"].full], "single_hw")
+    c1 = x["c"][tab["c"].full]
+    v = _Vars(cp, tab, x, cp.m.NewBoolVar("chw"), s1, c1, cp.both(s1, c1, "single"))
+    fp = _footprint(v, geom, target)
     if l1_limit is not None:
         cp.m.Add(fp <= l1_limit)
     if minimize_fp:
         cp.m.Minimize(fp)
     else:
+        exposed = _exposed(v, geom, m)
         hidden = cp.new(0, 10**18, "hidden")
-        cp.m.Add(hidden == dma - exposed)
+        cp.m.Add(hidden == _dma(v, geom, m) - exposed)
         comp = cp.new(0, 10**18, "compute")
-        cp.m.Add(comp == compute)
+        cp.m.Add(comp == _compute(v, geom, m))
         worst = cp.new(0, 10**18, "overlapped")
         cp.m.AddMaxEquality(worst, [comp, hidden])
         cp.m.Minimize(exposed + worst)
-    return cp, tab, x, chw, fp
+    return cp, tab, x, v.chw, fp
 
 
-def _footprint(cp: _Cp, geom, target, tab, x, col, s1, c1, all1):
+def _footprint(v: _Vars, geom: LayerGeometry, target: Target):
     """L1 bytes of :func:`schedule.l1_buffers` as a CP-SAT expression."""
-    in_max = cp.mul(cp.mul(col("h", "in_max"), col("w", "in_max"), "inm_hw"),
-                    col("c", "in_max"), "in_max")
+    cp, tab, x = v.cp, v.tab, v.x
+    in_max = cp.mul(cp.mul(v.col("h", "in_max"), v.col("w", "in_max"), "inm_hw"),
+                    v.col("c", "in_max"), "in_max")
     in_q = cp.aligned(in_max, "in_slot")
-    single_in = all1 if geom.input_depends_on_c else s1
+    single_in = v.all1 if geom.input_depends_on_c else v.s1
     in_fp = cp.pick([([single_in], 4 * in_q), ([single_in.Not()], 8 * in_q)],
                     8 * cp.hi[in_q.Index()], "in_fp")
     wpoc = geom.weight_bytes_per_oc
@@ -210,7 +245,7 @@ def _footprint(cp: _Cp, geom, target, tab, x, col, s1, c1, all1):
                             cp.table(x["w"], tab["w"].sizes, "tw"), "t_hw"),
                      cp.table(x["c"], tab["c"].sizes, "tc"), "out_max")
     out_q = cp.aligned(out_max, "out_slot")
-    out_fp = cp.pick([([all1], 4 * out_q), ([all1.Not()], 8 * out_q)],
+    out_fp = cp.pick([([v.all1], 4 * out_q), ([v.all1.Not()], 8 * out_q)],
                      8 * cp.hi[out_q.Index()], "out_fp")
     params = align_up(geom.out_c * sum(geom.param_bytes)) if geom.param_bytes else 0
     k = target.kernels
@@ -224,6 +259,7 @@ def _solve(cp: _Cp) -> tuple[cp_model.CpSolver, int]:
     s.parameters.num_workers = 1
     s.parameters.random_seed = SEED
     s.parameters.max_deterministic_time = DETERMINISTIC_TIME
+    s.parameters.cp_model_presolve = False    # the model is small; presolve doubled the time
     return s, s.Solve(cp.m)
 
 

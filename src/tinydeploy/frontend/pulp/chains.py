@@ -94,8 +94,9 @@ def mul(ch: Chain, c: np.ndarray, node: str) -> Chain:
     return scale(ch, p, q, "mul", node, c)
 
 
-def div(ch: Chain, c: np.ndarray, node: str) -> Chain:
-    """Float: exact quotient. Integer domain: C-style division toward zero (rounds)."""
+def div(ch: Chain, c: np.ndarray, node: str, rounding: str = "trunc") -> Chain:
+    """Float: exact quotient. Integer domain: division rounded toward zero (ONNX Div on
+    integers, as onnxruntime computes it) or, for RequantShift, toward minus infinity."""
     if any(v == 0 for v in c):
         raise UnsupportedError("Div by zero", node=node)
     if ch.bits is not None:
@@ -105,10 +106,12 @@ def div(ch: Chain, c: np.ndarray, node: str) -> Chain:
     p, q = _split(c)
     if any(v != 1 for v in q):
         raise UnsupportedError("integer Div by a non-integer constant", node=node)
+    if rounding == "floor" and any(v < 0 for v in p):
+        raise UnsupportedError("flooring division by a negative constant", node=node)
     _phase_a(ch, node, "Div")
     sign = ints([1 if v > 0 else -1 for v in p])
-    out = scale(ch, sign * 1, ints([abs(v) for v in p]), "div", node, c)
-    return _push(out, "trunc", node, (), None, rounding="trunc")
+    out = scale(ch, sign * 1, ints([abs(v) for v in p]), "idiv_" + rounding, node, c)
+    return _push(out, rounding, node, (), None, rounding=rounding)
 
 
 def add(ch: Chain, c: np.ndarray, node: str) -> Chain:

@@ -56,15 +56,13 @@ class Reduced:
     notes: list[str] = field(default_factory=list)
 
     def is_identity(self) -> bool:
-        """A single term passed through unchanged (its range already within the clamp)."""
+        """A single term passed through unchanged (the clamp, if any, cuts nothing)."""
         t = self.terms[0]
+        same = (list(zip(*bcast(self.lo, t.lo))), list(zip(*bcast(self.hi, t.hi))))
         return (len(self.terms) == 1 and all(c == 1 for c in self.coefs[0])
                 and all(m == 1 for m in self.mul) and all(a == 0 for a in self.add)
                 and self.mul2 == 1 and all(d == 1 for d in self.div)
-                and all(x <= y for x, y in zip(*bcast(self.lo, t.lo)))
-                and all(x >= y for x, y in zip(*bcast(self.hi, t.hi)))
-                and all(x >= y for x, y in zip(*bcast(self.lo, t.lo)))
-                and all(x <= y for x, y in zip(*bcast(self.hi, t.hi))))
+                and all(a == b for a, b in same[0]) and all(a == b for a, b in same[1]))
 
 
 def _round(num: np.ndarray, den: np.ndarray, mode: str) -> np.ndarray:
@@ -192,10 +190,10 @@ def linear(ch: Chain) -> list[Step]:
 
 def find_risks(ch: Chain, lo, hi) -> list[Step]:
     """Float steps whose rounding may change the value (phase-B casts use the range)."""
-    risky, seen, after = [], set(), True
-    stack = [ch.trace]
+    risky, seen = [], set()
+    stack = [(ch.trace, None, True)]
     while stack:
-        s = stack.pop()
+        s, parent, after = stack.pop()
         if id(s) in seen:
             continue
         seen.add(id(s))
@@ -204,10 +202,25 @@ def find_risks(ch: Chain, lo, hi) -> list[Step]:
         if after and s.kind == "cast_float":
             if _risky(s, lo, hi):
                 risky.append(s)
-        elif _risky(s):
+        elif _risky(s) and not _absorbed(s, parent):
             risky.append(s)
-        stack.extend(s.children)
+        stack.extend((c, s, after) for c in s.children)
     return risky
+
+
+def _absorbed(s: Step, parent: Step | None) -> bool:
+    """A float division of an integer n by c, floored or truncated right away, equals the
+    integer division when |n| < 2**bits: the float quotient's error is below 1/c then."""
+    if s.kind != "div" or parent is None or parent.kind not in ("floor", "trunc"):
+        return False
+    if len(s.children) != 1:
+        return False
+    terms, coefs, add, den = s.children[0].form
+    if any(int(d) != 1 for d in den):
+        return False
+    nlo, nhi = affine_range(terms, coefs, add)
+    m = max(max(abs(int(a)) for a in nlo), max(abs(int(a)) for a in nhi))
+    return m < (1 << s.bits)
 
 
 def _stage1(ch: Chain, risky: list[Step], exact: Reduced) -> Reduced | None:
@@ -236,7 +249,7 @@ def _stage1(ch: Chain, risky: list[Step], exact: Reduced) -> Reduced | None:
         l, i, flags = list(pre[0].const), 1, 2
     post = [Fraction(1)]
     for s in pre[i:]:
-        if s in risky or s.kind not in ("mul", "div"):
+        if s in risky or s.kind not in ("mul", "div", "idiv_trunc", "idiv_floor"):
             return None
         c = [Fraction(v) if s.kind == "mul" else 1 / Fraction(v) for v in s.const]
         post = [a * b for a, b in zip(*bcast(np.array(post, object), np.array(c, object)))]

@@ -119,7 +119,7 @@ class Chain:
 
 def leaf(v: IntVal, node: str, bits: int | None) -> Chain:
     one, zero = ints([1]), ints([0])
-    step = Step("leaf", node, (0,), bits, ((one,), zero, one))
+    step = Step("leaf", node, (0,), bits, ((v,), (one,), zero, one))
     return Chain(v.shape, (v,), (one,), zero, one, bits, step)
 
 

@@ -1,0 +1,240 @@
+"""Walk an integer-deployable ONNX graph once and build the IR graph.
+
+Order of work: constants (initializers, Constant nodes, constant-only subgraphs folded),
+which outputs to produce (the graph's, with float heads cut, or ``--output``), the nodes
+those need, the inputs (source layout and type, converted to the IR's NHWC int8), every
+needed node through its handler, the outputs (back to the source layout and the type
+their value range has).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+from tinydeploy.errors import TinyDeployError
+from tinydeploy.frontend.pulp import deeploy, elementwise, layers
+from tinydeploy.frontend.pulp.build import Builder, api_type, ir_shape, node_label, storage
+from tinydeploy.frontend.pulp.values import IntVal, ints
+from tinydeploy.ir.graph import Graph
+
+HANDLERS = {**layers.HANDLERS, **elementwise.HANDLERS, **deeploy.HANDLERS}
+HEAD_OPS = {"LogSoftmax", "Softmax", "Sigmoid", "Tanh", "Exp", "Log", "Gather", "Unsqueeze",
+            "Squeeze", "ArgMax", "Concat"}
+RANGES = {"uint8": (0, 255), "int8": (-128, 127)}
+
+
+def lower(model: onnx.ModelProto, path: str, dialect: str, input_type: str,
+          outputs: list[str] | None, notes: list[str]) -> Graph:
+    g = model.graph
+    b = Builder(path, dialect, _opset(model))
+    b.notes.extend(notes)
+    _constants(b, g)
+    wanted = _outputs(b, g, outputs)
+    needed = _needed(g, wanted)
+    _inputs(b, g, input_type, needed)
+    for k, node in enumerate(g.node):
+        if k not in needed or node.op_type == "Constant":
+            continue
+        b.node = node
+        ins = [i for i in node.input if i]
+        if ins and all(i in b.consts for i in ins):
+            _fold(b, node)
+        elif node.op_type not in HANDLERS:
+            raise b.error(f"unsupported operator {node.op_type} in an integer-deployable "
+                          f"({dialect}) graph")
+        else:
+            HANDLERS[node.op_type](b, node)
+    b.node = None
+    _finish_outputs(b, wanted)
+    meta = {"format": "onnx", "dialect": dialect, "notes": list(dict.fromkeys(b.notes)),
+            "source_outputs": list(wanted), "input_type": input_type}
+    import pathlib
+    return Graph(pathlib.Path(path).stem, dict(b.tensors), list(b.ops), list(b.inputs),
+                 list(b.outputs), path, meta)
+
+
+def _opset(model: onnx.ModelProto) -> int:
+    return next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 13)
+
+
+def _constants(b: Builder, g: onnx.GraphProto) -> None:
+    for init in g.initializer:
+        b.consts[init.name] = numpy_helper.to_array(init)
+    for node in g.node:
+        if node.op_type == "Constant":
+            a = node.attribute[0]
+            b.consts[node.output[0]] = numpy_helper.to_array(a.t) if a.name == "value" else \
+                np.asarray(onnx.helper.get_attribute_value(a))
+
+
+def _fold(b: Builder, node: onnx.NodeProto) -> None:
+    """Evaluate a node whose inputs are all constants (shape arithmetic, weight prep)."""
+    from onnx import helper
+    from onnx.reference import ReferenceEvaluator
+
+    feeds = {i: b.consts[i] for i in node.input if i}
+    vis = [helper.make_tensor_value_info(i, helper.np_dtype_to_tensor_dtype(v.dtype), v.shape)
+           for i, v in feeds.items()]
+    outs = [helper.make_empty_tensor_value_info(o) for o in node.output if o]
+    m = helper.make_model(helper.make_graph([node], "fold", vis, outs),
+                          opset_imports=[helper.make_opsetid("", b.opset)])
+    try:
+        vals = ReferenceEvaluator(m).run(None, feeds)
+    except Exception as e:  # noqa: BLE001 - any evaluation failure is the model's
+        raise b.error(f"cannot evaluate constant node: {e}") from None
+    for name, v in zip(node.output, vals):
+        b.consts[name] = np.asarray(v)
+
+
+def _producers(g: onnx.GraphProto) -> dict[str, int]:
+    """Value name -> index of the node producing it (protobuf wrappers have no stable
+    identity, so nodes are referred to by index)."""
+    return {o: k for k, n in enumerate(g.node) for o in n.output if o}
+
+
+def _outputs(b: Builder, g: onnx.GraphProto, requested: list[str] | None) -> list[str]:
+    """The ONNX values to produce: ``requested``, else the graph outputs with float heads
+    cut (the integer tensors feeding them)."""
+    prod = _producers(g)
+    inputs = {i.name for i in g.input}
+    if requested:
+        for name in requested:
+            if name not in prod and name not in inputs:
+                raise TinyDeployError(f"--output '{name}': no such tensor in the graph",
+                                      file=b.path)
+        return list(requested)
+    head: set[str] = set()
+    for node in g.node:
+        if node.op_type in HEAD_OPS or any(i in head for i in node.input):
+            if node.op_type in layers.HANDLERS and node.op_type not in ("Flatten", "Reshape"):
+                raise TinyDeployError(f"{node.op_type} '{node_label(node)}' follows a float "
+                                      f"operator ({', '.join(sorted(HEAD_OPS))})",
+                                      file=b.path)
+            head.update(o for o in node.output if o)
+    out, cut = [], set()
+    for o in g.output:
+        if o.name not in head:
+            out.append(o.name)
+            continue
+        stack = [o.name]
+        while stack:
+            v = stack.pop()
+            n = g.node[prod[v]]
+            cut.add(prod[v])
+            for i in n.input:
+                if i in head:
+                    stack.append(i)
+                elif i and i not in b.consts and i not in out:
+                    out.append(i)
+    if cut:
+        kinds = sorted({g.node[k].op_type for k in cut})
+        b.notes.append(f"float head cut ({', '.join(kinds)}, {len(cut)} "
+                       f"nodes): outputs are the integer tensors {', '.join(out)} before it "
+                       "(--output TENSOR chooses others)")
+    return out
+
+
+def _needed(g: onnx.GraphProto, wanted: list[str]) -> set[int]:
+    """Indices of the nodes the wanted values depend on."""
+    prod = _producers(g)
+    seen: set[int] = set()
+    stack = [w for w in wanted if w in prod]
+    while stack:
+        k = prod[stack.pop()]
+        if k in seen:
+            continue
+        seen.add(k)
+        stack.extend(i for i in g.node[k].input if i in prod)
+    return seen
+
+
+def _inputs(b: Builder, g: onnx.GraphProto, input_type: str, needed: set[int]) -> None:
+    used = {i for k, n in enumerate(g.node) if k in needed for i in n.input}
+    for inp in g.input:
+        if inp.name in b.consts:
+            continue
+        tt = inp.type.tensor_type
+        dims = [d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else None
+                for d in tt.shape.dim]
+        if any(d is None for d in dims[1:]):
+            raise TinyDeployError(f"input '{inp.name}' has a dynamic shape", file=b.path)
+        shape = tuple([1 if dims and dims[0] is None else d for d in dims])
+        b.types[inp.name] = onnx.TensorProto.DataType.Name(tt.elem_type).lower()
+        if inp.name not in used and not any(o == inp.name for o in b.outputs):
+            continue
+        dtype = input_type
+        if tt.elem_type == onnx.TensorProto.INT8:
+            dtype = "int8"
+        elif tt.elem_type == onnx.TensorProto.UINT8:
+            dtype = "uint8"
+        b.vals[inp.name] = _add_input(b, inp.name, shape, dtype)
+
+
+def _add_input(b: Builder, name: str, shape: tuple[int, ...], dtype: str) -> IntVal:
+    x = b.tensor(name, shape, dtype, 0)
+    b.inputs.append(x)
+    nhwc = ir_shape(shape)
+    moves = len(shape) >= 3 and shape[1] > 1 and int(np.prod(shape[2:])) > 1
+    if moves and len(shape) == 4:
+        y = b.tensor(f"{name}_nhwc", nhwc, dtype, 0)
+        b.op("transpose", [x], [y], perm=(0, 2, 3, 1))
+        x = y
+    elif moves:                                  # [N, C, L] -> [N, L, C] -> [N, 1, L, C]
+        y = b.tensor(f"{name}_nlc", (shape[0], shape[2], shape[1]), dtype, 0)
+        b.op("transpose", [x], [y], perm=(0, 2, 1))
+        x = y
+    if b.t(x).shape != nhwc:
+        y = b.tensor(f"{name}_nhwc", nhwc, dtype, 0)
+        b.op("reshape", [x], [y])
+        x = y
+    lo, hi = RANGES[dtype]
+    if dtype == "uint8":
+        y = b.tensor(f"{name}_s8", nhwc, "int8", -128)
+        b.op("quantize", [x], [y], name=f"{name}_to_int8")
+        x = y
+    return IntVal(x, shape, ints([lo]), ints([hi]))
+
+
+def _finish_outputs(b: Builder, wanted: list[str]) -> None:
+    for name in wanted:
+        b.node = None
+        v = b.chw_order(b.unpad(b.int_value(name, "a graph output")))
+        lo, hi = int(min(v.lo)), int(max(v.hi))
+        want = api_type(lo, hi)
+        t = b.t(v.ir)
+        if want != t.dtype and not (want == "uint8" and t.dtype == "int8"):
+            v = b.narrow(v, (storage(lo, hi)[0],), f"output '{name}'")
+            t = b.t(v.ir)
+        src = v.ir
+        if len(v.shape) >= 3 and tuple(t.shape) != tuple(v.shape):
+            src = _to_source_layout(b, v, name)
+        if want == "uint8":
+            y = b.tensor(f"{name}_u8", v.shape, "uint8", 0)
+            b.op("quantize", [src], [y], name=f"{name}_to_uint8")
+            src = y
+        if src in b.inputs or src in b.outputs:
+            y = b.tensor(f"{name}_out", b.t(src).shape, b.t(src).dtype, b.t(src).quant.zp)
+            b.op("reshape", [src], [y])
+            src = y
+        b.outputs.append(src)
+
+
+def _to_source_layout(b: Builder, v: IntVal, name: str) -> str:
+    """NHWC IR tensor -> the ONNX (NCHW or NCL) shape."""
+    t = b.t(v.ir)
+    n, h, w, c = t.shape
+    zp = b.zp(v)
+    if c > 1 and h * w > 1:
+        if t.dtype not in ("int8", "uint8"):
+            raise b.error(f"output '{name}' is {t.dtype} in NCHW layout; only 8-bit outputs "
+                          "are transposed (pick the requantized tensor with --output)")
+        y = b.tensor(f"{name}_nchw", (n, c, h, w), t.dtype, zp)
+        b.op("transpose", [v.ir], [y], perm=(0, 3, 1, 2))
+        src = y
+    else:
+        src = v.ir
+    out = b.tensor(f"{name}_src", v.shape, t.dtype, zp)
+    b.op("reshape", [src], [out])
+    return out

@@ -1,0 +1,1 @@
+#include "../td_depthwise_conv2d_s8.c"

@@ -1,0 +1,1 @@
+#include "../td_fully_connected_s8.c"
