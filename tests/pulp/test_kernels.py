@@ -41,9 +41,9 @@ def conv_case(rng, p: str, depthwise=False, dtype="int8") -> Graph:
                   stride=(s, s), pads=(pad[0], pad[1], pad[0], pad[1]))
 
 
-def fc_case(rng, p: str) -> Graph:
+def fc_case(rng, p: str, dtype="int8") -> Graph:
     cin, cout = int(rng.integers(1, 40)), int(rng.integers(1, 10))
-    x = _t(p + "x", (1, cin), "int8", int(rng.choice([0, -128])))
+    x = _t(p + "x", (1, cin), dtype, int(rng.choice([0, -128])))
     wt = const(p + "w", rng.integers(-128, 128, size=(cout, cin)).astype(np.int8), 1.0)
     b = const(p + "b", rng.integers(-900, 900, size=cout).astype(np.int32), 1.0)
     return one_op("fully_connected", [x, wt, b], _t(p + "y", (1, cout), "int32"),
@@ -109,6 +109,7 @@ def test_raw_accumulator_kernels_match_golden():
     graphs += [conv_case(rng, f"s{i}_", dtype="int16") for i in range(4)]
     graphs += [conv_case(rng, f"d{i}_", depthwise=True) for i in range(6)]
     graphs += [fc_case(rng, f"f{i}_") for i in range(5)]
+    graphs += [fc_case(rng, f"g{i}_", dtype="int16") for i in range(3)]
     graphs += [add_case(rng, f"a{i}_") for i in range(4)]
     graphs += [pool_case(rng, f"p{i}_") for i in range(4)]
     _assert_c_matches(graphs, seed=12)

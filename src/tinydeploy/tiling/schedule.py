@@ -18,6 +18,16 @@ This module is the contract with the code generator. A tiled layer runs as follo
 4. Every tile's output is stored once (one transfer) - no input-channel tiling, so no
    partial sums.
 
+L1 layouts (all dense, C order): input tile ``[rows, cols, chans]`` of ``Tile.inp``
+(the kernel call gets ``in_h/in_w/in_c`` = that box, ``pad_top/pad_left`` =
+``Tile.pad[:2]``, output size = ``Tile.out``); weights ``[t_c, KH, KW, Cin/groups]`` (conv),
+``[KH, KW, t_c]`` (depthwise), ``[t_c, Cin]`` (fully-connected); output tile
+``[rows, cols, t_c]``, stored into ``out[h0:h1, w0:w1, c0:c1]``; params buffer: the arrays
+back to back in the order bias, multiplier, shift, each ``out_c`` int32 (a tile uses
+entries ``[c0, c1)``). Fully-connected maps rows (all leading dims) to ``h``, ``w`` = 1;
+add/mul see their tensors as ``[prod(leading dims), W, C]``. Buffer offsets and slot
+sizes are :func:`l1_buffers` (``TileSolution.buffers``).
+
 :func:`count_dma` counts bytes and transfers by walking exactly this schedule, so a DMA
 counter in the generated code must agree with it byte for byte.
 """

@@ -58,11 +58,11 @@ def _split(fr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (ints([f.numerator for f in fr]), ints([f.denominator for f in fr]))
 
 
-def _push(ch: Chain, kind: str, node: str, const=(), bits=None, children=None,
+def _push(ch: Chain, kind: str, node: str, const=(), step_bits=None, children=None,
           **changes) -> Chain:
     new = ch.with_(**changes)
     form = (new.terms, new.coefs, new.add, new.den)
-    step = Step(kind, node, tuple(const), bits, form,
+    step = Step(kind, node, tuple(const), step_bits, form,
                 children if children is not None else (ch.trace,))
     return new.with_(trace=step)
 

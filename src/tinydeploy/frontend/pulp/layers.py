@@ -172,7 +172,7 @@ def fully_connected(b: Builder, node) -> None:
         x_for_range = IntVal(x.ir, x.shape, x.lo, x.hi)
     else:
         x_for_range = x
-    x = b.narrow(x, ("int8",), node.op_type)
+    x = b.narrow(x, ("int8", "int16"), node.op_type)
     bias = int32_bias(b, node.input[2] if len(node.input) > 2 else "", c_out)
     wn = b.const(f"{node.input[1]}", np.ascontiguousarray(w))
     y = b.tensor(node.output[0], (x.shape[0], c_out), "int32")

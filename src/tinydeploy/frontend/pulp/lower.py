@@ -202,8 +202,8 @@ def _finish_outputs(b: Builder, wanted: list[str]) -> None:
         b.node = None
         v = b.chw_order(b.unpad(b.int_value(name, "a graph output")))
         lo, hi = int(min(v.lo)), int(max(v.hi))
-        want = api_type(lo, hi)
         t = b.t(v.ir)
+        want = "int32" if t.dtype == "int32" else api_type(lo, hi)   # raw sums stay int32
         if want != t.dtype and not (want == "uint8" and t.dtype == "int8"):
             v = b.narrow(v, (storage(lo, hi)[0],), f"output '{name}'")
             t = b.t(v.ir)

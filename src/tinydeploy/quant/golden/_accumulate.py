@@ -92,6 +92,11 @@ class FullyConnectedS32Args(KernelArgs):
 
 
 @dataclass(frozen=True, eq=False)
+class FullyConnectedS16S32Args(FullyConnectedS32Args):
+    C_FUNC: ClassVar[str] = "td_fully_connected_s16_s32"
+
+
+@dataclass(frozen=True, eq=False)
 class AddS32Args(KernelArgs):
     C_FUNC: ClassVar[str] = "td_add_s8_s32"
     size: int
@@ -212,9 +217,6 @@ def run_depthwise(a: DepthwiseConv2dS32Args, x: np.ndarray, w: np.ndarray,
 def prepare_fc(g: Graph, op: Op) -> FullyConnectedS32Args:
     x, w, y = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
     off = _offset(op, x)
-    if x.dtype != "int8":
-        raise UnsupportedError("fully_connected with int32 output needs an int8 input, got "
-                               f"{x.dtype}", node=op.name)
     wd = _weights(op, w)
     if wd.ndim != 2:
         raise UnsupportedError(f"fully_connected: weight must be [out, in], got "
@@ -225,7 +227,8 @@ def prepare_fc(g: Graph, op: Op) -> FullyConnectedS32Args:
         raise UnsupportedError(f"fully_connected: shapes x{list(x.shape)} w{list(w.shape)} "
                                f"y{list(y.shape)} do not match", node=op.name)
     check_bound(op, np.abs(wd).sum(axis=1), _x_max(x, off), cc.bias_data(g, op, c_out))
-    return FullyConnectedS32Args(batches, c_in, c_out, off)
+    cls = FullyConnectedS16S32Args if x.dtype == "int16" else FullyConnectedS32Args
+    return cls(batches, c_in, c_out, off)
 
 
 def run_fc(a: FullyConnectedS32Args, x: np.ndarray, w: np.ndarray, b: np.ndarray | None

@@ -49,19 +49,26 @@ typedef struct {
 
 /* Channel r's four results: low lanes are pixels 0 and 1, high lanes pixels 2 and 3. */
 #define CV_ACC(r)                                                                        \
-    const int32_t a0 = (int32_t)((uint32_t)((int32_t)l##r##0 >> 8) + (uint32_t)ch[r].lo_adj); \
-    const int32_t a1 = (int32_t)((uint32_t)((int32_t)l##r##1 >> 8) + (uint32_t)ch[r].lo_adj); \
+    const int32_t adj = ch[r].lo_adj;                                                    \
+    const int32_t a0 = (int32_t)((uint32_t)((int32_t)l##r##0 >> 8) + (uint32_t)adj);     \
+    const int32_t a1 = (int32_t)((uint32_t)((int32_t)l##r##1 >> 8) + (uint32_t)adj);     \
     const int32_t a2 = (int32_t)h##r##0;                                                  \
     const int32_t a3 = (int32_t)h##r##1;
+/* int8_t stores may alias anything: every value is read before the first store. */
 #define CV_EPI_FAST(r) {                                                                 \
     CV_ACC(r)                                                                            \
     const uint32_t m4 = ch[r].m4;                                                        \
     const int32_t cp = ch[r].c_pos, cn = ch[r].c_neg, sh = ch[r].sh;                     \
-    y[0][r] = td_opt_sat(td_opt_rq(a0, m4, cp, cn, sh), io->lo, io->hi);                 \
-    y[1][r] = td_opt_sat(td_opt_rq(a1, m4, cp, cn, sh), io->lo, io->hi);                 \
-    y[2][r] = td_opt_sat(td_opt_rq(a2, m4, cp, cn, sh), io->lo, io->hi);                 \
-    y[3][r] = td_opt_sat(td_opt_rq(a3, m4, cp, cn, sh), io->lo, io->hi); }
+    const int32_t v0 = td_opt_rq(a0, m4, cp, cn, sh), v1 = td_opt_rq(a1, m4, cp, cn, sh); \
+    const int32_t v2 = td_opt_rq(a2, m4, cp, cn, sh), v3 = td_opt_rq(a3, m4, cp, cn, sh); \
+    y0[r] = td_opt_sat(v0, lo, hi);                                                      \
+    y1[r] = td_opt_sat(v1, lo, hi);                                                      \
+    y2[r] = td_opt_sat(v2, lo, hi);                                                      \
+    y3[r] = td_opt_sat(v3, lo, hi); }
 #define CV_EPI_KEEP(r) { CV_ACC(r) acc[r][0] = a0; acc[r][1] = a1; acc[r][2] = a2; acc[r][3] = a3; }
+#define CV_EPI_LOCALS                                                                    \
+    const int32_t lo = io->lo, hi = io->hi;                                              \
+    int8_t *const y0 = y[0], *const y1 = y[1], *const y2 = y[2], *const y3 = y[3];
 
 /* Reference requantization of a block's accumulators acc[r][pixel]. */
 static void cv_epi_slow(int32_t acc[][4], int32_t r, const td_opt_chan_t *ch,
@@ -75,7 +82,7 @@ static void cv_epi_slow(int32_t acc[][4], int32_t r, const td_opt_chan_t *ch,
 }
 
 /* 5 channels x 4 pixels over K taps; xp: [K][2] pair words, wp: [K][5] weights * 256. */
-static void cv_block5(const int32_t *xp, const int16_t *wp, int32_t k, const td_opt_chan_t *ch,
+TD_OPT_NOINLINE static void cv_block5(const int32_t *xp, const int16_t *wp, int32_t k, const td_opt_chan_t *ch,
                       int8_t *const *y, const cv_io_t *io, int32_t mode)
 {
     uint32_t l00 = 0, l01 = 0, l10 = 0, l11 = 0, l20 = 0, l21 = 0, l30 = 0, l31 = 0;
@@ -96,6 +103,7 @@ static void cv_block5(const int32_t *xp, const int16_t *wp, int32_t k, const td_
         wp += 5;
     }
     if (mode == CV_MODE_FAST) {
+        CV_EPI_LOCALS
         CV_EPI_FAST(0) CV_EPI_FAST(1) CV_EPI_FAST(2) CV_EPI_FAST(3) CV_EPI_FAST(4)
     } else {
         int32_t acc[5][4];
@@ -105,7 +113,7 @@ static void cv_block5(const int32_t *xp, const int16_t *wp, int32_t k, const td_
 }
 
 /* 4 channels x 4 pixels (same as cv_block5). */
-static void cv_block4(const int32_t *xp, const int16_t *wp, int32_t k, const td_opt_chan_t *ch,
+TD_OPT_NOINLINE static void cv_block4(const int32_t *xp, const int16_t *wp, int32_t k, const td_opt_chan_t *ch,
                       int8_t *const *y, const cv_io_t *io, int32_t mode)
 {
     uint32_t l00 = 0, l01 = 0, l10 = 0, l11 = 0, l20 = 0, l21 = 0, l30 = 0, l31 = 0;
@@ -121,6 +129,7 @@ static void cv_block4(const int32_t *xp, const int16_t *wp, int32_t k, const td_
         CV_STEP4(0)
     }
     if (mode == CV_MODE_FAST) {
+        CV_EPI_LOCALS
         CV_EPI_FAST(0) CV_EPI_FAST(1) CV_EPI_FAST(2) CV_EPI_FAST(3)
     } else {
         int32_t acc[4][4];

@@ -45,6 +45,13 @@
 #pragma GCC optimize("no-schedule-insns", "ira-algorithm=priority", "no-tree-reassoc")
 #endif
 
+/* Keeps a hot block function out of its caller (register allocation stays local). */
+#if defined(__GNUC__)
+#define TD_OPT_NOINLINE __attribute__((noinline))
+#else
+#define TD_OPT_NOINLINE
+#endif
+
 /* Most taps one low-lane sum may take: 256 * sum |w * (xa + 129)| <= 256*256*2^15 = 2^31,
  * and the extreme -2^31 is still representable. */
 #define TD_OPT_LANE_K 256

@@ -1,0 +1,24 @@
+/* td_fully_connected_s16_s32.h - raw fully connected layer: int16 input, int8 weights, int32
+ * accumulator output (the requantization, if any, is a separate td_requant_* op).
+ *
+ * out[b, o] = sum_i w[o, i] * (x[b, i] + input_offset) + bias[o]; input [batches,
+ * in_features], weights [out_features, in_features], bias int32 [out_features] or NULL.
+ * The code generator rejects layers whose worst-case |acc| exceeds INT32_MAX.
+ */
+#ifndef TD_FULLY_CONNECTED_S16_S32_H
+#define TD_FULLY_CONNECTED_S16_S32_H
+
+#include <stdint.h>
+
+typedef struct {
+    int32_t batches;
+    int32_t in_features;
+    int32_t out_features;
+    int32_t input_offset;      /* -input zero point */
+} td_fully_connected_s16_s32_args_t;
+
+void td_fully_connected_s16_s32(const td_fully_connected_s16_s32_args_t *args,
+                                const int16_t *input, const int8_t *weight,
+                                const int32_t *bias, int32_t *output);
+
+#endif /* TD_FULLY_CONNECTED_S16_S32_H */
