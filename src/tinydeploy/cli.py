@@ -1,4 +1,4 @@
-"""Command line: ``tinydeploy compile | validate | profile | report | demo``."""
+"""Command line: ``tinydeploy compile | validate | profile | report | demo | quantize``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from tinydeploy.errors import TinyDeployError
 def _cmd_compile(a) -> int:
     from tinydeploy.compiler import compile_model
 
-    low = compile_model(a.model, a.output, target=a.target, prefix=a.name, board=a.board)
+    low = compile_model(a.model, a.output, target=a.target, prefix=a.name, board=a.board,
+                        frontend_options={"input_type": a.input_type,
+                                          "outputs": a.output_tensor})
     print(f"wrote {a.output}: {len(low.graph.ops)} layers, arena {low.memory.arena_bytes:,} B "
           f"(lower bound {low.memory.lower_bound:,} B), "
           f"{low.graph.meta['compile_seconds']:.2f} s")
@@ -23,6 +25,8 @@ def _cmd_compile(a) -> int:
 def _cmd_validate(a) -> int:
     from tinydeploy.validate import validate
 
+    if a.golden:
+        return _validate_golden(a)
     v = validate(a.project, n=a.num_inputs, seed=a.seed, npy=a.npy, sanitize=a.sanitize,
                  tolerance=a.tolerance, on=a.on, timeout=a.timeout,
                  progress=_progress if a.on == "qemu" else None)
@@ -33,10 +37,23 @@ def _cmd_validate(a) -> int:
           f"C vs {v.reference}: max |diff| {v.c_vs_reference_max_lsb:g} LSB, "
           f"{100 * v.c_vs_reference_exact_fraction:.2f}% identical bytes "
           f"(tolerance {v.tolerance_lsb:g})")
+    if v.dma_exact is not None:
+        print(f"DMA bytes and transfers per layer (host HAL counters): "
+              f"{'as planned' if v.dma_exact else 'DIFFERENT from the plan'}")
     for m in v.messages:
         print(m)
     print("PASS" if v.ok else "FAIL")
     return 0 if v.ok else 1
+
+
+def _validate_golden(a) -> int:
+    from tinydeploy.goldens import format_check
+    from tinydeploy.validate import validate_golden
+
+    check = validate_golden(a.project, a.golden, sanitize=a.sanitize)
+    print("\n".join(format_check(check)))
+    print("PASS" if check.ok else "FAIL")
+    return 0 if check.ok else 1
 
 
 def _progress(msg: str) -> None:
@@ -124,6 +141,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--board", default="host", choices=["host", "qemu-rv32"],
                    help="also emit this board's build (qemu-rv32: bare-metal rv32imc ELF "
                    "and QEMU targets; default: host only)")
+    c.add_argument("--input-type", choices=["uint8", "int8"],
+                   help="NEMO/QuantLab/Deeploy graphs: C type of the input (default: the "
+                   "dialect's, uint8 for NEMO, int8 otherwise)")
+    c.add_argument("--output-tensor", action="append", metavar="TENSOR",
+                   help="NEMO/QuantLab/Deeploy graphs: produce this ONNX tensor as an output "
+                   "instead of the graph outputs (repeatable; float heads are cut otherwise)")
     c.set_defaults(fn=_cmd_compile)
 
     v = sub.add_parser("validate", help="build a compiled project, run inputs, compare "
@@ -141,6 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "also compared byte for byte with the host build; needs --board qemu-rv32)")
     v.add_argument("--timeout", type=float, default=None,
                    help="seconds allowed for the QEMU run (default 600)")
+    v.add_argument("--golden", metavar="DIR",
+                   help="instead of random inputs: run a golden folder's inputs (DORY "
+                   "input.txt/out_layer<k>.txt or Deeploy inputs/outputs/activations.npz) "
+                   "and match every golden layer")
     v.set_defaults(fn=_cmd_validate)
 
     pr = sub.add_parser("profile", help="exact instructions per layer on QEMU rv32imc "
@@ -166,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("-o", "--output", default="out/demo")
     d.add_argument("-n", "--num-inputs", type=int, default=20)
     d.set_defaults(fn=_cmd_demo)
+
+    from tinydeploy.quantize.command import add_parser as add_quantize_parser
+    add_quantize_parser(sub)            # tinydeploy quantize: float model -> int8 ONNX QDQ
     return p
 
 

@@ -24,8 +24,7 @@ from tinydeploy.ir.graph import Graph
 from tinydeploy.memory import MemoryPlan, plan_graph
 from tinydeploy.passes import run_passes
 from tinydeploy.quant.execute import prepare_all
-
-TARGETS = ("host",)
+from tinydeploy.targets import load_target
 
 
 @dataclass
@@ -35,39 +34,57 @@ class Lowered:
     memory: MemoryPlan
 
 
-def lower(g: Graph) -> Lowered:
-    """Passes, integer kernel arguments and the static memory plan of a loaded graph."""
+def lower(g: Graph, sliding: bool = True) -> Lowered:
+    """Passes, integer kernel arguments and the static memory plan of a loaded graph.
+
+    ``sliding=False`` for tiled targets: tiles run out of order, so no op may overwrite
+    its input while it reads it (only whole elementwise in-place remains)."""
     g = run_passes(g)                 # legalize: only ops and dtypes the kernels implement
     args = prepare_all(g)             # float scales -> multipliers/shifts, once, in Python
-    memory = plan_graph(g)            # one arena, offsets per tensor, reshape aliases
+    memory = plan_graph(g, sliding=sliding)   # one arena, offsets per tensor, reshape aliases
     return Lowered(g, args, memory)
 
 
-def lower_file(model: str | Path) -> Lowered:
-    return lower(load_model(model))
+def lower_file(model: str | Path, sliding: bool = True, **frontend_options) -> Lowered:
+    return lower(load_model(model, **frontend_options), sliding)
 
 
 def compile_model(model: str | Path, out_dir: str | Path, target: str = "host",
-                  prefix: str | None = None, board: str = "host") -> Lowered:
+                  prefix: str | None = None, board: str = "host",
+                  frontend_options: dict | None = None) -> Lowered:
     """Compile ``model`` into a standalone C project in ``out_dir`` (replaced if present).
 
     ``board`` adds what one machine needs beyond the portable C (``qemu-rv32``: the
-    bare-metal rv32imc build and QEMU targets, see codegen/boards)."""
+    bare-metal rv32imc build and QEMU targets, see codegen/boards). ``target`` is a bundled
+    target name or a target .toml file (targets/): flat targets (one memory level) run
+    every layer in place; the others tile layers through L1 (codegen/tiled_plan.py)."""
     t0 = time.perf_counter()
-    if target not in TARGETS:
-        raise TinyDeployError(f"unknown target '{target}' (available: {', '.join(TARGETS)})",
-                              file=str(model))
+    tgt = load_target(target)
     get_board(board)
-    low = lower_file(model)
-    write_project(low, out_dir, target, prefix, model, board)
+    if not tgt.flat and board != "host":
+        raise TinyDeployError(f"board '{board}' is not supported for the tiled target "
+                              f"'{tgt.name}' (use --board host)", file=str(model))
+    opts = {k: v for k, v in (frontend_options or {}).items() if v}
+    low = lower_file(model, sliding=tgt.flat, **opts)
+    low.graph.meta["frontend_options"] = opts    # validate re-imports the model the same way
+    plan = None
+    if not tgt.flat:                  # levels, then CP-SAT tiling of every layer into L1
+        from tinydeploy.codegen.tiled_plan import plan_tiled
+        try:
+            plan = plan_tiled(low.graph, tgt, low.memory)
+        except TinyDeployError as e:
+            raise e.with_file(str(model)) from None
+    write_project(low, out_dir, tgt.name, prefix, model, board, tiled=plan)
     low.graph.meta["compile_seconds"] = time.perf_counter() - t0
     return low
 
 
 def write_project(low: Lowered, out_dir: str | Path, target: str = "host",
                   prefix: str | None = None, model: str | Path | None = None,
-                  board: str = "host") -> Path:
-    """Emit the C project of a lowered graph atomically (temp dir + rename)."""
+                  board: str = "host", tiled=None) -> Path:
+    """Emit the C project of a lowered graph atomically (temp dir + rename).
+
+    ``tiled``: the :class:`~tinydeploy.codegen.tiled_plan.TiledPlan` of a tiled target."""
     prefix = c_ident(prefix or low.graph.name or "network", 32).lower()
     if prefix[0].isdigit():
         prefix = "net_" + prefix
@@ -77,10 +94,12 @@ def write_project(low: Lowered, out_dir: str | Path, target: str = "host",
     try:
         ctx = board_context(board)
         proj = emit_project(low.graph, low.args, low.memory.offsets, low.memory.arena_bytes,
-                            tmp, prefix, extra=ctx)
+                            tmp, prefix, extra=ctx, hook=_tiled_hook(low, tiled))
         emit_board(board, tmp, {"p": proj, "graph_name": low.graph.name, **ctx})
         manifest = _manifest(model, target, prefix, low, proj)
         manifest["board"] = board
+        if tiled is not None:
+            manifest["tiled"] = tiled.to_dict()
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
         os.chmod(tmp, 0o755)
         if out_dir.exists():
@@ -90,6 +109,18 @@ def write_project(low: Lowered, out_dir: str | Path, target: str = "host",
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out_dir
+
+
+def _tiled_hook(low: Lowered, plan):
+    if plan is None:
+        return None
+    from tinydeploy.codegen.tiled import copy_runtime, tiled_context
+
+    def hook(proj, out_dir):
+        copy_runtime(out_dir)
+        return tiled_context(proj, low.graph, plan)
+
+    return hook
 
 
 def _manifest(model, target: str, prefix: str, low: Lowered, proj) -> dict:
@@ -114,4 +145,6 @@ def _manifest(model, target: str, prefix: str, low: Lowered, proj) -> dict:
         "outputs": [spec(n) for n in g.outputs],
         "layers": [{"index": i, "name": op.name, "kind": op.kind, **spec(op.outputs[0])}
                    for i, op in enumerate(g.ops)],
+        **({"frontend_options": g.meta["frontend_options"]}
+           if g.meta.get("frontend_options") else {}),
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -11,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from tinydeploy.errors import TinyDeployError
+from tinydeploy.quant.packing import from_storage, storage_nbytes, to_storage
 
 SANITIZE = "-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g"
 
@@ -37,13 +39,16 @@ def build(project: Path, debug: bool = False, sanitize: bool = False) -> Path:
 
 
 def run(exe: Path, manifest: dict, records: list[list[np.ndarray]],
-        dump_dir: Path | None = None) -> list[list[np.ndarray]]:
-    """Run ``exe`` on input records (one array per graph input); returns output records."""
+        dump_dir: Path | None = None, env: dict | None = None) -> list[list[np.ndarray]]:
+    """Run ``exe`` on input records (one array per graph input); returns output records.
+
+    ``env``: extra environment variables (tiled projects: TD_DMA_STATS, see main.c)."""
     with tempfile.TemporaryDirectory(prefix="td_run_") as tmp:
         fin, fout = Path(tmp) / "in.bin", Path(tmp) / "out.bin"
         write_records(fin, manifest, records)
         cmd = [str(exe), str(fin), str(fout)] + ([str(dump_dir)] if dump_dir else [])
-        res = subprocess.run(cmd, capture_output=True, text=True)
+        res = subprocess.run(cmd, capture_output=True, text=True,
+                             env={**os.environ, **env} if env else None)
         if res.returncode != 0:
             raise TinyDeployError(f"generated program failed (exit {res.returncode}):\n"
                                   f"{res.stderr[-4000:]}", file=str(exe))
@@ -52,22 +57,23 @@ def run(exe: Path, manifest: dict, records: list[list[np.ndarray]],
 
 
 def write_records(path: Path, manifest: dict, records: list[list[np.ndarray]]) -> None:
-    """The runner's IN.bin: each record is the raw bytes of every input, in order."""
+    """The runner's IN.bin: each record is the raw bytes of every input, in order
+    (sub-byte dtypes packed, see quant/packing.py)."""
     with open(path, "wb") as f:
         for rec in records:
             for spec, x in zip(manifest["inputs"], rec):
-                f.write(np.ascontiguousarray(x, dtype=spec["dtype"]).tobytes())
+                f.write(to_storage(x, spec["dtype"]))
 
 
 def split_records(raw: bytes, specs: list[dict], count: int) -> list[list[np.ndarray]]:
-    sizes = [int(np.prod(s["shape"])) * np.dtype(s["dtype"]).itemsize for s in specs]
+    sizes = [storage_nbytes(s["shape"], s["dtype"]) for s in specs]
     rec = sum(sizes)
     assert len(raw) == rec * count, f"expected {rec * count} output bytes, got {len(raw)}"
     out, pos = [], 0
     for _ in range(count):
         row = []
         for s, n in zip(specs, sizes):
-            row.append(np.frombuffer(raw[pos:pos + n], dtype=s["dtype"]).reshape(s["shape"]))
+            row.append(from_storage(raw[pos:pos + n], s["dtype"], s["shape"]))
             pos += n
         out.append(row)
     return out

@@ -41,6 +41,8 @@ def report_dict(low: Lowered) -> dict:
     rows = layer_rows(low)
     return {
         "model": low.graph.source,
+        **({"dialect": low.graph.meta["dialect"], "notes": low.graph.meta.get("notes", [])}
+           if low.graph.meta.get("dialect") else {}),
         "layers": [asdict(r) for r in rows],
         "totals": {
             "layers": len(rows),
@@ -80,6 +82,10 @@ def print_report(low: Lowered, console=None) -> None:
                   f"{wlb:,} B = {t['arena_bytes'] / max(wlb, 1):.3f}x; with in-place windows "
                   f"{lb:,} B; no reuse {t['arena_naive_bytes']:,} B)")
     console.print(f"weights {t['weight_bytes']:,} B  MACs {t['macs']:,}")
+    if d.get("dialect"):                 # NEMO/QuantLab/Deeploy graphs (frontend/pulp)
+        console.print(f"dialect: {d['dialect']} integer-deployable ONNX", markup=False)
+        for n in d["notes"]:
+            console.print(f"note: {n}", markup=False)
 
 
 def plot_report(low: Lowered, path: str) -> None:

@@ -14,8 +14,10 @@ import numpy as np
 from tinydeploy import hostrun, rv32
 from tinydeploy.compiler import Lowered, lower_file
 from tinydeploy.errors import TinyDeployError
+from tinydeploy.frontend.pulp.reference import run_pulp_reference
 from tinydeploy.ir.graph import Graph
 from tinydeploy.quant.execute import run_graph
+from tinydeploy.quant.packing import from_storage
 from tinydeploy.reference import reference_name, run_reference
 
 
@@ -31,11 +33,13 @@ class Validation:
     messages: list[str] = field(default_factory=list)
     on: str = "host"                        # where the C ran: host or qemu (rv32imc)
     sim_vs_host_exact: bool | None = None   # qemu: outputs byte-identical to the host build
+    dma_exact: bool | None = None   # tiled targets: measured DMA per layer == the plan's
+    dma: dict | None = None         # tiled targets: measured DMA counters per layer index
 
     @property
     def ok(self) -> bool:
         return (self.c_vs_golden_exact and self.c_vs_reference_max_lsb <= self.tolerance_lsb
-                and self.sim_vs_host_exact is not False)
+                and self.sim_vs_host_exact is not False and self.dma_exact is not False)
 
 
 def random_inputs(g: Graph, n: int, seed: int) -> list[list[np.ndarray]]:
@@ -117,21 +121,30 @@ def validate(project: str | Path, n: int = 20, seed: int = 0, npy: list[str] | N
     manifest = _manifest(project)
     _check_on(project, manifest, on)
     model = manifest["model"]
-    low = lower_file(model)
+    low = lower_file(model, **manifest.get("frontend_options", {}))
     records = random_inputs(low.graph, n, seed) + load_npy_inputs(low.graph, npy or [])
     exe = hostrun.build(project, sanitize=sanitize)
-    c_out = hostrun.run(exe, manifest, records)
+    dma = None
+    if manifest.get("tiled"):       # tiled target: also measure the DMA of every layer
+        from tinydeploy.codegen.tiled_stats import run_measuring
+        c_out, dma = run_measuring(exe, manifest, records)
+    else:
+        c_out = hostrun.run(exe, manifest, records)
     sim_bad = None
     if on == "qemu":
         c_out, sim_bad = _run_qemu(project, manifest, records, c_out, progress, timeout)
     golden = [run_graph(low.graph, rec, low.args) for rec in records]
     if progress:
         progress("ran C and golden")
-    ref = run_reference(model, records)
-    fmt_ref = reference_name(model)
+    if low.graph.meta.get("dialect"):          # NEMO/QuantLab/Deeploy integer graphs
+        fmt_ref, ref = run_pulp_reference(model, low.graph, records)
+    else:
+        ref = run_reference(model, records)
+        fmt_ref = reference_name(model)
     # onnxruntime requantizes in float with one rounding; TFLite-style fixed point (ours)
     # rounds twice, so ONNX outputs may differ by a few LSB (reported, not hidden).
-    tol = tolerance if tolerance is not None else (0 if model.endswith(".tflite") else 2)
+    tol = tolerance if tolerance is not None else \
+        (0 if model.endswith(".tflite") or low.graph.meta.get("dialect") else 2)
 
     g_exact = True
     bad_record = None
@@ -147,6 +160,11 @@ def validate(project: str | Path, n: int = 20, seed: int = 0, npy: list[str] | N
     exact = float(np.mean(np.concatenate([(d == 0).ravel() for d in diffs]))) if diffs else 1.0
     v = Validation(len(records), fmt_ref, g_exact, max_lsb, exact, tol, on=on,
                    sim_vs_host_exact=None if on == "host" else sim_bad is None)
+    if dma is not None:
+        from tinydeploy.codegen.tiled_stats import compare
+        v.dma, dma_msgs = dma, compare(manifest, dma)
+        v.dma_exact = not dma_msgs
+        v.messages += dma_msgs
     if sim_bad is not None:
         v.messages.append(f"QEMU rv32imc output differs from the host build on input {sim_bad}")
     if not g_exact:
@@ -160,6 +178,17 @@ def validate(project: str | Path, n: int = 20, seed: int = 0, npy: list[str] | N
                           + ("golden matches C, so the golden disagrees with the reference"
                              if g_exact else "see the layer above"))
     return v
+
+
+def validate_golden(project: str | Path, golden_dir: str | Path, sanitize: bool = False):
+    """Build the project with per-layer dumps, run it on a golden folder's inputs (DORY
+    text files or Deeploy .npz) and match every golden layer (see :mod:`goldens`)."""
+    from tinydeploy.goldens import check_golden
+
+    project = Path(project)
+    manifest = _manifest(project)
+    low = lower_file(manifest["model"], **manifest.get("frontend_options", {}))
+    return check_golden(project, golden_dir, low, manifest, sanitize)
 
 
 def _check_on(project: Path, manifest: dict, on: str) -> None:
@@ -197,7 +226,8 @@ def first_bad_layer(project: Path, manifest: dict, low: Lowered, record,
         for layer in manifest["layers"]:
             f = Path(tmp) / f"layer_{layer['index']}.bin"
             want = gold[low.graph.ops[layer["index"]].outputs[0]]
-            got = np.frombuffer(f.read_bytes(), dtype=layer["dtype"]) if f.exists() else None
+            got = (from_storage(f.read_bytes(), layer["dtype"], [int(np.prod(layer["shape"]))])
+                   if f.exists() else None)   # (packed sub-byte layers unpacked)
             if got is None or not np.array_equal(got, want.ravel()):
                 idx = -1 if got is None else int(np.flatnonzero(got != want.ravel())[0])
                 detail = "no dump" if got is None else \

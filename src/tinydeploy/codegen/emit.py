@@ -14,9 +14,11 @@ from pathlib import Path
 import numpy as np
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from tinydeploy.codegen.cformat import c_comment, c_ident, c_scalar, c_string, c_type, c_values
-from tinydeploy.ir.graph import Graph
+from tinydeploy.codegen.cformat import c_comment, c_ident, c_scalar, c_string, c_values
+from tinydeploy.codegen.cformat import c_type as _c_type
+from tinydeploy.ir.graph import Graph, Tensor
 from tinydeploy.quant.args import KernelArgs
+from tinydeploy.quant.packing import is_packed, pack_bits
 
 TEMPLATES = Path(__file__).parent / "templates"
 KERNELS = Path(__file__).resolve().parents[1] / "runtime" / "kernels"
@@ -75,6 +77,16 @@ class Project:
     weight_bytes: int = 0
 
 
+def c_type(dtype: str) -> str:
+    """C element type of a tensor's storage: packed sub-byte tensors are bytes."""
+    return "uint8_t" if is_packed(dtype) else _c_type(dtype)
+
+
+def _const_values(t: Tensor) -> np.ndarray:
+    """A constant's storage values: packed bytes for sub-byte dtypes (quant/packing.py)."""
+    return pack_bits(t.data, t.bits) if is_packed(t.dtype) else t.data
+
+
 def _array(proj: Project, base: str, values: np.ndarray, ctype: str, comment: str = "") -> str:
     name = f"{proj.prefix}_{base}"
     flat = np.asarray(values).ravel()
@@ -109,7 +121,8 @@ def build_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[st
         if t.is_const:
             if tname not in const_names:
                 base = f"c{len(const_names)}_{c_ident(tname, 24)}"
-                const_names[tname] = _array(proj, base, t.data, c_type(t.dtype), tname)
+                const_names[tname] = _array(proj, base, _const_values(t), c_type(t.dtype),
+                                              tname)
                 proj.weight_bytes += t.nbytes
             return const_names[tname]
         q = "const " if const else ""
@@ -157,14 +170,18 @@ def _env() -> Environment:
 
 def emit_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[str, int],
                  arena_bytes: int, out_dir: Path, prefix: str,
-                 extra: dict | None = None) -> Project:
-    """Write ``<prefix>.c/.h``, ``main.c``, ``Makefile`` and ``kernels/`` into ``out_dir``."""
+                 extra: dict | None = None, hook=None) -> Project:
+    """Write ``<prefix>.c/.h``, ``main.c``, ``Makefile`` and ``kernels/`` into ``out_dir``.
+
+    ``hook(proj, out_dir) -> dict``, if given, may rewrite layers of the collected project
+    and write files of its own; its dict joins the templates' context (tiled targets:
+    :func:`tinydeploy.codegen.tiled.tiled_context`)."""
     proj = build_project(g, args, offsets, arena_bytes, prefix)
     out_dir = Path(out_dir)
     (out_dir / "kernels").mkdir(parents=True, exist_ok=True)
     env = _env()
     ctx = {"p": proj, "graph_name": g.name, "source": Path(g.source).name if g.source else "",
-           **(extra or {})}
+           **(extra or {}), **(hook(proj, out_dir) if hook else {})}
     for tmpl, fname in (("network.h.j2", f"{prefix}.h"), ("network.c.j2", f"{prefix}.c"),
                         ("main.c.j2", "main.c"), ("Makefile.j2", "Makefile")):
         (out_dir / fname).write_text(env.get_template(tmpl).render(**ctx))

@@ -18,13 +18,26 @@ def model_format(path: str | Path) -> str:
     return FORMATS[ext]
 
 
-def load_model(path: str | Path) -> Graph:
-    """Load a .tflite or .onnx file; raises TinyDeployError naming the file on bad input."""
+def load_model(path: str | Path, **options) -> Graph:
+    """Load a .tflite or .onnx file; raises TinyDeployError naming the file on bad input.
+
+    An .onnx file that is a NEMO/QuantLab/Deeploy integer-deployable graph goes to
+    :mod:`tinydeploy.frontend.pulp`; ``options`` (``input_type``, ``outputs``) apply to
+    those graphs only.
+    """
     path = Path(path)
     fmt = model_format(path)
     if not path.is_file():
         raise TinyDeployError("no such file", file=str(path))
+    options = {k: v for k, v in options.items() if v}
     try:
+        if fmt == "onnx":
+            from tinydeploy.frontend.pulp import detect_file, load_pulp
+            if detect_file(path):
+                return load_pulp(path, **options)
+        if options:
+            raise TinyDeployError(f"{', '.join(sorted(options))} apply to NEMO/QuantLab/"
+                                  "Deeploy integer-deployable ONNX graphs only")
         if fmt == "tflite":
             from tinydeploy.frontend.tflite import load_tflite
             return load_tflite(path)

@@ -6,6 +6,10 @@ Conventions (all frontends must produce these):
   (C_out = C_in * depth_multiplier); fully-connected weights ``[C_out, C_in]``.
 - Quantization: ``real = scale * (q - zero_point)``. Per-channel params carry ``axis``.
 - Constant tensors carry ``data`` (a numpy array of the tensor's dtype); activations don't.
+- Packed sub-byte integers (``int4``, ``uint4``, ``int2``, ``uint2``; see
+  :mod:`tinydeploy.quant.packing` for the bit order): numpy values (``data``, golden
+  results) are unpacked, one value per ``int8``/``uint8`` element (:attr:`Tensor.np_dtype`);
+  C storage is packed, so :attr:`Tensor.nbytes` counts packed bytes.
 - Tensors are identified by a unique name. Ops list tensor names, in the op kind's
   positional order (see :mod:`tinydeploy.ir.ops`).
 """
@@ -17,7 +21,10 @@ from typing import Any
 
 import numpy as np
 
-DTYPES = ("int8", "uint8", "int16", "int32", "int64", "float32")
+DTYPES = ("int8", "uint8", "int16", "int32", "int64", "float32", "int4", "uint4", "int2", "uint2")
+# Packed sub-byte dtypes: (bits per element, numpy dtype of their unpacked values).
+SUBBYTE_DTYPES = {"int4": (4, "int8"), "uint4": (4, "uint8"),
+                  "int2": (2, "int8"), "uint2": (2, "uint8")}
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,12 +86,25 @@ class Tensor:
         return int(np.prod(self.shape, dtype=np.int64)) if self.shape else 1
 
     @property
+    def np_dtype(self) -> np.dtype:
+        """numpy dtype of the tensor's values (unpacked int8/uint8 for sub-byte dtypes)."""
+        return np.dtype(SUBBYTE_DTYPES.get(self.dtype, (0, self.dtype))[1])
+
+    @property
+    def bits(self) -> int:
+        """Storage bits per element (2 or 4 for packed sub-byte dtypes)."""
+        sub = SUBBYTE_DTYPES.get(self.dtype)
+        return sub[0] if sub else 8 * np.dtype(self.dtype).itemsize
+
+    @property
     def itemsize(self) -> int:
-        return np.dtype(self.dtype).itemsize
+        """Bytes of one numpy value (1 for sub-byte dtypes: see :attr:`nbytes` for storage)."""
+        return self.np_dtype.itemsize
 
     @property
     def nbytes(self) -> int:
-        return self.size * self.itemsize
+        """Storage bytes; packed sub-byte tensors round up to a whole byte at the end."""
+        return -(-self.size * self.bits // 8)
 
 
 @dataclass(frozen=True, eq=False)

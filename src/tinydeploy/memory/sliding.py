@@ -29,8 +29,8 @@ def sliding_margin(g: Graph, op: Op) -> int | None:
     if op.kind not in SLIDING_KINDS:
         return None
     x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
-    if len(x.shape) != 4 or len(y.shape) != 4 or x.dtype != y.dtype:
-        return None
+    if len(x.shape) != 4 or len(y.shape) != 4 or x.dtype != y.dtype or x.bits < 8:
+        return None   # (packed sub-byte pixels need not start on a byte boundary)
     n, ih, iw, ic = x.shape
     _, oh, ow, oc = y.shape
     sh, sw = op.attrs.get("stride", (1, 1))

@@ -13,7 +13,8 @@ def check_supported(g: Graph) -> None:
     for op in g.ops:
         golden(op.kind, op.name)
         for n in (*op.inputs, *op.outputs):
-            if n and g.t(n).dtype not in ("int8", "uint8", "int16", "int32", "float32"):
+            if n and g.t(n).dtype not in ("int8", "uint8", "int16", "int32", "float32",
+                                          "int4", "uint4", "int2", "uint2"):
                 raise UnsupportedError(f"{op.kind}: tensor '{n}' has unsupported dtype "
                                        f"{g.t(n).dtype}", node=op.name)
 

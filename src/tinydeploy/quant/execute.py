@@ -27,13 +27,13 @@ def run_graph(g: Graph, inputs: dict[str, np.ndarray] | list[np.ndarray],
     for name in g.inputs:
         t = g.t(name)
         x = np.asarray(inputs[name])
-        assert x.dtype == np.dtype(t.dtype), f"input {name}: {x.dtype} != {t.dtype}"
+        assert x.dtype == t.np_dtype, f"input {name}: {x.dtype} != {t.dtype}"
         env[name] = x.reshape(t.shape)
     for op in g.ops:
         ins = [None if not n else env[n] if n in env else g.t(n).data for n in op.inputs]
         y = golden(op.kind, op.name).run(args[op.name], *ins)
         out = g.t(op.outputs[0])
         y = np.asarray(y)
-        assert y.dtype == np.dtype(out.dtype), f"{op.name}: golden gave {y.dtype}, IR says {out.dtype}"
+        assert y.dtype == out.np_dtype, f"{op.name}: golden gave {y.dtype}, IR says {out.dtype}"
         env[op.outputs[0]] = y.reshape(out.shape)
     return env

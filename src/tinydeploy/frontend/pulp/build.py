@@ -147,12 +147,13 @@ class Builder:
         self.notes.extend(f"'{base}': {n}" for n in r.notes)
         if r.is_identity():
             return r.terms[0]
-        src = self._accumulator(r, base)
+        src, factor = self._accumulator(r, base)
         lo, hi = int(min(r.lo)), int(max(r.hi))
         dtype, zp = storage(lo, hi)
         shape = self.t(src.ir).shape
         out = self.tensor(base, shape, dtype, zp)
-        attrs = dict(mul=np.asarray(r.mul, dtype=object), add=np.asarray(r.add, dtype=object),
+        mul = np.array([x * y for x, y in zip(*bcast(r.mul, factor))], dtype=object)
+        attrs = dict(mul=mul, add=np.asarray(r.add, dtype=object),
                      mul2=int(r.mul2), div=np.asarray(r.div, dtype=object), fp32=int(r.fp32),
                      rounding="floor" if r.rounding == "none" else r.rounding,
                      x_range=(int(min(src.lo)), int(max(src.hi))))
@@ -164,22 +165,28 @@ class Builder:
         self.op("requant", [src.ir], [out], name=base, **attrs)
         return IntVal(out, r.terms[0].shape, r.lo, r.hi)
 
-    def _accumulator(self, r: red.Reduced, base: str) -> IntVal:
-        """The int32 tensor the requant reads: the term itself or an add_s32 of terms."""
+    def _accumulator(self, r: red.Reduced, base: str) -> tuple[IntVal, np.ndarray]:
+        """The int32 tensor the requant reads (the term itself, or an add_s32 of the terms
+        with one integer weight each) and the per-channel factor left for the requant:
+        ``sum_i x_i * coef_i[c] = add_s32(x, mults) * factor[c]``."""
         terms = [self.unpad(t) for t in r.terms]
+        one = ints([1])
         if len(terms) == 1 and self.t(terms[0].ir).dtype == "int32" and \
                 all(c == 1 for c in r.coefs[0]):
-            return terms[0]
-        if len(terms) > 2 or any(c.size != 1 for c in r.coefs):
-            raise self.error(f"a sum of {len(terms)} values with per-channel weights is not "
-                             "supported (at most two, each with one integer weight)")
+            return terms[0], one
+        if len(terms) > 2:
+            raise self.error(f"a sum of {len(terms)} values is not supported (at most two)")
+        mults, factor = _split_weights(r.coefs)
+        if mults is None:
+            raise self.error("a sum of two values whose per-channel weights are not one "
+                             "weight each times a common per-channel factor")
         terms = [self.narrow(t, ("int8",), "an integer add") for t in terms]
         a, b = (terms * 2)[:2]
-        mults = [int(r.coefs[0][0]), int(r.coefs[1][0]) if len(terms) == 2 else 0]
+        mults = mults + [0] * (2 - len(mults))
         lo, hi = _sum_range(terms, mults)
         out = self.tensor(f"{base}_acc", self.t(a.ir).shape, "int32")
         self.op("add", [a.ir, b.ir], [out], mults=tuple(mults))
-        return IntVal(out, a.shape, lo, hi)
+        return IntVal(out, a.shape, lo, hi), factor
 
     def chw_order(self, v: IntVal) -> IntVal:
         """A flattened value in the ONNX (CHW) element order (moves bytes if needed)."""
@@ -226,3 +233,22 @@ def _sum_range(terms: list[IntVal], mults: list[int]):
         hi, mx = bcast(hi, mx)
         lo, hi = lo + mn, hi + mx
     return lo, hi
+
+
+def _split_weights(coefs) -> tuple[list[int] | None, np.ndarray]:
+    """Per-term integer weights w_i and per-channel factors f[c] with coef_i[c] = w_i * f[c]
+    (f[c] = the gcd of the channel's coefficients, sign of the first); None if none exist."""
+    from math import gcd
+
+    cols = bcast(*coefs)
+    factor = []
+    for c in range(cols[0].size):
+        g = 0
+        for col in cols:
+            g = gcd(g, int(col[c]))
+        g = g or 1
+        factor.append(g if int(cols[0][c]) >= 0 else -g)
+    ratios = [{int(col[c]) // factor[c] for c in range(col.size)} for col in cols]
+    if any(len(r) != 1 for r in ratios):
+        return None, ints([1])
+    return [r.pop() for r in ratios], np.array(factor, dtype=object)

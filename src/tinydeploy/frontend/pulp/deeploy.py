@@ -46,6 +46,8 @@ def requant_shift(b: Builder, node) -> None:
         if name not in b.consts:
             raise b.error(f"RequantShift parameter '{name}' is not a constant")
     ch = chain_of(b, node.input[0], bits=None)        # integer semantics by definition
+    if ch.bits is not None:                            # e.g. a residual Add of two values
+        ch = chains.cast(ch, "int32", b.label)
     ch = chains.mul(ch, chains.per_channel(b.consts[node.input[1]], ch.shape, b.label),
                     b.label)
     add = chains.per_channel(b.consts[node.input[2]], ch.shape, b.label)

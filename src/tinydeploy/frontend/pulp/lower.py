@@ -15,13 +15,15 @@ from onnx import numpy_helper
 
 from tinydeploy.errors import TinyDeployError
 from tinydeploy.frontend.pulp import deeploy, elementwise, layers
-from tinydeploy.frontend.pulp.build import Builder, api_type, ir_shape, node_label, storage
+from tinydeploy.frontend.pulp.build import Builder, api_type, ir_shape, storage
 from tinydeploy.frontend.pulp.values import IntVal, ints
 from tinydeploy.ir.graph import Graph
 
 HANDLERS = {**layers.HANDLERS, **elementwise.HANDLERS, **deeploy.HANDLERS}
 HEAD_OPS = {"LogSoftmax", "Softmax", "Sigmoid", "Tanh", "Exp", "Log", "Gather", "Unsqueeze",
-            "Squeeze", "ArgMax", "Concat"}
+            "Squeeze", "ArgMax", "ArgMin", "TopK"}
+LAYER_OPS = {"Conv", "Gemm", "MatMul", "MaxPool", "AveragePool", "GlobalAveragePool",
+             "GlobalMaxPool"}
 RANGES = {"uint8": (0, 255), "int8": (-128, 127)}
 
 
@@ -102,17 +104,10 @@ def _outputs(b: Builder, g: onnx.GraphProto, requested: list[str] | None) -> lis
     if requested:
         for name in requested:
             if name not in prod and name not in inputs:
-                raise TinyDeployError(f"--output '{name}': no such tensor in the graph",
+                raise TinyDeployError(f"--output-tensor '{name}': no such tensor in the graph",
                                       file=b.path)
         return list(requested)
-    head: set[str] = set()
-    for node in g.node:
-        if node.op_type in HEAD_OPS or any(i in head for i in node.input):
-            if node.op_type in layers.HANDLERS and node.op_type not in ("Flatten", "Reshape"):
-                raise TinyDeployError(f"{node.op_type} '{node_label(node)}' follows a float "
-                                      f"operator ({', '.join(sorted(HEAD_OPS))})",
-                                      file=b.path)
-            head.update(o for o in node.output if o)
+    head = _head_values(g)
     out, cut = [], set()
     for o in g.output:
         if o.name not in head:
@@ -132,8 +127,28 @@ def _outputs(b: Builder, g: onnx.GraphProto, requested: list[str] | None) -> lis
         kinds = sorted({g.node[k].op_type for k in cut})
         b.notes.append(f"float head cut ({', '.join(kinds)}, {len(cut)} "
                        f"nodes): outputs are the integer tensors {', '.join(out)} before it "
-                       "(--output TENSOR chooses others)")
+                       "(--output-tensor TENSOR chooses others)")
     return out
+
+
+def _head_values(g: onnx.GraphProto) -> set[str]:
+    """Values computed by a head: a HEAD_OPS node, and what follows it, when no integer
+    layer comes after it (a float op or a Gather in the middle of the network is left to
+    the importer, which names it as unsupported)."""
+    consumers: dict[str, list[int]] = {}
+    for k, n in enumerate(g.node):
+        for i in n.input:
+            consumers.setdefault(i, []).append(k)
+    feeds_layer = [False] * len(g.node)
+    for k in range(len(g.node) - 1, -1, -1):            # ONNX nodes are in topological order
+        n = g.node[k]
+        feeds_layer[k] = n.op_type in LAYER_OPS or any(
+            feeds_layer[c] for o in n.output for c in consumers.get(o, []))
+    head: set[str] = set()
+    for k, n in enumerate(g.node):
+        if not feeds_layer[k] and (n.op_type in HEAD_OPS or any(i in head for i in n.input)):
+            head.update(o for o in n.output if o)
+    return head
 
 
 def _needed(g: onnx.GraphProto, wanted: list[str]) -> set[int]:

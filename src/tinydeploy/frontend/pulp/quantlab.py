@@ -48,5 +48,5 @@ def strip_annotations(model: onnx.ModelProto, opset: int) -> list[str]:
         node.attribute.extend(keep)
         for n in names:
             dropped[n] = dropped.get(n, 0) + 1
-    return [f"QuantLab annotations dropped (bit widths, not arithmetic): "
+    return ["QuantLab annotations dropped (bit widths, not arithmetic): "
             + ", ".join(f"{k} x{v}" for k, v in sorted(dropped.items()))] if dropped else []

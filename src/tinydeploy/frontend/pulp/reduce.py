@@ -37,8 +37,7 @@ class Reduced:
     """One requantization: ``clip(round(((x*mul [+rnd]) + add [+rnd]) * mul2 / div))``.
 
     Multi-term chains (residual adds) keep ``coefs`` per term and mul = 1. ``lo``/``hi``:
-    per-channel range of the result; ``declared``: the clamp bounds if any, else the range
-    (what the value's type is derived from).
+    per-channel range of the result (what its IR type is derived from).
     """
 
     terms: tuple[IntVal, ...]
@@ -52,7 +51,6 @@ class Reduced:
     clip: tuple[np.ndarray, np.ndarray] | None
     lo: np.ndarray
     hi: np.ndarray
-    declared: tuple[int, int]
     notes: list[str] = field(default_factory=list)
 
     def is_identity(self) -> bool:
@@ -101,13 +99,9 @@ def reduce_chain(ch: Chain, consumer: str) -> Reduced:
             raise _not_integer(ch, consumer)
         mode = "none"
     lo, hi = _range(ch, mode)
-    declared = (int(min(ch.clip[0])), int(max(ch.clip[1]))) if ch.clip is not None else \
-        (int(min(lo)), int(max(hi)))
-    declared = (max(declared[0], int(min(lo))), min(declared[1], int(max(hi)))) \
-        if ch.clip is None else declared
     risky = find_risks(ch, lo, hi)
     exact = Reduced(ch.terms, ch.coefs, ints([1]), ch.add, 1, ch.den, 0,
-                    "floor" if mode == "none" else mode, ch.clip, lo, hi, declared)
+                    "floor" if mode == "none" else mode, ch.clip, lo, hi)
     if len(ch.terms) == 1:
         exact = _fold_single(exact)
     if not risky:
@@ -129,8 +123,8 @@ def reduce_chain(ch: Chain, consumer: str) -> Reduced:
 def _why(ch: Chain, risky: list[Step], bad) -> str:
     s = risky[0]
     lo, hi = _step_range(s)
-    what = (f"{s.kind} in float (values up to {max(abs(lo), abs(hi)):.4g}, beyond the "
-            f"{s.bits}-bit significand)")
+    what = (f"{s.kind} in float (values up to {float(max(abs(lo), abs(hi))):.4g}, beyond "
+            f"the {s.bits}-bit significand)")
     head = (f"the chain computes {describe(ch)}, but its {what} is rounded, and that "
             "rounding only reduces to integer arithmetic for x*mul and +add before the "
             "division")
@@ -143,7 +137,7 @@ def _why(ch: Chain, risky: list[Step], bad) -> str:
 def _fold_single(r: Reduced) -> Reduced:
     """Single term: the coefficient becomes the requant multiplier."""
     return Reduced(r.terms, (ints([1]),), compact(r.coefs[0]), r.add, 1, r.div, 0,
-                   r.rounding, r.clip, r.lo, r.hi, r.declared, r.notes)
+                   r.rounding, r.clip, r.lo, r.hi, r.notes)
 
 
 def _step_range(s: Step) -> tuple[int, int]:
@@ -166,6 +160,9 @@ def _risky(s: Step, lo=None, hi=None) -> bool:
         return False
     if s.kind in ("mul", "div") and all(_pow2(Fraction(c)) for c in s.const):
         return False
+    if s.kind == "cast_float" and s.children and s.children[0].bits is not None \
+            and s.children[0].bits <= s.bits:
+        return False                     # float -> same or wider float: exact
     terms, coefs, add, den = s.form
     if lo is None:
         nlo, nhi = affine_range(terms, coefs, add)
@@ -263,9 +260,9 @@ def _stage1(ch: Chain, risky: list[Step], exact: Reduced) -> Reduced | None:
     r = Reduced(exact.terms, (ints([1]),), compact(ints([int(v) for v in k])),
                 compact(ints([int(v) for v in l])), nums.pop(),
                 compact(ints([p.denominator for p in post])), flags, exact.rounding,
-                exact.clip, exact.lo, exact.hi, exact.declared)
+                exact.clip, exact.lo, exact.hi)
     lo, hi = ev.endpoint_range(r)
     return Reduced(r.terms, r.coefs, r.mul, r.add, r.mul2, r.div, r.fp32, r.rounding, r.clip,
-                   lo, hi, r.declared,
+                   lo, hi,
                    [f"float32 rounding of {' and '.join(sorted({s.node for s in risky}))} "
                     "reproduced exactly"])

@@ -9,6 +9,10 @@ with :func:`register`, giving
   arrays in IR layout, using only ``args`` (the same struct the C kernel receives).
 
 Modules in this package are imported automatically; there is no list to keep in sync.
+
+A *variant* (:func:`register_variant`) serves some instances of a kind with its own
+prepare/run, chosen per op by a predicate (e.g. packed sub-byte tensors, ``subbyte/``);
+``run`` goes to the variant whose Args type it gets. The op's own module stays untouched.
 """
 
 from __future__ import annotations
@@ -33,7 +37,15 @@ class Golden:
     args_type: type | None = None   # the KernelArgs subclass (None: no C kernel, e.g. reshape)
 
 
+@dataclass(frozen=True)
+class Variant:
+    applies: Callable[[Graph, Op], bool]
+    golden: Golden
+
+
 GOLDENS: dict[str, Golden] = {}
+VARIANTS: dict[str, list[Variant]] = {}
+_composed: dict[str, Golden] = {}
 
 
 def register(kind: str, prepare, run, args_type=None) -> None:
@@ -41,11 +53,38 @@ def register(kind: str, prepare, run, args_type=None) -> None:
     GOLDENS[kind] = Golden(kind, prepare, run, args_type)
 
 
+def register_variant(kind: str, applies, prepare, run, args_type: type) -> None:
+    """Ops of ``kind`` for which ``applies(g, op)`` use this prepare/run instead."""
+    VARIANTS.setdefault(kind, []).append(Variant(applies, Golden(kind, prepare, run,
+                                                                 args_type)))
+    _composed.pop(kind, None)
+
+
+def _compose(base: Golden, variants: list[Variant]) -> Golden:
+    def prepare(g: Graph, op: Op):
+        for v in variants:
+            if v.applies(g, op):
+                return v.golden.prepare(g, op)
+        return base.prepare(g, op)
+
+    def run(args, *inputs):
+        for v in variants:
+            if isinstance(args, v.golden.args_type):
+                return v.golden.run(args, *inputs)
+        return base.run(args, *inputs)
+
+    return Golden(base.kind, prepare, run, base.args_type)
+
+
 def golden(kind: str, node: str = "") -> Golden:
     _load_all()
     if kind not in GOLDENS:
         raise UnsupportedError(f"no integer implementation of op '{kind}'", node=node or None)
-    return GOLDENS[kind]
+    if kind not in VARIANTS:
+        return GOLDENS[kind]
+    if kind not in _composed:
+        _composed[kind] = _compose(GOLDENS[kind], VARIANTS[kind])
+    return _composed[kind]
 
 
 _loaded = False

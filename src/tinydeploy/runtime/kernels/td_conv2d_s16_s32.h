@@ -33,7 +33,7 @@ typedef struct {
     int32_t input_offset;      /* -input zero point */
 } td_conv2d_s16_s32_args_t;
 
-void td_conv2d_s16_s32(const td_conv2d_s16_s32_args_t *args, const int16_t *input, const int8_t *weight,
-        const int32_t *bias, int32_t *output);
+void td_conv2d_s16_s32(const td_conv2d_s16_s32_args_t *args, const int16_t *input,
+        const int8_t *weight, const int32_t *bias, int32_t *output);
 
 #endif /* TD_CONV2D_S16_S32_H */

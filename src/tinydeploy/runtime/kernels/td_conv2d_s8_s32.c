@@ -4,8 +4,9 @@
 #include <stddef.h>
 
 /* Sum over one output pixel's receptive field for output channel oc (no bias). */
-static int32_t conv_acc(const td_conv2d_s8_s32_args_t *a, const int8_t *input, const int8_t *weight,
-                        int32_t b, int32_t oy, int32_t ox, int32_t oc)
+static int32_t conv_acc(const td_conv2d_s8_s32_args_t *a, const int8_t *input,
+                        const int8_t *weight, int32_t b, int32_t oy, int32_t ox,
+                        int32_t oc)
 {
     const int32_t group_c = a->in_c / a->groups;
     const int32_t c0 = (oc / (a->out_c / a->groups)) * group_c;
@@ -26,8 +27,8 @@ static int32_t conv_acc(const td_conv2d_s8_s32_args_t *a, const int8_t *input, c
     return acc;
 }
 
-void td_conv2d_s8_s32(const td_conv2d_s8_s32_args_t *args, const int8_t *input, const int8_t *weight,
-        const int32_t *bias, int32_t *output)
+void td_conv2d_s8_s32(const td_conv2d_s8_s32_args_t *args, const int8_t *input,
+        const int8_t *weight, const int32_t *bias, int32_t *output)
 {
     const td_conv2d_s8_s32_args_t *a = args;
     int32_t *y = output;

@@ -33,7 +33,7 @@ typedef struct {
     int32_t input_offset;      /* -input zero point */
 } td_conv2d_s8_s32_args_t;
 
-void td_conv2d_s8_s32(const td_conv2d_s8_s32_args_t *args, const int8_t *input, const int8_t *weight,
-        const int32_t *bias, int32_t *output);
+void td_conv2d_s8_s32(const td_conv2d_s8_s32_args_t *args, const int8_t *input,
+        const int8_t *weight, const int32_t *bias, int32_t *output);
 
 #endif /* TD_CONV2D_S8_S32_H */

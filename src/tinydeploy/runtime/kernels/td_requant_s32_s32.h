@@ -1,5 +1,5 @@
-/* td_requant_s32_s32.h - int32 -> int32_t requantization of integer-deployable graphs, per channel of the
- * last axis (see td_requant_common.h for the exact arithmetic).
+/* td_requant_s32_s32.h - int32 -> int32_t requantization of integer-deployable graphs,
+ * per channel of the last axis (see td_requant_common.h for the exact arithmetic).
  */
 #ifndef TD_REQUANT_S32_S32_H
 #define TD_REQUANT_S32_S32_H

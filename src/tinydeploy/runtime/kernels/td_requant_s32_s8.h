@@ -1,5 +1,5 @@
-/* td_requant_s32_s8.h - int32 -> int8_t requantization of integer-deployable graphs, per channel of the
- * last axis (see td_requant_common.h for the exact arithmetic).
+/* td_requant_s32_s8.h - int32 -> int8_t requantization of integer-deployable graphs,
+ * per channel of the last axis (see td_requant_common.h for the exact arithmetic).
  */
 #ifndef TD_REQUANT_S32_S8_H
 #define TD_REQUANT_S32_S8_H

@@ -1,14 +1,17 @@
 /* td_conv2d_s8.c - int8 convolution optimized for RV32IMC (same results as the reference
  * kernels/td_conv2d_s8.c for every input; see td_opt_common.h for the two tricks).
  *
- * Per group and per chunk of output channels (as many as fit TD_OPT_CONV_PACK_BYTES):
- *   1. pack: weights * 256 as int16 [K][R] per block of R = 5 (or 4) channels, plus the
- *      per-channel constants (bias and offset folding, requant constants).
- *   2. per 4 output pixels (flattened over rows): im2col into pixel-pair words
- *      [K][2]: pair i holds pixels i (low lane) and i + 2 (high lane); padding taps read
- *      the input zero point.
- *   3. per block: a 20-accumulator loop (R * 2 pairs * 2 lanes) over K, 2.4 instructions
- *      per MAC on RV32IMC, then requantization and stores.
+ * Per group and per chunk of output channels (as many as TD_OPT_CONV_PACK_BYTES holds):
+ *   1. pack: weights * 256 as int16 [K][R] per block of R = 5 or 4 channels, plus the
+ *      per-channel constants (bias and offset folding, requantization).
+ *   2. per 4 output pixels, pair words: pair i holds pixels i (low lane) and i + 2 (high
+ *      lane); padding taps read the input zero point. Two ways to get them:
+ *      - "row" path (3 taps wide, stride 1, dilation 1, >= 4 channels per group): a ring
+ *        of input rows converted once to pair words [c][column]; 4 words per kernel row
+ *        and channel serve the 3 taps of 4 pixels (td_opt_gemm.h: td_cv_row4);
+ *      - "im2col" path (any other shape): [K][2] words per 4 flattened pixels
+ *        (td_cv_block5 / td_cv_block4, ~2.4 instructions per MAC).
+ *   3. requantization and stores in the same block function.
  * Layers whose buffers do not fit, or whose weights could overflow a low lane (sum |w| of
  * a channel >= 32768), take plain loops (same results, slower).
  */
@@ -16,148 +19,27 @@
 
 #include "td_common.h"
 #include "td_opt_common.h"
+#include "td_opt_gemm.h"
 
 #ifndef TD_OPT_CONV_PACK_BYTES
 #define TD_OPT_CONV_PACK_BYTES 16384   /* packed weights + constants of a channel chunk */
 #endif
 #ifndef TD_OPT_CONV_COL_WORDS
-#define TD_OPT_CONV_COL_WORDS 2048     /* im2col of 4 pixels: 2 * K words (K <= 1024) */
+#define TD_OPT_CONV_COL_WORDS 2048     /* im2col of 4 pixels (2 K words) or the row ring */
 #endif
 
-#define CV_HDR 4          /* block header words: r, valid, mode, first channel */
-#define CV_MODE_FAST 0    /* fast requantization for all channels of the block */
-#define CV_MODE_SLOW 1    /* reference requantization */
-#define CV_MODE_WIDE 2    /* a low lane could overflow: plain accumulation */
+#define CV_HDR 4          /* packed block header words: r, valid, mode, first channel */
 
 static int32_t g_pack[TD_OPT_CONV_PACK_BYTES / 4];
 static int32_t g_col[TD_OPT_CONV_COL_WORDS];
 
+/* How the layer is computed. */
 typedef struct {
-    int32_t lo;           /* clamp bounds */
-    int32_t hi;
-    int32_t out_off;      /* output offset */
-    int32_t in_off;       /* input offset */
-} cv_io_t;
-
-/* ---- the register-blocked inner loops ------------------------------------------- */
-
-#define CV_MAC(r, i, v) (l##r##i += td_opt_mul(v, x##i), h##r##i += td_opt_mulh(v, x##i))
-#define CV_W(r, u, R) { const int32_t v = wp[(R) * (u) + (r)]; CV_MAC(r, 0, v); CV_MAC(r, 1, v); }
-#define CV_X(u) const int32_t x0 = xp[2 * (u)], x1 = xp[2 * (u) + 1];
-#define CV_STEP5(u) { CV_X(u) CV_W(0, u, 5) CV_W(1, u, 5) CV_W(2, u, 5) CV_W(3, u, 5) CV_W(4, u, 5) }
-#define CV_STEP4(u) { CV_X(u) CV_W(0, u, 4) CV_W(1, u, 4) CV_W(2, u, 4) CV_W(3, u, 4) }
-
-/* Channel r's four results: low lanes are pixels 0 and 1, high lanes pixels 2 and 3. */
-#define CV_ACC(r)                                                                        \
-    const int32_t adj = ch[r].lo_adj;                                                    \
-    const int32_t a0 = (int32_t)((uint32_t)((int32_t)l##r##0 >> 8) + (uint32_t)adj);     \
-    const int32_t a1 = (int32_t)((uint32_t)((int32_t)l##r##1 >> 8) + (uint32_t)adj);     \
-    const int32_t a2 = (int32_t)h##r##0;                                                  \
-    const int32_t a3 = (int32_t)h##r##1;
-/* int8_t stores may alias anything: every value is read before the first store. */
-#define CV_EPI_FAST(r) {                                                                 \
-    CV_ACC(r)                                                                            \
-    const uint32_t m4 = ch[r].m4;                                                        \
-    const int32_t cp = ch[r].c_pos, cn = ch[r].c_neg, sh = ch[r].sh;                     \
-    const int32_t v0 = td_opt_rq(a0, m4, cp, cn, sh), v1 = td_opt_rq(a1, m4, cp, cn, sh); \
-    const int32_t v2 = td_opt_rq(a2, m4, cp, cn, sh), v3 = td_opt_rq(a3, m4, cp, cn, sh); \
-    y0[r] = td_opt_sat(v0, lo, hi);                                                      \
-    y1[r] = td_opt_sat(v1, lo, hi);                                                      \
-    y2[r] = td_opt_sat(v2, lo, hi);                                                      \
-    y3[r] = td_opt_sat(v3, lo, hi); }
-#define CV_EPI_KEEP(r) { CV_ACC(r) acc[r][0] = a0; acc[r][1] = a1; acc[r][2] = a2; acc[r][3] = a3; }
-#define CV_EPI_LOCALS                                                                    \
-    const int32_t lo = io->lo, hi = io->hi;                                              \
-    int8_t *const y0 = y[0], *const y1 = y[1], *const y2 = y[2], *const y3 = y[3];
-
-/* Reference requantization of a block's accumulators acc[r][pixel]. */
-static void cv_epi_slow(int32_t acc[][4], int32_t r, const td_opt_chan_t *ch,
-                        int8_t *const *y, const cv_io_t *io)
-{
-    for (int32_t j = 0; j < r; ++j) {
-        for (int32_t p = 0; p < 4; ++p) {
-            y[p][j] = td_opt_sat(td_opt_rq_slow(acc[j][p], &ch[j], io->out_off), io->lo, io->hi);
-        }
-    }
-}
-
-/* 5 channels x 4 pixels over K taps; xp: [K][2] pair words, wp: [K][5] weights * 256. */
-TD_OPT_NOINLINE static void cv_block5(const int32_t *xp, const int16_t *wp, int32_t k, const td_opt_chan_t *ch,
-                      int8_t *const *y, const cv_io_t *io, int32_t mode)
-{
-    uint32_t l00 = 0, l01 = 0, l10 = 0, l11 = 0, l20 = 0, l21 = 0, l30 = 0, l31 = 0;
-    uint32_t l40 = 0, l41 = 0;
-    uint32_t h00 = (uint32_t)ch[0].hi_init, h01 = h00, h10 = (uint32_t)ch[1].hi_init, h11 = h10;
-    uint32_t h20 = (uint32_t)ch[2].hi_init, h21 = h20, h30 = (uint32_t)ch[3].hi_init, h31 = h30;
-    uint32_t h40 = (uint32_t)ch[4].hi_init, h41 = h40;
-    const int16_t *end = wp + 5 * (k & ~3);
-    while (wp != end) {
-        CV_STEP5(0) CV_STEP5(1) CV_STEP5(2) CV_STEP5(3)
-        xp += 8;
-        wp += 20;
-    }
-    end = wp + 5 * (k & 3);
-    while (wp != end) {
-        CV_STEP5(0)
-        xp += 2;
-        wp += 5;
-    }
-    if (mode == CV_MODE_FAST) {
-        CV_EPI_LOCALS
-        CV_EPI_FAST(0) CV_EPI_FAST(1) CV_EPI_FAST(2) CV_EPI_FAST(3) CV_EPI_FAST(4)
-    } else {
-        int32_t acc[5][4];
-        CV_EPI_KEEP(0) CV_EPI_KEEP(1) CV_EPI_KEEP(2) CV_EPI_KEEP(3) CV_EPI_KEEP(4)
-        cv_epi_slow(acc, 5, ch, y, io);
-    }
-}
-
-/* 4 channels x 4 pixels (same as cv_block5). */
-TD_OPT_NOINLINE static void cv_block4(const int32_t *xp, const int16_t *wp, int32_t k, const td_opt_chan_t *ch,
-                      int8_t *const *y, const cv_io_t *io, int32_t mode)
-{
-    uint32_t l00 = 0, l01 = 0, l10 = 0, l11 = 0, l20 = 0, l21 = 0, l30 = 0, l31 = 0;
-    uint32_t h00 = (uint32_t)ch[0].hi_init, h01 = h00, h10 = (uint32_t)ch[1].hi_init, h11 = h10;
-    uint32_t h20 = (uint32_t)ch[2].hi_init, h21 = h20, h30 = (uint32_t)ch[3].hi_init, h31 = h30;
-    const int16_t *end = wp + 4 * (k & ~1);
-    while (wp != end) {
-        CV_STEP4(0) CV_STEP4(1)
-        xp += 4;
-        wp += 8;
-    }
-    if (k & 1) {
-        CV_STEP4(0)
-    }
-    if (mode == CV_MODE_FAST) {
-        CV_EPI_LOCALS
-        CV_EPI_FAST(0) CV_EPI_FAST(1) CV_EPI_FAST(2) CV_EPI_FAST(3)
-    } else {
-        int32_t acc[4][4];
-        CV_EPI_KEEP(0) CV_EPI_KEEP(1) CV_EPI_KEEP(2) CV_EPI_KEEP(3)
-        cv_epi_slow(acc, 4, ch, y, io);
-    }
-}
-
-/* Any block with plain loops (a low lane could overflow): acc = bias + sum w * (x + off). */
-static void cv_block_wide(const int32_t *xp, const int8_t *w, const int32_t *bias, int32_t k,
-                          int32_t r, const td_opt_chan_t *ch, int8_t *const *y, const cv_io_t *io)
-{
-    int32_t acc[5][4];
-    for (int32_t j = 0; j < r; ++j) {
-        const uint32_t b = bias != NULL ? (uint32_t)bias[j] : 0u;
-        uint32_t s[4] = {b, b, b, b};
-        for (int32_t t = 0; t < k; ++t) {
-            const int32_t wv = w[j * k + t];
-            for (int32_t i = 0; i < 2; ++i) {
-                const int32_t x = xp[2 * t + i];
-                s[i] += (uint32_t)(wv * ((x & 0x1ff) - 129 + io->in_off));
-                s[i + 2] += (uint32_t)(wv * ((x >> 24) + io->in_off));
-            }
-        }
-        for (int32_t p = 0; p < 4; ++p) acc[j][p] = (int32_t)s[p];
-    }
-    cv_epi_slow(acc, r, ch, y, io);
-}
+    int32_t row;          /* 1: row path, 0: im2col path */
+    int32_t cg, og, k;    /* channels per group (in, out), taps * cg */
+    int32_t wp;           /* row path: words per channel row in the ring */
+    int32_t span;         /* row path: ring slots */
+} cv_plan_t;
 
 /* ---- packing --------------------------------------------------------------------- */
 
@@ -167,34 +49,50 @@ static int32_t cv_block_words(int32_t k, int32_t r)
     return CV_HDR + r * (int32_t)(sizeof(td_opt_chan_t) / 4) + (k * r + 1) / 2;
 }
 
-/* Pack channels [oc, oc + valid) (repeating the last one up to r) at dst. */
-static void cv_pack_block(int32_t *dst, const td_conv2d_s8_args_t *a, const int8_t *weight,
-                          const int32_t *bias, int32_t k, int32_t oc, int32_t r, int32_t valid)
+/* Index in the OHWI filter row of packed tap t: im2col order (ky, kx, c) is the filter's
+ * own; the row path uses (ky, c, kx) with 3 taps per row. */
+static int32_t cv_src_tap(const cv_plan_t *pl, int32_t t)
+{
+    if (!pl->row) return t;
+    {
+        const int32_t kx = t % 3, c = (t / 3) % pl->cg, ky = t / (3 * pl->cg);
+        return (ky * 3 + kx) * pl->cg + c;
+    }
+}
+
+/* Pack channels [oc, oc + valid) (the last one repeated up to r) at dst. */
+static void cv_pack_block(int32_t *dst, const td_conv2d_s8_args_t *a, const cv_plan_t *pl,
+                          const int8_t *weight, const int32_t *bias, int32_t oc, int32_t r,
+                          int32_t valid)
 {
     td_opt_chan_t *ch = (td_opt_chan_t *)(void *)(dst + CV_HDR);
     int16_t *wp = (int16_t *)(void *)(ch + r);
+    const int32_t k = pl->k;
     const int64_t xmax = td_opt_xmax(a->input_offset);
-    int32_t mode = CV_MODE_FAST;
+    int32_t mode = TD_CV_FAST;
     for (int32_t j = 0; j < r; ++j) {
         const int32_t c = oc + (j < valid ? j : valid - 1);
         const int8_t *w = weight + c * k;
         const int32_t b = bias != NULL ? bias[c] : 0;
-        int32_t sum = 0, sum_abs = 0, neg = 0;
+        int32_t sum = 0, neg = 0, sum_abs = 128 * k;     /* exact |w| sums only if needed */
         for (int32_t t = 0; t < k; ++t) {
-            const int32_t v = w[t];
+            const int32_t v = w[cv_src_tap(pl, t)];
             wp[t * r + j] = (int16_t)(v * 256);
             sum += v;
-            sum_abs += v < 0 ? -v : v;
             neg += v < 0;
+        }
+        if (sum_abs >= 32768 || td_opt_abs64(b) + sum_abs * xmax >= (1 << 29)) {
+            sum_abs = 0;
+            for (int32_t t = 0; t < k; ++t) sum_abs += w[t] < 0 ? -w[t] : w[t];
         }
         ch[j].hi_init = (int32_t)((uint32_t)b + (uint32_t)a->input_offset * (uint32_t)sum
                                   + (uint32_t)neg);
         ch[j].lo_adj = (int32_t)((uint32_t)b + (uint32_t)(a->input_offset - 129) * (uint32_t)sum);
         if (!td_opt_chan_requant(&ch[j], a->out_mult[c], a->out_shift[c], a->output_offset,
                                  td_opt_abs64(b) + (int64_t)sum_abs * xmax)) {
-            mode = mode == CV_MODE_WIDE ? mode : CV_MODE_SLOW;
+            mode = mode == TD_CV_WIDE ? mode : TD_CV_SLOW;
         }
-        if (sum_abs >= 32768) mode = CV_MODE_WIDE;
+        if (sum_abs >= 32768) mode = TD_CV_WIDE;
     }
     dst[0] = r;
     dst[1] = valid;
@@ -202,7 +100,7 @@ static void cv_pack_block(int32_t *dst, const td_conv2d_s8_args_t *a, const int8
     dst[3] = oc;
 }
 
-/* Channels of a group of n: blocks of 5 as long as the rest splits into blocks of 4. */
+/* Blocks of 5 for a group of n channels, as long as the rest splits into blocks of 4. */
 static int32_t cv_blocks_of_5(int32_t n)
 {
     for (int32_t b5 = n / 5; b5 >= 0; --b5) {
@@ -212,19 +110,19 @@ static int32_t cv_blocks_of_5(int32_t n)
 }
 
 /* Pack blocks for group channels [oc, end) into g_pack until full; returns the next
- * channel. *nblk receives the block count. */
-static int32_t cv_pack_chunk(const td_conv2d_s8_args_t *a, const int8_t *weight,
-                             const int32_t *bias, int32_t k, int32_t oc, int32_t end,
-                             int32_t *b5_left, int32_t *nblk)
+ * channel and the block count in *nblk. */
+static int32_t cv_pack_chunk(const td_conv2d_s8_args_t *a, const cv_plan_t *pl,
+                             const int8_t *weight, const int32_t *bias, int32_t oc,
+                             int32_t end, int32_t *b5_left, int32_t *nblk)
 {
     int32_t used = 0;
     *nblk = 0;
     while (oc < end) {
         const int32_t r = *b5_left > 0 ? 5 : 4;
         const int32_t valid = TD_MIN(r, end - oc);
-        const int32_t words = cv_block_words(k, r);
+        const int32_t words = cv_block_words(pl->k, r);
         if (used + words > TD_OPT_CONV_PACK_BYTES / 4) break;
-        cv_pack_block(g_pack + used, a, weight, bias, k, oc, r, valid);
+        cv_pack_block(g_pack + used, a, pl, weight, bias, oc, r, valid);
         used += words;
         oc += valid;
         *b5_left -= r == 5;
@@ -235,136 +133,255 @@ static int32_t cv_pack_chunk(const td_conv2d_s8_args_t *a, const int8_t *weight,
 
 /* ---- im2col into pixel-pair words ------------------------------------------------ */
 
-/* Tap source of output pixel n (flattened) for tap (ky, kx), or NULL in the padding. */
-static const int8_t *cv_tap(const td_conv2d_s8_args_t *a, const int8_t *xb, int32_t n,
-                            int32_t ky, int32_t kx)
+/* col[(tap * cg + c) * 2 + i] for one pair i: pixels na (low lane), nb (high lane). */
+static void cv_im2col_pair(const td_conv2d_s8_args_t *a, const int8_t *xb, int32_t c0,
+                           int32_t cg, int32_t na, int32_t nb, int32_t *d)
 {
-    const int32_t oy = n / a->out_w, ox = n - oy * a->out_w;
-    const int32_t iy = oy * a->stride_h - a->pad_top + ky * a->dilation_h;
-    const int32_t ix = ox * a->stride_w - a->pad_left + kx * a->dilation_w;
-    if (iy < 0 || iy >= a->in_h || ix < 0 || ix >= a->in_w) return NULL;
-    return xb + (iy * a->in_w + ix) * a->in_c;
-}
-
-/* col[(tap * cg + c) * 2 + i] = pair(pixel n0 + i, pixel n0 + 2 + i), channel c0 + c.
- * Pixels past np repeat pixel n0 (their results are never stored). */
-static void cv_im2col(const td_conv2d_s8_args_t *a, const int8_t *xb, int32_t c0, int32_t cg,
-                      int32_t n0, int32_t np, int32_t *col)
-{
-    const int32_t zp = -a->input_offset;
-    int32_t *dst = col;
-    for (int32_t ky = 0; ky < a->k_h; ++ky) {
-        for (int32_t kx = 0; kx < a->k_w; ++kx) {
-            for (int32_t i = 0; i < 2; ++i) {
-                const int8_t *sa = cv_tap(a, xb, n0 + (i < np ? i : 0), ky, kx);
-                const int8_t *sb = cv_tap(a, xb, n0 + (i + 2 < np ? i + 2 : 0), ky, kx);
-                int32_t *d = dst + i;
-                if (sa != NULL && sb != NULL) {
-                    sa += c0;
-                    sb += c0;
-                    for (int32_t c = 0; c < cg; ++c) d[2 * c] = td_opt_pair(sa[c], sb[c]);
-                } else {
-                    for (int32_t c = 0; c < cg; ++c) {
-                        d[2 * c] = td_opt_pair(sa != NULL ? sa[c0 + c] : zp,
-                                               sb != NULL ? sb[c0 + c] : zp);
-                    }
-                }
+    const int32_t zp = -a->input_offset, ic = a->in_c;
+    const int32_t iya = (na / a->out_w) * a->stride_h - a->pad_top;
+    const int32_t ixa = (na % a->out_w) * a->stride_w - a->pad_left;
+    const int32_t iyb = (nb / a->out_w) * a->stride_h - a->pad_top;
+    const int32_t ixb = (nb % a->out_w) * a->stride_w - a->pad_left;
+    const int32_t eh = (a->k_h - 1) * a->dilation_h, ew = (a->k_w - 1) * a->dilation_w;
+    if (iya >= 0 && iyb >= 0 && ixa >= 0 && ixb >= 0 && iya + eh < a->in_h
+        && iyb + eh < a->in_h && ixa + ew < a->in_w && ixb + ew < a->in_w) {
+        /* both windows inside the input: no checks */
+        const int8_t *pa0 = xb + (iya * a->in_w + ixa) * ic + c0;
+        const int8_t *pb0 = xb + (iyb * a->in_w + ixb) * ic + c0;
+        for (int32_t ky = 0; ky < a->k_h; ++ky) {
+            const int32_t ro = ky * a->dilation_h * a->in_w * ic;
+            for (int32_t kx = 0; kx < a->k_w; ++kx) {
+                const int8_t *pa = pa0 + ro + kx * a->dilation_w * ic;
+                const int8_t *pb = pb0 + ro + kx * a->dilation_w * ic;
+                const int32_t *end = d + 2 * cg;
+                for (; d != end; d += 2) *d = td_opt_pair(*pa++, *pb++);
             }
-            dst += 2 * cg;
+        }
+        return;
+    }
+    for (int32_t ky = 0; ky < a->k_h; ++ky) {
+        const int32_t ya = iya + ky * a->dilation_h, yb = iyb + ky * a->dilation_h;
+        const int8_t *ra = ya >= 0 && ya < a->in_h ? xb + ya * a->in_w * ic + c0 : NULL;
+        const int8_t *rb = yb >= 0 && yb < a->in_h ? xb + yb * a->in_w * ic + c0 : NULL;
+        int32_t xa = ixa, xb_ = ixb;
+        for (int32_t kx = 0; kx < a->k_w; ++kx, xa += a->dilation_w, xb_ += a->dilation_w) {
+            const int8_t *pa = ra != NULL && xa >= 0 && xa < a->in_w ? ra + xa * ic : NULL;
+            const int8_t *pb = rb != NULL && xb_ >= 0 && xb_ < a->in_w ? rb + xb_ * ic : NULL;
+            const int32_t *end = d + 2 * cg;
+            if (pa != NULL && pb != NULL) {
+                for (; d != end; d += 2) *d = td_opt_pair(*pa++, *pb++);
+            } else if (pa != NULL) {
+                for (; d != end; d += 2) *d = td_opt_pair(*pa++, zp);
+            } else if (pb != NULL) {
+                for (; d != end; d += 2) *d = td_opt_pair(zp, *pb++);
+            } else {
+                for (; d != end; d += 2) *d = td_opt_pair(zp, zp);
+            }
         }
     }
+}
+
+/* ---- row ring (row path) --------------------------------------------------------- */
+
+/* Ring slot of input row iy converted to pair words: slot[c * wp + j] = pair(x(iy, j - pl),
+ * x(iy, j - pl + 2)), channels c0 .. c0 + cg - 1. */
+static void cv_fill_row(const td_conv2d_s8_args_t *a, const cv_plan_t *pl, const int8_t *xb,
+                        int32_t c0, int32_t iy, int32_t *slot)
+{
+    const int32_t zp = -a->input_offset, ic = a->in_c, cg = pl->cg, wp = pl->wp;
+    const int8_t *row = xb + iy * a->in_w * ic + c0;
+    for (int32_t j = 0; j < wp; ++j) {
+        const int32_t xa = j - a->pad_left, xb_ = xa + 2;
+        int32_t *d = slot + j;
+        const int32_t *end = d + cg * wp;
+        if (xa >= 0 && xb_ < a->in_w) {
+            const int8_t *pa = row + xa * ic, *pb = row + xb_ * ic;
+            for (; d != end; d += wp) *d = td_opt_pair(*pa++, *pb++);
+        } else {
+            const int8_t *pa = xa >= 0 && xa < a->in_w ? row + xa * ic : NULL;
+            const int8_t *pb = xb_ >= 0 && xb_ < a->in_w ? row + xb_ * ic : NULL;
+            for (int32_t c = 0; d != end; d += wp, ++c) {
+                *d = td_opt_pair(pa != NULL ? pa[c] : zp, pb != NULL ? pb[c] : zp);
+            }
+        }
+    }
+}
+
+/* ---- plain loops ----------------------------------------------------------------- */
+
+/* Output (pixel n, channel oc) of one batch like the reference (any shape). */
+static int8_t cv_plain_out(const td_conv2d_s8_args_t *a, const int8_t *xb, const int8_t *weight,
+                           const int32_t *bias, int32_t n, int32_t oc)
+{
+    const int32_t cg = a->in_c / a->groups, c0 = (oc / (a->out_c / a->groups)) * cg;
+    const int32_t oy = n / a->out_w, ox = n % a->out_w;
+    uint32_t acc = bias != NULL ? (uint32_t)bias[oc] : 0u;
+    int32_t v;
+    for (int32_t ky = 0; ky < a->k_h; ++ky) {
+        const int32_t iy = oy * a->stride_h - a->pad_top + ky * a->dilation_h;
+        if (iy < 0 || iy >= a->in_h) continue;
+        for (int32_t kx = 0; kx < a->k_w; ++kx) {
+            const int32_t ix = ox * a->stride_w - a->pad_left + kx * a->dilation_w;
+            const int8_t *x, *w;
+            if (ix < 0 || ix >= a->in_w) continue;
+            x = xb + (iy * a->in_w + ix) * a->in_c + c0;
+            w = weight + ((oc * a->k_h + ky) * a->k_w + kx) * cg;
+            for (int32_t c = 0; c < cg; ++c) acc += (uint32_t)(w[c] * (x[c] + a->input_offset));
+        }
+    }
+    v = td_requant((int32_t)acc, a->out_mult[oc], a->out_shift[oc]);
+    v = (int32_t)((uint32_t)v + (uint32_t)a->output_offset);
+    return td_opt_sat(v, a->act_min, a->act_max);
 }
 
 /* ---- driver ---------------------------------------------------------------------- */
 
-/* Run every packed block of the chunk on the 4 pixels whose rows start at y[0..3]. */
-static void cv_run_chunk(int32_t nblk, int32_t k, const int8_t *weight, const int32_t *bias,
-                         int8_t *const *yrow, int32_t np, const cv_io_t *io)
+/* Every packed block of the chunk on 4 pixels n[0..3] (np real) of batch xb. y[p]: pixel
+ * p's output (all channels). xs: im2col words; rows: ring rows per ky (row path). */
+static void cv_run_chunk(const td_conv2d_s8_args_t *a, const cv_plan_t *pl, int32_t nblk,
+                         const int32_t *const *rows, const int8_t *xb, const int8_t *weight,
+                         const int32_t *bias, const int32_t *n, int8_t *const *y, int32_t np,
+                         const td_cv_io_t *io)
 {
     const int32_t *blk = g_pack;
-    for (int32_t n = 0; n < nblk; ++n) {
+    for (int32_t b = 0; b < nblk; ++b) {
         const int32_t r = blk[0], valid = blk[1], mode = blk[2], oc = blk[3];
         const td_opt_chan_t *ch = (const td_opt_chan_t *)(const void *)(blk + CV_HDR);
         const int16_t *wp = (const int16_t *)(const void *)(ch + r);
         int8_t tmp[4][5];
-        int8_t *y[4];
+        int8_t *yo[4];
         const int direct = valid == r && np == 4;
-        for (int32_t p = 0; p < 4; ++p) y[p] = direct ? yrow[p] + oc : tmp[p];
-        if (mode == CV_MODE_WIDE) {
-            cv_block_wide(g_col, weight + oc * k, bias != NULL ? bias + oc : NULL, k, valid,
-                          ch, y, io);
-        } else if (r == 5) {
-            cv_block5(g_col, wp, k, ch, y, io, mode);
-        } else {
-            cv_block4(g_col, wp, k, ch, y, io, mode);
-        }
-        if (!direct) {
+        for (int32_t p = 0; p < 4; ++p) yo[p] = direct ? y[p] + oc : tmp[p];
+        if (mode == TD_CV_WIDE) {
             for (int32_t p = 0; p < np; ++p) {
-                for (int32_t j = 0; j < valid; ++j) yrow[p][oc + j] = tmp[p][j];
+                for (int32_t j = 0; j < valid; ++j) {
+                    tmp[p][j] = cv_plain_out(a, xb, weight, bias, n[p], oc + j);
+                }
+            }
+        } else if (pl->row) {
+            td_cv_row4(rows, a->k_h, pl->cg, pl->wp, wp, ch, yo, io, mode);
+        } else if (r == 5) {
+            td_cv_block5(g_col, wp, pl->k, ch, yo, io, mode);
+        } else {
+            td_cv_block4(g_col, wp, pl->k, ch, yo, io, mode);
+        }
+        if (!direct || mode == TD_CV_WIDE) {
+            for (int32_t p = 0; p < np; ++p) {
+                for (int32_t j = 0; j < valid; ++j) y[p][oc + j] = tmp[p][j];
             }
         }
-        blk += cv_block_words(k, r);
+        blk += cv_block_words(pl->k, r);
     }
 }
 
-/* The reference loops (any shape), for layers whose buffers do not fit. */
-static void cv_plain(const td_conv2d_s8_args_t *a, const int8_t *input, const int8_t *weight,
-                     const int32_t *bias, int8_t *y)
+/* im2col path over all pixels of batch xb for the packed chunk of group g. */
+static void cv_im2col_pass(const td_conv2d_s8_args_t *a, const cv_plan_t *pl, int32_t nblk,
+                           int32_t g, const int8_t *xb, const int8_t *weight,
+                           const int32_t *bias, int8_t *yb, const td_cv_io_t *io)
 {
-    const int32_t cg = a->in_c / a->groups, og = a->out_c / a->groups;
-    for (int32_t b = 0; b < a->batches; ++b) {
-        for (int32_t n = 0; n < a->out_h * a->out_w; ++n) {
-            for (int32_t oc = 0; oc < a->out_c; ++oc) {
-                uint32_t acc = bias != NULL ? (uint32_t)bias[oc] : 0u;
-                for (int32_t ky = 0; ky < a->k_h; ++ky) {
-                    for (int32_t kx = 0; kx < a->k_w; ++kx) {
-                        const int8_t *x = cv_tap(a, input + b * a->in_h * a->in_w * a->in_c,
-                                                 n, ky, kx);
-                        const int8_t *w = weight + ((oc * a->k_h + ky) * a->k_w + kx) * cg;
-                        if (x == NULL) continue;
-                        x += (oc / og) * cg;
-                        for (int32_t c = 0; c < cg; ++c) {
-                            acc += (uint32_t)(w[c] * (x[c] + a->input_offset));
-                        }
-                    }
-                }
-                {
-                    int32_t v = td_requant((int32_t)acc, a->out_mult[oc], a->out_shift[oc]);
-                    v = (int32_t)((uint32_t)v + (uint32_t)a->output_offset);
-                    *y++ = td_opt_sat(v, a->act_min, a->act_max);
-                }
+    const int32_t npix = a->out_h * a->out_w;
+    for (int32_t n0 = 0; n0 < npix; n0 += 4) {
+        const int32_t np = TD_MIN(4, npix - n0);
+        int32_t n[4];
+        int8_t *y[4];
+        for (int32_t p = 0; p < 4; ++p) {
+            n[p] = n0 + (p < np ? p : 0);        /* missing pixels repeat pixel n0 */
+            y[p] = yb + n[p] * a->out_c;
+        }
+        cv_im2col_pair(a, xb, g * pl->cg, pl->cg, n[0], n[2], g_col);
+        cv_im2col_pair(a, xb, g * pl->cg, pl->cg, n[1], n[3], g_col + 1);
+        cv_run_chunk(a, pl, nblk, NULL, xb, weight, bias, n, y, np, io);
+    }
+}
+
+/* Row path over all output rows of batch xb for the packed chunk of group g. */
+static void cv_row_pass(const td_conv2d_s8_args_t *a, const cv_plan_t *pl, int32_t nblk,
+                        int32_t g, const int8_t *xb, const int8_t *weight, const int32_t *bias,
+                        int8_t *yb, const td_cv_io_t *io)
+{
+    int32_t held[TD_OPT_CONV_COL_WORDS / 8];     /* input row in each ring slot */
+    const int32_t slot_words = pl->cg * pl->wp;
+    int32_t *const pad_row = g_col + pl->span * slot_words;   /* all pair(zp, zp) */
+    for (int32_t s = 0; s < pl->span; ++s) held[s] = -1;
+    for (int32_t i = 0; i < slot_words; ++i) pad_row[i] = td_opt_pair(-a->input_offset,
+                                                                      -a->input_offset);
+    for (int32_t oy = 0; oy < a->out_h; ++oy) {
+        const int32_t *rows[16];
+        int32_t *base[16];
+        for (int32_t ky = 0; ky < a->k_h; ++ky) {
+            const int32_t iy = oy * a->stride_h - a->pad_top + ky * a->dilation_h;
+            const int32_t s = ((iy % pl->span) + pl->span) % pl->span;
+            base[ky] = pad_row;      /* padding rows still add w * zp (offset folding) */
+            if (iy < 0 || iy >= a->in_h) continue;
+            base[ky] = g_col + s * slot_words;
+            if (held[s] != iy) {
+                cv_fill_row(a, pl, xb, g * pl->cg, iy, base[ky]);
+                held[s] = iy;
             }
         }
+        for (int32_t ox0 = 0; ox0 < a->out_w; ox0 += 4) {
+            const int32_t np = TD_MIN(4, a->out_w - ox0);
+            int32_t n[4];
+            int8_t *y[4];
+            for (int32_t p = 0; p < 4; ++p) {
+                n[p] = oy * a->out_w + ox0 + (p < np ? p : 0);
+                y[p] = yb + n[p] * a->out_c;
+            }
+            for (int32_t ky = 0; ky < a->k_h; ++ky) rows[ky] = base[ky] + ox0;
+            cv_run_chunk(a, pl, nblk, rows, xb, weight, bias, n, y, np, io);
+        }
     }
+}
+
+/* Row path when the kernel is 3 taps wide with stride and dilation 1 along W, groups
+ * have >= 4 channels and the ring fits; else im2col if 4 pixels fit; 0: plain loops. */
+static int cv_make_plan(const td_conv2d_s8_args_t *a, cv_plan_t *pl)
+{
+    pl->cg = a->in_c / a->groups;
+    pl->og = a->out_c / a->groups;
+    pl->k = a->k_h * a->k_w * pl->cg;
+    pl->wp = (a->out_w + 3) & ~3;
+    pl->span = (a->k_h - 1) * a->dilation_h + 1;
+    pl->row = a->k_w == 3 && a->stride_w == 1 && a->dilation_w == 1 && pl->cg >= 4
+              && a->k_h <= 16 && (pl->span + 1) * pl->cg * pl->wp <= TD_OPT_CONV_COL_WORDS
+              && pl->span <= TD_OPT_CONV_COL_WORDS / 8;
+    if (!pl->row && 2 * pl->k > TD_OPT_CONV_COL_WORDS) return 0;
+    return cv_block_words(pl->k, 5) <= TD_OPT_CONV_PACK_BYTES / 4;
 }
 
 void td_conv2d_s8(const td_conv2d_s8_args_t *args, const int8_t *input,
                   const int8_t *weight, const int32_t *bias, int8_t *output)
 {
     const td_conv2d_s8_args_t *a = args;
-    const int32_t cg = a->in_c / a->groups, og = a->out_c / a->groups;
-    const int32_t k = a->k_h * a->k_w * cg, npix = a->out_h * a->out_w;
-    const cv_io_t io = {a->act_min, a->act_max, a->output_offset, a->input_offset};
-    if (2 * k > TD_OPT_CONV_COL_WORDS || cv_block_words(k, 5) > TD_OPT_CONV_PACK_BYTES / 4) {
-        cv_plain(a, input, weight, bias, output);
+    const int32_t in_size = a->in_h * a->in_w * a->in_c;
+    const int32_t out_size = a->out_h * a->out_w * a->out_c;
+    const td_cv_io_t io = {a->act_min, a->act_max, a->output_offset};
+    cv_plan_t pl;
+    if (!cv_make_plan(a, &pl)) {
+        for (int32_t b = 0; b < a->batches; ++b) {
+            for (int32_t n = 0; n < a->out_h * a->out_w; ++n) {
+                for (int32_t oc = 0; oc < a->out_c; ++oc) {
+                    output[b * out_size + n * a->out_c + oc]
+                        = cv_plain_out(a, input + b * in_size, weight, bias, n, oc);
+                }
+            }
+        }
         return;
     }
     for (int32_t g = 0; g < a->groups; ++g) {
-        int32_t b5_left = cv_blocks_of_5(og);
-        int32_t oc = g * og;
-        while (oc < (g + 1) * og) {
+        int32_t b5_left = pl.row ? 0 : cv_blocks_of_5(pl.og);
+        int32_t oc = g * pl.og;
+        while (oc < (g + 1) * pl.og) {
             int32_t nblk;
-            const int32_t next = cv_pack_chunk(a, weight, bias, k, oc, (g + 1) * og, &b5_left,
-                                               &nblk);
+            const int32_t next = cv_pack_chunk(a, &pl, weight, bias, oc, (g + 1) * pl.og,
+                                               &b5_left, &nblk);
             for (int32_t b = 0; b < a->batches; ++b) {
-                const int8_t *xb = input + b * a->in_h * a->in_w * a->in_c;
-                int8_t *yb = output + b * npix * a->out_c;
-                for (int32_t n0 = 0; n0 < npix; n0 += 4) {
-                    const int32_t np = TD_MIN(4, npix - n0);
-                    int8_t *yrow[4];
-                    for (int32_t p = 0; p < 4; ++p) yrow[p] = yb + (n0 + (p < np ? p : 0)) * a->out_c;
-                    cv_im2col(a, xb, g * cg, cg, n0, np, g_col);
-                    cv_run_chunk(nblk, k, weight, bias, yrow, np, &io);
+                if (pl.row) {
+                    cv_row_pass(a, &pl, nblk, g, input + b * in_size, weight, bias,
+                                output + b * out_size, &io);
+                } else {
+                    cv_im2col_pass(a, &pl, nblk, g, input + b * in_size, weight, bias,
+                                   output + b * out_size, &io);
                 }
             }
             oc = next;

@@ -61,8 +61,8 @@ typedef struct {
     int32_t hi_init;   /* bias + offset*sum(w) + #(w < 0): start of a high-lane sum */
     int32_t lo_adj;    /* bias + (offset - 129)*sum(w): added to (low-lane sum >> 8) */
     uint32_t m4;       /* 4*M - 2^32 (fast requant) */
-    int32_t c_pos;     /* rounding + output offset constants (fast requant) */
-    int32_t c_neg;
+    int32_t c_pos;     /* rounding + output offset constant (fast requant) */
+    int32_t d_neg;     /* subtracted from c_pos for negative accumulators (0 or 2) */
     int32_t sh;        /* r + 1 */
     int32_t mult;      /* reference multiplier and shift (slow requant) */
     int32_t shift;
@@ -107,7 +107,7 @@ static inline int td_opt_chan_requant(td_opt_chan_t *c, int32_t mult, int32_t sh
     c->shift = shift;
     c->m4 = 0;
     c->c_pos = 0;
-    c->c_neg = 0;
+    c->d_neg = 0;
     c->sh = 1;
     if (mult < (1 << 30) || shift > 0 || shift < -21 || acc_bound >= (1 << 29)) return 0;
     {
@@ -115,18 +115,20 @@ static inline int td_opt_chan_requant(td_opt_chan_t *c, int32_t mult, int32_t sh
         const int32_t half = r > 0 ? (1 << r) : 0;
         c->m4 = (uint32_t)mult << 2;
         c->c_pos = 1 + half + output_offset * (1 << (r + 1));
-        c->c_neg = c->c_pos - (r > 0 ? 2 : 0);
+        c->d_neg = r > 0 ? 2 : 0;
         c->sh = r + 1;
     }
     return 1;
 }
 
-/* Fast requantization incl. the output offset (no clamp); needs the fast conditions. */
-static inline int32_t td_opt_rq(int32_t a, uint32_t m4, int32_t c_pos, int32_t c_neg,
+/* Fast requantization incl. the output offset (no clamp); needs the fast conditions.
+ * 5 instructions (6 for a < 0): mulhsu, add, add, bge, [sub], sra. */
+static inline int32_t td_opt_rq(int32_t a, uint32_t m4, int32_t c_pos, int32_t d_neg,
                                 int32_t sh)
 {
     int32_t h = (int32_t)(((int64_t)a * (int64_t)(uint64_t)m4) >> 32);   /* mulhsu */
-    int32_t z = a + h + (a < 0 ? c_neg : c_pos);
+    int32_t z = a + h + c_pos;
+    if (a < 0) z -= d_neg;
     return z >> sh;
 }
 
@@ -141,6 +143,13 @@ static inline int32_t td_opt_rq_slow(int32_t a, const td_opt_chan_t *c, int32_t 
 static inline int8_t td_opt_sat(int32_t v, int32_t lo, int32_t hi)
 {
     return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+}
+
+/* *y = clamp(v, lo, lo + range): sub, bleu, sb when v is in range (the common case). */
+static inline void td_opt_store(int8_t *y, int32_t v, int32_t lo, uint32_t range)
+{
+    if ((uint32_t)(v - lo) > range) v = v < lo ? lo : lo + (int32_t)range;
+    *y = (int8_t)v;
 }
 
 #endif /* TD_OPT_COMMON_H */

@@ -1,0 +1,72 @@
+"""fully_connected with packed sub-byte / mixed-precision tensors (``td_fully_connected_sb``).
+
+``y[b, o] = clamp(requant(sum_i w[o, i] * (x[b, i] + input_offset) + bias[o]) + zp_y)``
+as the int8 golden, with x, w and y each 2, 4 or 8 bits. Weights must be symmetric
+(per-tensor or per-channel); the output is clamped to its dtype's range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from tinydeploy.errors import UnsupportedError
+from tinydeploy.ir.graph import Graph, Op
+from tinydeploy.quant.args import KernelArgs, array_field
+from tinydeploy.quant.golden import _accumulate as _acc
+from tinydeploy.quant.golden import _conv_common as cc
+from tinydeploy.quant.golden import register_variant
+from tinydeploy.quant.golden.subbyte import _common as sb
+
+
+@dataclass(frozen=True, eq=False)
+class FullyConnectedSbArgs(KernelArgs):
+    C_FUNC: ClassVar[str] = "td_fully_connected_sb"
+    batches: int
+    in_features: int
+    out_features: int
+    input_offset: int    # -input zero point
+    output_offset: int   # output zero point
+    act_min: int         # clamp bounds, inside the output dtype's range
+    act_max: int
+    in_bits: int         # 2, 4 or 8
+    in_signed: int       # 1: two's complement, 0: unsigned
+    w_bits: int          # weights are signed
+    out_bits: int
+    out_signed: int      # the output's dtype (the kernel stores the low out_bits bits)
+    out_mult: np.ndarray = array_field()    # [out_features] Q31 multipliers
+    out_shift: np.ndarray = array_field()   # [out_features] shifts, > 0 = left
+
+
+def prepare(g: Graph, op: Op) -> FullyConnectedSbArgs:
+    x, w, y = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
+    in_bits, in_signed = sb.act_storage(op, x)
+    out_bits, out_signed = sb.act_storage(op, y)
+    wd = sb.weight_values(op, w)
+    if wd.ndim != 2:
+        raise UnsupportedError(f"fully_connected: weight must be [out, in], got "
+                               f"{list(w.shape)}", node=op.name)
+    c_out, c_in = wd.shape
+    batches = x.size // c_in
+    if batches * c_in != x.size or y.size != batches * c_out or y.shape[-1] != c_out:
+        raise UnsupportedError(f"fully_connected: shapes x{list(x.shape)} w{list(w.shape)} "
+                               f"y{list(y.shape)} do not match", node=op.name)
+    _acc.check_bound(op, np.abs(wd).sum(axis=1), sb.x_max(x, -x.quant.zp),
+                     cc.bias_data(g, op, c_out))
+    mult, shift = cc.channel_multipliers(x.quant.s, cc.weight_scales(op, w, c_out, 0),
+                                         y.quant.s)
+    lo, hi = sb.out_bounds(g, op)
+    return FullyConnectedSbArgs(batches, c_in, c_out, -x.quant.zp, y.quant.zp, lo, hi,
+                                in_bits, in_signed, w.bits, out_bits, out_signed, mult, shift)
+
+
+def run(a: FullyConnectedSbArgs, x: np.ndarray, w: np.ndarray, b: np.ndarray | None
+        ) -> np.ndarray:
+    acc = _acc.run_fc(a, x, w, b)   # the raw int32 sum [batches, out_features]
+    return sb.requantize(acc, a.out_mult, a.out_shift, a.output_offset, a.act_min,
+                         a.act_max, a.out_signed)
+
+
+register_variant("fully_connected", sb.touches_packed, prepare, run, FullyConnectedSbArgs)

@@ -1,0 +1,48 @@
+/* td_depthwise_conv2d_sb.h - depthwise convolution on packed sub-byte / mixed tensors.
+ *
+ * Input, weights and output are each 2, 4 or 8 bits (td_pack.h layout); input and output
+ * signed or unsigned, weights signed and symmetric. Arithmetic as td_depthwise_conv2d_s8
+ * (TFLite's DepthwiseConvPerChannel): output channel c * depth_multiplier + m reads input
+ * channel c; weights [k_h, k_w, out_c]; clamped to [act_min, act_max] (inside the output
+ * dtype's range). Padding taps are skipped. int32 accumulator, bounded by the generator.
+ * Pointers are void: a packed tensor is bytes, an 8-bit one int8_t or uint8_t.
+ */
+#ifndef TD_DEPTHWISE_CONV2D_SB_H
+#define TD_DEPTHWISE_CONV2D_SB_H
+
+#include <stdint.h>
+
+typedef struct {
+    int32_t batches;
+    int32_t in_h;
+    int32_t in_w;
+    int32_t in_c;
+    int32_t out_h;
+    int32_t out_w;
+    int32_t out_c;             /* in_c * depth_multiplier */
+    int32_t k_h;
+    int32_t k_w;
+    int32_t depth_multiplier;
+    int32_t stride_h;
+    int32_t stride_w;
+    int32_t dilation_h;
+    int32_t dilation_w;
+    int32_t pad_top;
+    int32_t pad_left;
+    int32_t input_offset;      /* -input zero point */
+    int32_t output_offset;     /* output zero point */
+    int32_t act_min;
+    int32_t act_max;
+    int32_t in_bits;           /* 2, 4 or 8 */
+    int32_t in_signed;         /* 1: two's complement, 0: unsigned */
+    int32_t w_bits;            /* weights are signed */
+    int32_t out_bits;
+    int32_t out_signed;        /* not needed to store the low out_bits bits */
+    const int32_t *out_mult;   /* [out_c] Q31 multipliers */
+    const int32_t *out_shift;  /* [out_c] shifts, > 0 = left */
+} td_depthwise_conv2d_sb_args_t;
+
+void td_depthwise_conv2d_sb(const td_depthwise_conv2d_sb_args_t *args, const void *input,
+                            const void *weight, const int32_t *bias, void *output);
+
+#endif /* TD_DEPTHWISE_CONV2D_SB_H */

@@ -1,0 +1,35 @@
+/* td_fully_connected_sb.h - fully connected layer on packed sub-byte / mixed tensors.
+ *
+ * y[b, o] = clamp(requant(sum_i w[o, i] * (x[b, i] + input_offset) + bias[o]) +
+ * output_offset, act_min, act_max), as td_fully_connected_s8 with symmetric weights.
+ * Input, weights [out_features, in_features] and output are each 2, 4 or 8 bits
+ * (td_pack.h layout); input and output signed or unsigned, weights signed.
+ * int32 accumulator, bounded by the generator (quant/golden/_accumulate.py check_bound).
+ * Pointers are void: a packed tensor is bytes, an 8-bit one int8_t or uint8_t.
+ */
+#ifndef TD_FULLY_CONNECTED_SB_H
+#define TD_FULLY_CONNECTED_SB_H
+
+#include <stdint.h>
+
+typedef struct {
+    int32_t batches;
+    int32_t in_features;
+    int32_t out_features;
+    int32_t input_offset;      /* -input zero point */
+    int32_t output_offset;     /* output zero point */
+    int32_t act_min;
+    int32_t act_max;
+    int32_t in_bits;           /* 2, 4 or 8 */
+    int32_t in_signed;         /* 1: two's complement, 0: unsigned */
+    int32_t w_bits;            /* weights are signed */
+    int32_t out_bits;
+    int32_t out_signed;        /* not needed to store the low out_bits bits */
+    const int32_t *out_mult;   /* [out_features] Q31 multipliers */
+    const int32_t *out_shift;  /* [out_features] shifts, > 0 = left */
+} td_fully_connected_sb_args_t;
+
+void td_fully_connected_sb(const td_fully_connected_sb_args_t *args, const void *input,
+                           const void *weight, const int32_t *bias, void *output);
+
+#endif /* TD_FULLY_CONNECTED_SB_H */
