@@ -15,7 +15,9 @@ def _cmd_compile(a) -> int:
 
     low = compile_model(a.model, a.output, target=a.target, prefix=a.name, board=a.board,
                         frontend_options={"input_type": a.input_type,
-                                          "outputs": a.output_tensor})
+                                          "outputs": a.output_tensor,
+                                          "io_layout": a.io_layout if a.io_layout != "source"
+                                          else None})
     print(f"wrote {a.output}: {len(low.graph.ops)} layers, arena {low.memory.arena_bytes:,} B "
           f"(lower bound {low.memory.lower_bound:,} B), "
           f"{low.graph.meta['compile_seconds']:.2f} s")
@@ -83,23 +85,38 @@ def _cmd_profile(a) -> int:
 
 
 def _cmd_report(a) -> int:
+    from tinydeploy import report
     from tinydeploy.compiler import lower_file
-    from tinydeploy.report import print_report, report_dict
+    from tinydeploy.targets import load_target
 
-    low = lower_file(a.model)
+    target = load_target(a.target) if a.target else None
+    if target is None or target.flat:
+        low = lower_file(a.model)
+        args, mod = (low,), report
+    else:                       # tiled target: tiles, L1, DMA per level, modeled cycles
+        from tinydeploy.codegen import tiled_report
+        from tinydeploy.codegen.tiled_plan import plan_tiled
+
+        low = lower_file(a.model, sliding=False)
+        args, mod = (low, plan_tiled(low.graph, target, low.memory)), tiled_report
     if a.json:
-        text = json.dumps(report_dict(low), indent=1)
+        text = json.dumps(mod.report_dict(*args), indent=1)
         if a.json == "-":
             print(text)
         else:
             Path(a.json).write_text(text + "\n")
     if a.json != "-":
-        print_report(low)
+        mod.print_report(*args)
     if a.plot:
-        from tinydeploy.report import plot_report
-
-        plot_report(low, a.plot)
+        mod.plot_report(*args, a.plot)
         print(f"plot written to {a.plot}")
+    return 0
+
+
+def _cmd_targets(a) -> int:
+    from tinydeploy.targets import targets_table
+
+    print(targets_table(a.files or None))
     return 0
 
 
@@ -136,7 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("compile", help="compile a .tflite/.onnx model into a C project")
     c.add_argument("model", help="int8 .tflite or .onnx model")
     c.add_argument("-o", "--output", required=True, help="output directory (replaced)")
-    c.add_argument("--target", default="host", help="deployment target (default: host)")
+    c.add_argument("--target", default="host", help="deployment target: a name listed by "
+                   "'tinydeploy targets' or a target .toml file (default: host)")
+    c.add_argument("--io-layout", choices=("source", "nhwc"), default="source",
+                   help="layout of 4-D inputs/outputs in the C API: the model's own "
+                   "(default; NCHW for ONNX) or nhwc (no transposes at run time)")
     c.add_argument("--name", help="C prefix of the generated API (default: model name)")
     c.add_argument("--board", default="host", choices=["host", "qemu-rv32"],
                    help="also emit this board's build (qemu-rv32: bare-metal rv32imc ELF "
@@ -185,8 +206,15 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("model")
     r.add_argument("--json", metavar="FILE", help="also write JSON to FILE ('-' = stdout only)")
     r.add_argument("--plot", metavar="FILE", help="also plot memory over time and MACs per "
-                   "layer to FILE (.png or .svg)")
+                   "layer to FILE (.png or .svg); tiled targets: modeled cycles and L1 per layer")
+    r.add_argument("--target", help="a tiled target (name or .toml): per layer tiles, L1, "
+                   "DMA per level and modeled cycles")
     r.set_defaults(fn=_cmd_report)
+
+    t = sub.add_parser("targets", help="list the deployment targets (memory levels, cores, "
+                       "kernel throughputs)")
+    t.add_argument("files", nargs="*", help="target names or .toml files (default: bundled)")
+    t.set_defaults(fn=_cmd_targets)
 
     d = sub.add_parser("demo", help="generate, compile, build, run, validate and report "
                        "a bundled demo network")

@@ -139,7 +139,7 @@ def validate(project: str | Path, n: int = 20, seed: int = 0, npy: list[str] | N
     if low.graph.meta.get("dialect"):          # NEMO/QuantLab/Deeploy integer graphs
         fmt_ref, ref = run_pulp_reference(model, low.graph, records)
     else:
-        ref = run_reference(model, records)
+        ref = _reference_in_our_layout(low.graph, model, records)
         fmt_ref = reference_name(model)
     # onnxruntime requantizes in float with one rounding; TFLite-style fixed point (ours)
     # rounds twice, so ONNX outputs may differ by a few LSB (reported, not hidden).
@@ -211,6 +211,16 @@ def _run_qemu(project: Path, manifest: dict, records, host_out, progress, timeou
     bad = [i for i, (a, b) in enumerate(zip(out, host_out))
            if any(x.tobytes() != y.tobytes() for x, y in zip(a, b))]
     return out, (bad[0] if bad else None)
+
+
+def _reference_in_our_layout(g: Graph, model: str, records):
+    """Reference outputs for our records; with ``--io-layout nhwc`` the 4-D edges are
+    transposed to the source layout (NCHW) for the reference and back."""
+    if g.meta.get("io_layout") != "nhwc":
+        return run_reference(model, records)
+    to_src = [[x.transpose(0, 3, 1, 2) if x.ndim == 4 else x for x in rec] for rec in records]
+    return [[y.transpose(0, 2, 3, 1) if y.ndim == 4 else y for y in rec]
+            for rec in run_reference(model, to_src)]
 
 
 def first_bad_layer(project: Path, manifest: dict, low: Lowered, record,

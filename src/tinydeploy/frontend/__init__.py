@@ -18,14 +18,25 @@ def model_format(path: str | Path) -> str:
     return FORMATS[ext]
 
 
-def load_model(path: str | Path, **options) -> Graph:
+def load_model(path: str | Path, io_layout: str = "source", **options) -> Graph:
     """Load a .tflite or .onnx file; raises TinyDeployError naming the file on bad input.
 
     An .onnx file that is a NEMO/QuantLab/Deeploy integer-deployable graph goes to
     :mod:`tinydeploy.frontend.pulp`; ``options`` (``input_type``, ``outputs``) apply to
-    those graphs only.
+    those graphs only. ``io_layout="nhwc"`` gives 4-D inputs/outputs the NHWC layout
+    instead of the source's (see :mod:`tinydeploy.passes.io_layout`).
     """
-    path = Path(path)
+    if io_layout not in ("source", "nhwc"):
+        raise TinyDeployError(f"unknown io layout '{io_layout}' (source or nhwc)",
+                              file=str(path))
+    g = _load(Path(path), options)
+    if io_layout == "nhwc":
+        from tinydeploy.passes.io_layout import io_layout_nhwc
+        g = io_layout_nhwc(g)
+    return g
+
+
+def _load(path: Path, options: dict) -> Graph:
     fmt = model_format(path)
     if not path.is_file():
         raise TinyDeployError("no such file", file=str(path))
