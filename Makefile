@@ -1,7 +1,7 @@
 # tinydeploy - two commands do everything on a fresh machine:
 #   make demo   install, generate a demo network, compile, build, run, validate, report
 #   make test   the test suite (pytest)
-#   make bench  benchmarks vs TFLite Micro measured in the same run
+#   make bench  benchmarks vs TFLite Micro measured in the same run; tiled targets (modeled)
 PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
@@ -38,6 +38,7 @@ test: install riscv-tools
 
 bench: install
 	$(PY) benchmarks/bench.py
+	$(PY) benchmarks/tiled_bench.py
 
 clean:
 	rm -rf out build .pytest_cache .hypothesis

@@ -215,21 +215,30 @@ def encode(cases) -> bytes:
 
 
 def build_driver(out_dir: Path, defines: tuple[str, ...] = (), sanitize: bool = True) -> Path:
-    """Host build of opt_driver.c + reference + optimized kernels."""
+    """Host build of opt_driver.c + reference + optimized kernels (compiled in parallel)."""
     exe = out_dir / ("opt_driver" + "".join(d.split("=")[0][-4:] for d in defines))
     flags = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-O1", "-g"]
     if sanitize:
         flags += ["-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
-    objs = []
+    jobs, objs = [], []
     for f in OPT_FUNCS:
-        obj = out_dir / f"{f}_opt{len(objs)}.o"
-        subprocess.run(["cc", *flags, *[f"-D{d}" for d in defines], f"-D{f}={f}_opt",
-                        f"-I{KERNELS}", "-c", str(KERNELS / "opt" / f"{f}.c"), "-o", str(obj)],
-                       check=True, capture_output=True, text=True)
+        obj = out_dir / f"{f}_opt.o"
+        jobs.append(subprocess.Popen(
+            ["cc", *flags, *[f"-D{d}" for d in defines], f"-D{f}={f}_opt", f"-I{KERNELS}", "-c",
+             str(KERNELS / "opt" / f"{f}.c"), "-o", str(obj)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
         objs.append(str(obj))
     srcs = [str(KERNELS / f"{f}.c") for f in OPT_FUNCS]
-    subprocess.run(["cc", *flags, f"-I{KERNELS}", str(Path(__file__).with_name("opt_driver.c")),
-                    *srcs, *objs, "-o", str(exe)], check=True, capture_output=True, text=True)
+    main = subprocess.run(["cc", *flags, f"-I{KERNELS}", "-c",
+                           str(Path(__file__).with_name("opt_driver.c")), *srcs],
+                          cwd=out_dir, capture_output=True, text=True)
+    for job in jobs:
+        out, _ = job.communicate()
+        assert job.returncode == 0, out
+    assert main.returncode == 0, main.stderr
+    subprocess.run(["cc", *flags, *[str(out_dir / (Path(s).stem + ".o")) for s in
+                                     ["opt_driver.c", *srcs]], *objs, "-o", str(exe)],
+                   check=True, capture_output=True, text=True)
     return exe
 
 

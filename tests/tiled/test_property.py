@@ -2,7 +2,7 @@
 solver's error states it, up to the untiled footprint) and random core counts, run as
 generated C bit-identical to the golden, ASan/UBSan clean, with exactly the planned DMA.
 
-Each case batches 14 layers (every kind twice) into one C build."""
+Each case batches 15 layers (every kind twice, and a mul) into one C build."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from tests.graphs import random_input
+from tests.graphs import act, one_op, random_input
 from tests.tiled.helpers import golden, l1_range, lowered, merge, plan_for, run_tiled
 from tests.tiling.layers import KINDS, random_layer
 from tinydeploy.errors import TinyDeployError
@@ -20,6 +20,14 @@ from tinydeploy.targets import load_target
 from tinydeploy.tiling import geometry, solve_layer
 
 TARGETS = ["gap8", "gap9", "siracusa"]
+
+
+def mul_layer(rng):
+    h, w, c = (int(v) for v in rng.integers(1, 10, size=3))
+    a = act("a", (1, h, w, c), 0.05, int(rng.integers(-10, 10)))
+    b = act("b", (1, h, w, c), 0.08, int(rng.integers(-10, 10)))
+    return one_op("mul", [a, b], act("y", (1, h, w, c), 0.2, int(rng.integers(-10, 10))),
+                  act="none")
 
 
 def smallest_l1_from_the_error(geom, target) -> int:
@@ -51,7 +59,8 @@ def _layer_targets(rng, low, base):
 def test_random_layers_at_random_l1_and_cores_are_bit_exact_with_planned_dma(seed, tmp_path):
     rng = np.random.default_rng(4000 + seed)
     base = load_target(TARGETS[seed % len(TARGETS)])
-    g = merge([random_layer(rng, kind, max_hw=11, max_c=14) for kind in KINDS * 2])
+    g = merge([random_layer(rng, kind, max_hw=11, max_c=14) for kind in KINDS * 2]
+              + [mul_layer(rng)])
     low = lowered(g)
     plan = plan_for(low, base, _layer_targets(rng, low, base))
     assert set(plan.layers) == {op.name for op in low.graph.ops}

@@ -39,6 +39,7 @@ typedef struct {
     int32_t cg, og, k;    /* channels per group (in, out), taps * cg */
     int32_t wp;           /* row path: words per channel row in the ring */
     int32_t span;         /* row path: ring slots */
+    int32_t rp, rr;       /* row path: pixels (4 or 8) and channels (4 or 2) per block */
 } cv_plan_t;
 
 /* ---- packing --------------------------------------------------------------------- */
@@ -49,15 +50,34 @@ static int32_t cv_block_words(int32_t k, int32_t r)
     return CV_HDR + r * (int32_t)(sizeof(td_opt_chan_t) / 4) + (k * r + 1) / 2;
 }
 
-/* Index in the OHWI filter row of packed tap t: im2col order (ky, kx, c) is the filter's
- * own; the row path uses (ky, c, kx) with 3 taps per row. */
-static int32_t cv_src_tap(const cv_plan_t *pl, int32_t t)
+/* dst[t * r] = 256 * w[tap t] over the packed tap order: the filter's own (ky, kx, c) for
+ * im2col, (ky, c, kx) with 3 taps per row for the row path. Returns sum(w); *neg gets
+ * the number of negative weights. */
+static int32_t cv_pack_taps(int16_t *dst, int32_t r, const int8_t *w, const cv_plan_t *pl,
+                            int32_t kh, int32_t *neg)
 {
-    if (!pl->row) return t;
-    {
-        const int32_t kx = t % 3, c = (t / 3) % pl->cg, ky = t / (3 * pl->cg);
-        return (ky * 3 + kx) * pl->cg + c;
+    int32_t sum = 0, n = 0;
+    if (!pl->row) {
+        for (const int8_t *end = w + pl->k; w != end; ++w, dst += r) {
+            const int32_t v = *w;
+            *dst = (int16_t)(v * 256);
+            sum += v;
+            n += (int32_t)((uint32_t)v >> 31);
+        }
+    } else {
+        for (int32_t ky = 0; ky < kh; ++ky, w += 3 * pl->cg) {
+            for (int32_t c = 0; c < pl->cg; ++c) {
+                for (int32_t kx = 0; kx < 3; ++kx, dst += r) {
+                    const int32_t v = w[kx * pl->cg + c];
+                    *dst = (int16_t)(v * 256);
+                    sum += v;
+                    n += (int32_t)((uint32_t)v >> 31);
+                }
+            }
+        }
     }
+    *neg = n;
+    return sum;
 }
 
 /* Pack channels [oc, oc + valid) (the last one repeated up to r) at dst. */
@@ -74,13 +94,8 @@ static void cv_pack_block(int32_t *dst, const td_conv2d_s8_args_t *a, const cv_p
         const int32_t c = oc + (j < valid ? j : valid - 1);
         const int8_t *w = weight + c * k;
         const int32_t b = bias != NULL ? bias[c] : 0;
-        int32_t sum = 0, neg = 0, sum_abs = 128 * k;     /* exact |w| sums only if needed */
-        for (int32_t t = 0; t < k; ++t) {
-            const int32_t v = w[cv_src_tap(pl, t)];
-            wp[t * r + j] = (int16_t)(v * 256);
-            sum += v;
-            neg += v < 0;
-        }
+        int32_t neg, sum_abs = 128 * k;      /* exact sum |w| only when the bound needs it */
+        const int32_t sum = cv_pack_taps(wp + j, r, w, pl, a->k_h, &neg);
         if (sum_abs >= 32768 || td_opt_abs64(b) + sum_abs * xmax >= (1 << 29)) {
             sum_abs = 0;
             for (int32_t t = 0; t < k; ++t) sum_abs += w[t] < 0 ? -w[t] : w[t];
@@ -118,7 +133,7 @@ static int32_t cv_pack_chunk(const td_conv2d_s8_args_t *a, const cv_plan_t *pl,
     int32_t used = 0;
     *nblk = 0;
     while (oc < end) {
-        const int32_t r = *b5_left > 0 ? 5 : 4;
+        const int32_t r = pl->row ? pl->rr : *b5_left > 0 ? 5 : 4;
         const int32_t valid = TD_MIN(r, end - oc);
         const int32_t words = cv_block_words(pl->k, r);
         if (used + words > TD_OPT_CONV_PACK_BYTES / 4) break;
@@ -132,6 +147,20 @@ static int32_t cv_pack_chunk(const td_conv2d_s8_args_t *a, const cv_plan_t *pl,
 }
 
 /* ---- im2col into pixel-pair words ------------------------------------------------ */
+
+/* d[2 * c] = pair(pa[c], pb[c]) for c < n. */
+static void cv_pairs(int32_t *d, const int8_t *pa, const int8_t *pb, int32_t n)
+{
+    const int32_t *end = d + 2 * (n & ~1);
+    while (d != end) {
+        d[0] = td_opt_pair(pa[0], pb[0]);
+        d[2] = td_opt_pair(pa[1], pb[1]);
+        d += 4;
+        pa += 2;
+        pb += 2;
+    }
+    if (n & 1) d[0] = td_opt_pair(pa[0], pb[0]);
+}
 
 /* col[(tap * cg + c) * 2 + i] for one pair i: pixels na (low lane), nb (high lane). */
 static void cv_im2col_pair(const td_conv2d_s8_args_t *a, const int8_t *xb, int32_t c0,
@@ -151,10 +180,9 @@ static void cv_im2col_pair(const td_conv2d_s8_args_t *a, const int8_t *xb, int32
         for (int32_t ky = 0; ky < a->k_h; ++ky) {
             const int32_t ro = ky * a->dilation_h * a->in_w * ic;
             for (int32_t kx = 0; kx < a->k_w; ++kx) {
-                const int8_t *pa = pa0 + ro + kx * a->dilation_w * ic;
-                const int8_t *pb = pb0 + ro + kx * a->dilation_w * ic;
-                const int32_t *end = d + 2 * cg;
-                for (; d != end; d += 2) *d = td_opt_pair(*pa++, *pb++);
+                const int32_t o = ro + kx * a->dilation_w * ic;
+                cv_pairs(d, pa0 + o, pb0 + o, cg);
+                d += 2 * cg;
             }
         }
         return;
@@ -169,7 +197,8 @@ static void cv_im2col_pair(const td_conv2d_s8_args_t *a, const int8_t *xb, int32
             const int8_t *pb = rb != NULL && xb_ >= 0 && xb_ < a->in_w ? rb + xb_ * ic : NULL;
             const int32_t *end = d + 2 * cg;
             if (pa != NULL && pb != NULL) {
-                for (; d != end; d += 2) *d = td_opt_pair(*pa++, *pb++);
+                cv_pairs(d, pa, pb, cg);
+                d += 2 * cg;
             } else if (pa != NULL) {
                 for (; d != end; d += 2) *d = td_opt_pair(*pa++, zp);
             } else if (pb != NULL) {
@@ -184,14 +213,14 @@ static void cv_im2col_pair(const td_conv2d_s8_args_t *a, const int8_t *xb, int32
 /* ---- row ring (row path) --------------------------------------------------------- */
 
 /* Ring slot of input row iy converted to pair words: slot[c * wp + j] = pair(x(iy, j - pl),
- * x(iy, j - pl + 2)), channels c0 .. c0 + cg - 1. */
+ * x(iy, j - pl + rp / 2)), channels c0 .. c0 + cg - 1. */
 static void cv_fill_row(const td_conv2d_s8_args_t *a, const cv_plan_t *pl, const int8_t *xb,
                         int32_t c0, int32_t iy, int32_t *slot)
 {
     const int32_t zp = -a->input_offset, ic = a->in_c, cg = pl->cg, wp = pl->wp;
     const int8_t *row = xb + iy * a->in_w * ic + c0;
     for (int32_t j = 0; j < wp; ++j) {
-        const int32_t xa = j - a->pad_left, xb_ = xa + 2;
+        const int32_t xa = j - a->pad_left, xb_ = xa + pl->rp / 2;
         int32_t *d = slot + j;
         const int32_t *end = d + cg * wp;
         if (xa >= 0 && xb_ < a->in_w) {
@@ -236,41 +265,61 @@ static int8_t cv_plain_out(const td_conv2d_s8_args_t *a, const int8_t *xb, const
 
 /* ---- driver ---------------------------------------------------------------------- */
 
-/* Every packed block of the chunk on 4 pixels n[0..3] (np real) of batch xb. y[p]: pixel
- * p's output (all channels). xs: im2col words; rows: ring rows per ky (row path). */
+/* Every packed block of the chunk on `groups` groups of pix pixels: pixel p of group g
+ * is n[p] + g * pix (flattened), its outputs (all channels) at y[p] + g * ystep; only
+ * the first np pixels of a single group may be partial (np < pix: groups == 1). The
+ * im2col path reads g_col (groups == 1), the row path job->rows. */
 static void cv_run_chunk(const td_conv2d_s8_args_t *a, const cv_plan_t *pl, int32_t nblk,
-                         const int32_t *const *rows, const int8_t *xb, const int8_t *weight,
+                         td_cv_rowjob_t *job, const int8_t *xb, const int8_t *weight,
                          const int32_t *bias, const int32_t *n, int8_t *const *y, int32_t np,
                          const td_cv_io_t *io)
 {
+    const int32_t pix = pl->row ? pl->rp : 4, groups = pl->row ? job->groups : 1;
+    const int32_t ystep = pix * a->out_c;
     const int32_t *blk = g_pack;
     for (int32_t b = 0; b < nblk; ++b) {
         const int32_t r = blk[0], valid = blk[1], mode = blk[2], oc = blk[3];
         const td_opt_chan_t *ch = (const td_opt_chan_t *)(const void *)(blk + CV_HDR);
         const int16_t *wp = (const int16_t *)(const void *)(ch + r);
-        int8_t tmp[4][5];
-        int8_t *yo[4];
-        const int direct = valid == r && np == 4;
-        for (int32_t p = 0; p < 4; ++p) yo[p] = direct ? y[p] + oc : tmp[p];
-        if (mode == TD_CV_WIDE) {
-            for (int32_t p = 0; p < np; ++p) {
-                for (int32_t j = 0; j < valid; ++j) {
-                    tmp[p][j] = cv_plain_out(a, xb, weight, bias, n[p], oc + j);
+        int8_t tmp[8][5];
+        int8_t *yo[8];
+        const int direct = valid == r && np == pix && mode != TD_CV_WIDE;
+        blk += cv_block_words(pl->k, r);
+        for (int32_t p = 0; p < pix; ++p) yo[p] = direct ? y[p] + oc : tmp[p];
+        if (!direct) {
+            /* one group at a time through tmp (partial block/group, or plain loops) */
+            for (int32_t g = 0; g < groups; ++g) {
+                if (mode == TD_CV_WIDE) {
+                    for (int32_t p = 0; p < np; ++p) {
+                        for (int32_t j = 0; j < valid; ++j) {
+                            tmp[p][j] = cv_plain_out(a, xb, weight, bias, n[p] + g * pix, oc + j);
+                        }
+                    }
+                } else if (pl->row) {
+                    td_cv_rowjob_t one = *job;
+                    one.groups = 1;
+                    for (int32_t ky = 0; ky < job->kh; ++ky) one.rows[ky] += g * job->gstep;
+                    for (int32_t p = 0; p < pix; ++p) one.y[p] = yo[p];
+                    if (r == 2) td_cv_row2(&one, wp, ch, io, mode);
+                    else td_cv_row4(&one, wp, ch, io, mode);
+                } else if (r == 5) {
+                    td_cv_block5(g_col, wp, pl->k, ch, yo, io, mode);
+                } else {
+                    td_cv_block4(g_col, wp, pl->k, ch, yo, io, mode);
+                }
+                for (int32_t p = 0; p < np; ++p) {
+                    for (int32_t j = 0; j < valid; ++j) y[p][g * ystep + oc + j] = tmp[p][j];
                 }
             }
         } else if (pl->row) {
-            td_cv_row4(rows, a->k_h, pl->cg, pl->wp, wp, ch, yo, io, mode);
+            for (int32_t p = 0; p < pix; ++p) job->y[p] = yo[p];
+            if (r == 2) td_cv_row2(job, wp, ch, io, mode);
+            else td_cv_row4(job, wp, ch, io, mode);
         } else if (r == 5) {
             td_cv_block5(g_col, wp, pl->k, ch, yo, io, mode);
         } else {
             td_cv_block4(g_col, wp, pl->k, ch, yo, io, mode);
         }
-        if (!direct || mode == TD_CV_WIDE) {
-            for (int32_t p = 0; p < np; ++p) {
-                for (int32_t j = 0; j < valid; ++j) y[p][oc + j] = tmp[p][j];
-            }
-        }
-        blk += cv_block_words(pl->k, r);
     }
 }
 
@@ -305,8 +354,13 @@ static void cv_row_pass(const td_conv2d_s8_args_t *a, const cv_plan_t *pl, int32
     for (int32_t s = 0; s < pl->span; ++s) held[s] = -1;
     for (int32_t i = 0; i < slot_words; ++i) pad_row[i] = td_opt_pair(-a->input_offset,
                                                                       -a->input_offset);
+    td_cv_rowjob_t job;
+    job.kh = a->k_h;
+    job.cg = pl->cg;
+    job.wstride = pl->wp;
+    job.gstep = pl->rp;
+    job.ystep = pl->rp * a->out_c;
     for (int32_t oy = 0; oy < a->out_h; ++oy) {
-        const int32_t *rows[16];
         int32_t *base[16];
         for (int32_t ky = 0; ky < a->k_h; ++ky) {
             const int32_t iy = oy * a->stride_h - a->pad_top + ky * a->dilation_h;
@@ -319,28 +373,35 @@ static void cv_row_pass(const td_conv2d_s8_args_t *a, const cv_plan_t *pl, int32
                 held[s] = iy;
             }
         }
-        for (int32_t ox0 = 0; ox0 < a->out_w; ox0 += 4) {
-            const int32_t np = TD_MIN(4, a->out_w - ox0);
-            int32_t n[4];
-            int8_t *y[4];
-            for (int32_t p = 0; p < 4; ++p) {
+        /* all full groups of the row in one call per block, then the partial one */
+        for (int32_t ox0 = 0; ox0 < a->out_w; ox0 += job.groups * pl->rp) {
+            const int32_t np = TD_MIN(pl->rp, a->out_w - ox0);
+            int32_t n[8];
+            int8_t *y[8];
+            job.groups = np < pl->rp ? 1 : a->out_w / pl->rp;
+            for (int32_t p = 0; p < pl->rp; ++p) {
                 n[p] = oy * a->out_w + ox0 + (p < np ? p : 0);
                 y[p] = yb + n[p] * a->out_c;
             }
-            for (int32_t ky = 0; ky < a->k_h; ++ky) rows[ky] = base[ky] + ox0;
-            cv_run_chunk(a, pl, nblk, rows, xb, weight, bias, n, y, np, io);
+            for (int32_t ky = 0; ky < a->k_h; ++ky) job.rows[ky] = base[ky] + ox0;
+            cv_run_chunk(a, pl, nblk, &job, xb, weight, bias, n, y, np, io);
         }
     }
 }
 
 /* Row path when the kernel is 3 taps wide with stride and dilation 1 along W, groups
- * have >= 4 channels and the ring fits; else im2col if 4 pixels fit; 0: plain loops. */
+ * have >= 4 channels and the ring fits; else im2col if 4 pixels fit; 0: plain loops.
+ * The row path takes blocks of 2 channels x 8 pixels (2.31 instructions per MAC) or
+ * 4 x 4 (2.40), whichever computes fewer padded outputs x cost. */
 static int cv_make_plan(const td_conv2d_s8_args_t *a, cv_plan_t *pl)
 {
+    const int32_t w8 = (a->out_w + 7) & ~7, w4 = (a->out_w + 3) & ~3;
     pl->cg = a->in_c / a->groups;
     pl->og = a->out_c / a->groups;
     pl->k = a->k_h * a->k_w * pl->cg;
-    pl->wp = (a->out_w + 3) & ~3;
+    pl->rp = w8 * ((pl->og + 1) & ~1) * 231 <= w4 * ((pl->og + 3) & ~3) * 240 ? 8 : 4;
+    pl->rr = pl->rp == 8 ? 2 : 4;
+    pl->wp = pl->rp == 8 ? w8 : w4;
     pl->span = (a->k_h - 1) * a->dilation_h + 1;
     pl->row = a->k_w == 3 && a->stride_w == 1 && a->dilation_w == 1 && pl->cg >= 4
               && a->k_h <= 16 && (pl->span + 1) * pl->cg * pl->wp <= TD_OPT_CONV_COL_WORDS

@@ -5,7 +5,7 @@
  * kernel makes it the only extra instruction: the input row is widened once to int16
  * with the input offset folded in (x + input_offset), the weight offset is folded into
  * the start value (weight_offset * sum(x + input_offset)), and 8 output rows are
- * accumulated together, unrolled 8 times (lb, mul, add per MAC plus 1/8 load of x):
+ * accumulated together, unrolled 16 times (lb, mul, add per MAC plus 1/8 load of x):
  * about 3.2 instructions per MAC. Requantization uses the fast path of td_opt_common.h
  * when the channel's multiplier allows it and |acc| < 2^29 (checked per output).
  */
@@ -36,13 +36,15 @@ TD_OPT_NOINLINE static void fc_rows8(const int16_t *xp, const int8_t *w, int32_t
     const int8_t *w4 = w3 + stride, *w5 = w4 + stride, *w6 = w5 + stride, *w7 = w6 + stride;
     uint32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
     uint32_t a4 = acc[4], a5 = acc[5], a6 = acc[6], a7 = acc[7];
-    const int16_t *end = xp + (n & ~7);
+    const int16_t *end = xp + (n & ~15);
     while (xp != end) {
         FC_STEP(0) FC_STEP(1) FC_STEP(2) FC_STEP(3) FC_STEP(4) FC_STEP(5) FC_STEP(6) FC_STEP(7)
-        xp += 8;
-        w0 += 8; w1 += 8; w2 += 8; w3 += 8; w4 += 8; w5 += 8; w6 += 8; w7 += 8;
+        FC_STEP(8) FC_STEP(9) FC_STEP(10) FC_STEP(11) FC_STEP(12) FC_STEP(13) FC_STEP(14)
+        FC_STEP(15)
+        xp += 16;
+        w0 += 16; w1 += 16; w2 += 16; w3 += 16; w4 += 16; w5 += 16; w6 += 16; w7 += 16;
     }
-    end = xp + (n & 7);
+    end = xp + (n & 15);
     while (xp != end) {
         FC_STEP(0)
         xp += 1;

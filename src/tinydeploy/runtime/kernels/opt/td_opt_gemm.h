@@ -25,6 +25,16 @@ typedef struct {
     int32_t out_off;      /* output offset */
 } td_cv_io_t;
 
+/* Row-path work of one block: `groups` groups of 4 or 8 pixels along an output row. */
+typedef struct {
+    const int32_t *rows[16];   /* per kernel row: ring row at the first group's pixel 0 */
+    int32_t kh, cg, wstride;   /* kernel rows, channels, ring words per channel row */
+    int32_t groups;            /* groups of pixels; group g starts g * gstep words later */
+    int32_t gstep;
+    int8_t *y[8];              /* outputs of the first group (channel 0 of the block) */
+    int32_t ystep;             /* bytes from one group's outputs to the next */
+} td_cv_rowjob_t;
+
 #define TD_CV_MAC(r, i, v, x) (l##r##i += td_opt_mul(v, x), h##r##i += td_opt_mulh(v, x))
 #define TD_CV_W(r, u, R) { const int32_t v = wp[(R) * (u) + (r)];                        \
                            TD_CV_MAC(r, 0, v, x0); TD_CV_MAC(r, 1, v, x1); }
@@ -55,47 +65,24 @@ typedef struct {
     td_opt_store(y1 + r, v1, lo, range);                                                 \
     td_opt_store(y2 + r, v2, lo, range);                                                 \
     td_opt_store(y3 + r, v3, lo, range); }
-#define TD_CV_KEEP(r) { acc[r][0] = l##r##0; acc[r][1] = l##r##1;                         \
-                        acc[r][2] = h##r##0; acc[r][3] = h##r##1; }
+#define TD_CV_KEEP(r) { acc[4 * (r)] = l##r##0; acc[4 * (r) + 1] = l##r##1;                 \
+                        acc[4 * (r) + 2] = h##r##0; acc[4 * (r) + 3] = h##r##1; }
 #define TD_CV_LOCALS                                                                     \
     const int32_t lo = io->lo;                                                           \
     const uint32_t range = (uint32_t)(io->hi - io->lo);                                  \
     int8_t *const y0 = y[0], *const y1 = y[1], *const y2 = y[2], *const y3 = y[3];
 
-/* Fast requantization of a block's raw sums acc[r][pixel] (see td_cv_epi_slow). A loop
- * over channels: with the sums in memory GCC needs few registers (straight-line code over
- * 20 live accumulators spills more than the 40 loads/stores this costs). */
-static void td_cv_epi_fast(uint32_t acc[][4], int32_t r, const td_opt_chan_t *ch,
-                           int8_t *const *y, const td_cv_io_t *io)
-{
-    const int32_t lo = io->lo;
-    const uint32_t range = (uint32_t)(io->hi - io->lo);
-    int8_t *y0 = y[0], *y1 = y[1], *y2 = y[2], *y3 = y[3];
-    for (int32_t j = 0; j < r; ++j, ++ch, ++y0, ++y1, ++y2, ++y3) {
-        const uint32_t m4 = ch->m4;
-        const int32_t cp = ch->c_pos, dn = ch->d_neg, sh = ch->sh, adj = ch->lo_adj;
-        const int32_t a0 = (int32_t)((uint32_t)((int32_t)acc[j][0] >> 8) + (uint32_t)adj);
-        const int32_t a1 = (int32_t)((uint32_t)((int32_t)acc[j][1] >> 8) + (uint32_t)adj);
-        const int32_t v0 = td_opt_rq(a0, m4, cp, dn, sh), v1 = td_opt_rq(a1, m4, cp, dn, sh);
-        const int32_t v2 = td_opt_rq((int32_t)acc[j][2], m4, cp, dn, sh);
-        const int32_t v3 = td_opt_rq((int32_t)acc[j][3], m4, cp, dn, sh);
-        td_opt_store(y0, v0, lo, range);
-        td_opt_store(y1, v1, lo, range);
-        td_opt_store(y2, v2, lo, range);
-        td_opt_store(y3, v3, lo, range);
-    }
-}
-
-/* Reference requantization of a block's raw sums acc[r][pixel] (pixels 0, 1: low lanes;
- * 2, 3: high lanes). */
-static void td_cv_epi_slow(uint32_t acc[][4], int32_t r, const td_opt_chan_t *ch,
+/* Reference requantization of a block's raw sums acc[j * np + p], np = 4 or 8 pixels:
+ * the first np / 2 are low lanes (256 * sum w*(x + 129)), the rest high lanes. */
+static void td_cv_epi_slow(const uint32_t *acc, int32_t r, int32_t np, const td_opt_chan_t *ch,
                            int8_t *const *y, const td_cv_io_t *io)
 {
     for (int32_t j = 0; j < r; ++j) {
-        for (int32_t p = 0; p < 4; ++p) {
-            const int32_t a = p < 2 ? (int32_t)((uint32_t)((int32_t)acc[j][p] >> 8)
-                                                + (uint32_t)ch[j].lo_adj)
-                                    : (int32_t)acc[j][p];
+        for (int32_t p = 0; p < np; ++p) {
+            const uint32_t s = acc[j * np + p];
+            const int32_t a = p < np / 2 ? (int32_t)((uint32_t)((int32_t)s >> 8)
+                                                     + (uint32_t)ch[j].lo_adj)
+                                         : (int32_t)s;
             y[p][j] = td_opt_sat(td_opt_rq_slow(a, &ch[j], io->out_off), io->lo, io->hi);
         }
     }
@@ -119,14 +106,13 @@ TD_OPT_NOINLINE static void td_cv_block5(const int32_t *xp, const int16_t *wp, i
         xp += 2;
         wp += 5;
     }
-    {
-        uint32_t acc[5][4];
+    if (mode == TD_CV_FAST) {
+        TD_CV_LOCALS
+        TD_CV_EPI_FAST(0) TD_CV_EPI_FAST(1) TD_CV_EPI_FAST(2) TD_CV_EPI_FAST(3) TD_CV_EPI_FAST(4)
+    } else {
+        uint32_t acc[20];
         TD_CV_KEEP(0) TD_CV_KEEP(1) TD_CV_KEEP(2) TD_CV_KEEP(3) TD_CV_KEEP(4)
-        if (mode == TD_CV_FAST) {
-            td_cv_epi_fast(acc, 5, ch, y, io);
-        } else {
-            td_cv_epi_slow(acc, 5, ch, y, io);
-        }
+        td_cv_epi_slow(acc, 5, 4, ch, y, io);
     }
 }
 
@@ -145,14 +131,13 @@ TD_OPT_NOINLINE static void td_cv_block4(const int32_t *xp, const int16_t *wp, i
     if (k & 1) {
         TD_CV_STEP4(0)
     }
-    {
-        uint32_t acc[4][4];
+    if (mode == TD_CV_FAST) {
+        TD_CV_LOCALS
+        TD_CV_EPI_FAST(0) TD_CV_EPI_FAST(1) TD_CV_EPI_FAST(2) TD_CV_EPI_FAST(3)
+    } else {
+        uint32_t acc[16];
         TD_CV_KEEP(0) TD_CV_KEEP(1) TD_CV_KEEP(2) TD_CV_KEEP(3)
-        if (mode == TD_CV_FAST) {
-            td_cv_epi_fast(acc, 4, ch, y, io);
-        } else {
-            td_cv_epi_slow(acc, 4, ch, y, io);
-        }
+        td_cv_epi_slow(acc, 4, 4, ch, y, io);
     }
 }
 
@@ -169,37 +154,120 @@ TD_OPT_NOINLINE static void td_cv_block4(const int32_t *xp, const int16_t *wp, i
  * rows[ky]: the ring row of kernel row ky at the block's first pixel ([c][wstride] pair
  * words, word j = columns j and j + 2; a row of pair(zp, zp) in the padding).
  * wp: [ky][c][kx][4]. */
-TD_OPT_NOINLINE static void td_cv_row4(const int32_t *const *rows, int32_t kh, int32_t cg,
-                                       int32_t wstride, const int16_t *wp,
-                                       const td_opt_chan_t *ch, int8_t *const *y,
-                                       const td_cv_io_t *io, int32_t mode)
+TD_OPT_NOINLINE static void td_cv_row4(const td_cv_rowjob_t *job, const int16_t *w0,
+                                       const td_opt_chan_t *ch, const td_cv_io_t *io,
+                                       int32_t mode)
 {
-    TD_CV_INIT4
-    for (int32_t ky = 0; ky < kh; ++ky) {
-        const int32_t *xp = rows[ky];
-        const int32_t *end = xp + cg * wstride;
-        while (xp != end) {
-            const int32_t x0 = xp[0], x1 = xp[1];
-            TD_CV_RTAP(0, x0, x1)
-            {
-                const int32_t x2 = xp[2];
-                TD_CV_RTAP(1, x1, x2)
+    for (int32_t g = 0; g < job->groups; ++g) {
+        const int16_t *wp = w0;
+        TD_CV_INIT4
+        for (int32_t ky = 0; ky < job->kh; ++ky) {
+            const int32_t *xp = job->rows[ky] + g * job->gstep;
+            const int32_t *end = xp + job->cg * job->wstride;
+            const int32_t wstride = job->wstride;
+            while (xp != end) {
+                const int32_t x0 = xp[0], x1 = xp[1];
+                TD_CV_RTAP(0, x0, x1)
                 {
-                    const int32_t x3 = xp[3];
-                    TD_CV_RTAP(2, x2, x3)
+                    const int32_t x2 = xp[2];
+                    TD_CV_RTAP(1, x1, x2)
+                    {
+                        const int32_t x3 = xp[3];
+                        TD_CV_RTAP(2, x2, x3)
+                    }
                 }
+                xp += wstride;
+                wp += 12;
             }
-            xp += wstride;
-            wp += 12;
+        }
+        if (mode == TD_CV_FAST) {
+            const int32_t goff = g * job->ystep, lo = io->lo;
+            const uint32_t range = (uint32_t)(io->hi - io->lo);
+            int8_t *const y0 = job->y[0] + goff, *const y1 = job->y[1] + goff;
+            int8_t *const y2 = job->y[2] + goff, *const y3 = job->y[3] + goff;
+            TD_CV_EPI_FAST(0) TD_CV_EPI_FAST(1) TD_CV_EPI_FAST(2) TD_CV_EPI_FAST(3)
+        } else {
+            uint32_t acc[16];
+            int8_t *y[4];
+            for (int32_t p = 0; p < 4; ++p) y[p] = job->y[p] + g * job->ystep;
+            TD_CV_KEEP(0) TD_CV_KEEP(1) TD_CV_KEEP(2) TD_CV_KEEP(3)
+            td_cv_epi_slow(acc, 4, 4, ch, y, io);
         }
     }
-    {
-        uint32_t acc[4][4];
-        TD_CV_KEEP(0) TD_CV_KEEP(1) TD_CV_KEEP(2) TD_CV_KEEP(3)
+}
+
+/* Row kernel with 2 channels x 8 pixels: pair i = pixels i and i + 4 (ring word j =
+ * columns j and j + 4); 6 pair words and 6 weights per kernel row and channel feed 96
+ * MACs (2.31 instructions per MAC). wp: [ky][c][kx][2]. */
+#define TD_CV_R2MAC(r, v, a0, a1, a2, a3)                                                \
+    TD_CV_MAC(r, 0, v, a0); TD_CV_MAC(r, 1, v, a1); TD_CV_MAC(r, 2, v, a2); TD_CV_MAC(r, 3, v, a3);
+#define TD_CV_R2TAP(kx, a0, a1, a2, a3) {                                                \
+    int32_t v = wp[2 * (kx)];                                                            \
+    TD_CV_R2MAC(0, v, a0, a1, a2, a3)                                                    \
+    v = wp[2 * (kx) + 1];                                                                \
+    TD_CV_R2MAC(1, v, a0, a1, a2, a3) }
+#define TD_CV_LO(r, i) (int32_t)((uint32_t)((int32_t)l##r##i >> 8) + (uint32_t)ch[r].lo_adj)
+#define TD_CV_EPI8(r) {                                                                  \
+    const int32_t a0 = TD_CV_LO(r, 0), a1 = TD_CV_LO(r, 1), a2 = TD_CV_LO(r, 2);          \
+    const int32_t a3 = TD_CV_LO(r, 3);                                                   \
+    const int32_t a4 = (int32_t)h##r##0, a5 = (int32_t)h##r##1;                           \
+    const int32_t a6 = (int32_t)h##r##2, a7 = (int32_t)h##r##3;                           \
+    int8_t *const *yy = job->y;                                                          \
+    const uint32_t m4 = ch[r].m4;                                                        \
+    const int32_t cp = ch[r].c_pos, dn = ch[r].d_neg, sh = ch[r].sh;                     \
+    int8_t *const q0 = yy[0] + goff, *const q1 = yy[1] + goff, *const q2 = yy[2] + goff;  \
+    int8_t *const q3 = yy[3] + goff, *const q4 = yy[4] + goff, *const q5 = yy[5] + goff;  \
+    int8_t *const q6 = yy[6] + goff, *const q7 = yy[7] + goff;                           \
+    const int32_t v0 = td_opt_rq(a0, m4, cp, dn, sh), v1 = td_opt_rq(a1, m4, cp, dn, sh); \
+    const int32_t v2 = td_opt_rq(a2, m4, cp, dn, sh), v3 = td_opt_rq(a3, m4, cp, dn, sh); \
+    const int32_t v4 = td_opt_rq(a4, m4, cp, dn, sh), v5 = td_opt_rq(a5, m4, cp, dn, sh); \
+    const int32_t v6 = td_opt_rq(a6, m4, cp, dn, sh), v7 = td_opt_rq(a7, m4, cp, dn, sh); \
+    td_opt_store(q0 + r, v0, lo, range); td_opt_store(q1 + r, v1, lo, range);            \
+    td_opt_store(q2 + r, v2, lo, range); td_opt_store(q3 + r, v3, lo, range);            \
+    td_opt_store(q4 + r, v4, lo, range); td_opt_store(q5 + r, v5, lo, range);            \
+    td_opt_store(q6 + r, v6, lo, range); td_opt_store(q7 + r, v7, lo, range); }
+#define TD_CV_KEEP8(r) { acc[8 * (r)] = l##r##0; acc[8 * (r) + 1] = l##r##1;                 \
+    acc[8 * (r) + 2] = l##r##2; acc[8 * (r) + 3] = l##r##3; acc[8 * (r) + 4] = h##r##0;     \
+    acc[8 * (r) + 5] = h##r##1; acc[8 * (r) + 6] = h##r##2; acc[8 * (r) + 7] = h##r##3; }
+
+TD_OPT_NOINLINE static void td_cv_row2(const td_cv_rowjob_t *job, const int16_t *w0,
+                                       const td_opt_chan_t *ch, const td_cv_io_t *io,
+                                       int32_t mode)
+{
+    for (int32_t g = 0; g < job->groups; ++g) {
+        const int16_t *wp = w0;
+        uint32_t l00 = 0, l01 = 0, l02 = 0, l03 = 0, l10 = 0, l11 = 0, l12 = 0, l13 = 0;
+        uint32_t h00 = (uint32_t)ch[0].hi_init, h01 = h00, h02 = h00, h03 = h00;
+        uint32_t h10 = (uint32_t)ch[1].hi_init, h11 = h10, h12 = h10, h13 = h10;
+        for (int32_t ky = 0; ky < job->kh; ++ky) {
+            const int32_t *xp = job->rows[ky] + g * job->gstep;
+            const int32_t *end = xp + job->cg * job->wstride;
+            const int32_t wstride = job->wstride;
+            while (xp != end) {
+                const int32_t x0 = xp[0], x1 = xp[1], x2 = xp[2], x3 = xp[3];
+                TD_CV_R2TAP(0, x0, x1, x2, x3)
+                {
+                    const int32_t x4 = xp[4];
+                    TD_CV_R2TAP(1, x1, x2, x3, x4)
+                    {
+                        const int32_t x5 = xp[5];
+                        TD_CV_R2TAP(2, x2, x3, x4, x5)
+                    }
+                }
+                xp += wstride;
+                wp += 6;
+            }
+        }
         if (mode == TD_CV_FAST) {
-            td_cv_epi_fast(acc, 4, ch, y, io);
+            const int32_t lo = io->lo, goff = g * job->ystep;
+            const uint32_t range = (uint32_t)(io->hi - io->lo);
+            TD_CV_EPI8(0) TD_CV_EPI8(1)
         } else {
-            td_cv_epi_slow(acc, 4, ch, y, io);
+            uint32_t acc[16];
+            int8_t *y[8];
+            for (int32_t p = 0; p < 8; ++p) y[p] = job->y[p] + g * job->ystep;
+            TD_CV_KEEP8(0) TD_CV_KEEP8(1)
+            td_cv_epi_slow(acc, 2, 8, ch, y, io);
         }
     }
 }
