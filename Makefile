@@ -39,6 +39,7 @@ test: install riscv-tools
 bench: install
 	$(PY) benchmarks/bench.py
 	$(PY) benchmarks/tiled_bench.py
+	$(PY) benchmarks/subbyte_bench.py
 
 clean:
 	rm -rf out build .pytest_cache .hypothesis
