@@ -38,6 +38,7 @@ test: install riscv-tools
 
 bench: install
 	$(PY) benchmarks/bench.py
+	$(PY) benchmarks/quantize_bench.py
 	$(PY) benchmarks/tiled_bench.py
 	$(PY) benchmarks/subbyte_bench.py
 

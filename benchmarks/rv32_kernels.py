@@ -67,8 +67,8 @@ def _case_source(i: int, case, expect: np.ndarray) -> str:
     args, x, w, b = case
     fn = _func(args)
     src = [_c_array(f"x{i}", "int8_t", x, const=False), _c_array(f"w{i}", "int8_t", w),
-           _c_array(f"m{i}", "int32_t", args.out_mult), _c_array(f"s{i}", "int32_t", args.out_shift),
-           _c_array(f"e{i}", "int8_t", expect)]
+           _c_array(f"m{i}", "int32_t", args.out_mult),
+           _c_array(f"s{i}", "int32_t", args.out_shift), _c_array(f"e{i}", "int8_t", expect)]
     if b is not None:
         src.append(_c_array(f"b{i}", "int32_t", b))
     members = []
@@ -163,11 +163,15 @@ def run_elf(elf: Path, timeout: float = 600) -> tuple[int, str]:
     return r.returncode, r.stdout
 
 
+_LINE = re.compile(r"case (\d+) ref (\d+) (\d) (?:refhex (\S*) )?"
+                   r"opt (\d+) (\d)(?: opthex (\S*))?")
+
+
 def parse(stdout: str) -> list[dict]:
+    """The program's per-case lines as dicts (instret counts, golden match, hex dumps)."""
     rows = []
     for line in stdout.splitlines():
-        m = re.match(r"case (\d+) ref (\d+) (\d) (?:refhex (\S*) )?opt (\d+) (\d)(?: opthex (\S*))?",
-                     line.strip())
+        m = _LINE.match(line.strip())
         if m:
             rows.append(dict(ref=int(m[2]), ref_ok=m[3] == "1", ref_hex=m[4],
                              opt=int(m[5]), opt_ok=m[6] == "1", opt_hex=m[7]))
@@ -185,23 +189,29 @@ def macs(args) -> int:
     return args.batches * args.out_h * args.out_w * args.out_c * args.k_h * args.k_w
 
 
+# Issue #7: targets (instructions per MAC) and the best existing library on the same setup
+# (muRISCV-NN scalar path, gcc 12 -O3, QEMU): conv/pointwise <= 2.5, depthwise <= 6.
+TARGETS = {"conv": (2.5, "5.03"), "pointwise": (2.5, "4.81"), "conv3": (2.5, "4.38"),
+           "fc": (None, "4.27"), "depthwise": (6.0, "11.8")}
+
+
 def layers():
-    """(name, case) of the benchmark layers (MLPerf Tiny shapes), realistic quant params."""
+    """(name, target key, case) of the benchmark layers (MLPerf Tiny shapes)."""
     sys.path.insert(0, str(REPO))
     from tests.kernels import opt_cases as oc
 
     rng = np.random.default_rng(2024)
     kw = dict(bias="small", small_w=True)
     return [
-        ("conv 10x4 s2, 1->64 (KWS first, 49x10)",
+        ("conv 10x4 s2, 1->64 (KWS first, 49x10)", "conv",
          oc.conv_case(rng, h=49, w=10, cin=1, cout=64, k=(10, 4), stride=(2, 2),
                       pads=(4, 1, 5, 1), **kw)),
-        ("pointwise 64->64 (25x5)",
+        ("pointwise 64->64 (25x5)", "pointwise",
          oc.conv_case(rng, h=25, w=5, cin=64, cout=64, k=(1, 1), pads=(0, 0, 0, 0), **kw)),
-        ("conv 3x3 16->16 (32x32)",
+        ("conv 3x3 16->16 (32x32)", "conv3",
          oc.conv_case(rng, h=32, w=32, cin=16, cout=16, k=(3, 3), pads=(1, 1, 1, 1), **kw)),
-        ("fc 640->128", oc.fc_case(rng, cin=640, cout=128, **kw)),
-        ("depthwise 3x3 64ch (25x5)",
+        ("fc 640->128", "fc", oc.fc_case(rng, cin=640, cout=128, **kw)),
+        ("depthwise 3x3 64ch (25x5)", "depthwise",
          oc.dw_case(rng, h=25, w=5, cin=64, k=(3, 3), pads=(1, 1, 1, 1), **kw)),
     ]
 
@@ -211,7 +221,7 @@ def bench(work: Path) -> list[dict]:
     from tests.kernels import opt_cases as oc
 
     results = []
-    for name, case in layers():
+    for name, key, case in layers():
         exp = oc.golden(case)
         elf = build_elf(program_source([case], [exp]), work / re.sub(r"\W+", "_", name))
         code, out = run_elf(elf)
@@ -220,22 +230,28 @@ def bench(work: Path) -> list[dict]:
             raise RuntimeError(f"{name}: program failed (exit {code}):\n{out}")
         r = rows[0]
         n = macs(case[0])
+        target, library = TARGETS[key]
         results.append(dict(layer=name, macs=n, ref=r["ref"], opt=r["opt"],
                             ref_per_mac=r["ref"] / n, opt_per_mac=r["opt"] / n,
-                            speedup=r["ref"] / r["opt"], exact=r["ref_ok"] and r["opt_ok"]))
+                            speedup=r["ref"] / r["opt"], exact=r["ref_ok"] and r["opt_ok"],
+                            target=target, best_library=library))
     return results
 
 
 def print_table(results: list[dict]) -> None:
-    head = (f"{'layer':42s} {'MACs':>9s} {'ref instr':>11s} {'ref/MAC':>8s} "
-            f"{'opt instr':>11s} {'opt/MAC':>8s} {'ref/opt':>8s} exact")
-    print("int8 kernels on RV32IMC (gcc 12 -O3, qemu -icount, minstret)")
+    head = (f"{'layer':40s} {'MACs':>8s} {'ref instr':>10s} {'ref/MAC':>7s} "
+            f"{'opt instr':>10s} {'opt/MAC':>7s} {'ref/opt':>7s} {'target':>6s} "
+            f"{'lib':>5s} exact")
+    print("int8 kernels on RV32IMC: instructions per MAC (gcc 12 -O3, qemu -icount, minstret)")
     print(head)
     print("-" * len(head))
     for r in results:
-        print(f"{r['layer']:42s} {r['macs']:9d} {r['ref']:11d} {r['ref_per_mac']:8.2f} "
-              f"{r['opt']:11d} {r['opt_per_mac']:8.3f} {r['speedup']:8.2f} "
-              f"{'yes' if r['exact'] else 'NO'}")
+        target = f"{r['target']:.1f}" if r["target"] else "-"
+        print(f"{r['layer']:40s} {r['macs']:8d} {r['ref']:10d} {r['ref_per_mac']:7.2f} "
+              f"{r['opt']:10d} {r['opt_per_mac']:7.3f} {r['speedup']:7.2f} {target:>6s} "
+              f"{r['best_library']:>5s} {'yes' if r['exact'] else 'NO'}")
+    print("target: issue #7; lib: best existing library (muRISCV-NN scalar) on the same setup."
+          "\nCounts are whole kernel calls (packing, staging, requantization included).")
 
 
 def main() -> int:

@@ -36,9 +36,11 @@ def golden(case) -> np.ndarray:
 
 # ---- requantization parameters -------------------------------------------------------
 
-def requant_params(rng: np.random.Generator, n: int, edge: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Per-channel (mult, shift) from random scales; ``edge`` mixes in the corner cases of
-    the fast requantization (shift 0 / -1 / -21 / -22 / > 0, M = 2^30, M = 0)."""
+def requant_params(rng: np.random.Generator, n: int, edge: bool, per_tensor: bool = False
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Per-channel (mult, shift) from random scales (``per_tensor``: all channels equal);
+    ``edge`` mixes in the corner cases of the fast requantization (shift 0 / -1 / -21 /
+    -22 / > 0, M = 2^30, M = 0)."""
     scales = np.exp(rng.uniform(math.log(1e-5), math.log(0.9), n))
     pairs = [quantize_multiplier(float(s)) for s in scales]
     if edge:
@@ -48,6 +50,8 @@ def requant_params(rng: np.random.Generator, n: int, edge: bool) -> tuple[np.nda
         for i in range(n):
             if rng.random() < 0.5:
                 pairs[i] = corner[int(rng.integers(len(corner)))]
+    if per_tensor:
+        pairs = pairs[:1] * n
     mult = np.array([p[0] for p in pairs], dtype=np.int32)
     shift = np.array([p[1] for p in pairs], dtype=np.int32)
     return mult, shift
@@ -88,7 +92,7 @@ def bias_for(rng: np.random.Generator, w_abs: np.ndarray, in_off: int, mode: str
 
 def conv_case(rng: np.random.Generator, n=1, h=5, w=5, cin=3, cout=5, k=(3, 3),
               stride=(1, 1), dilation=(1, 1), pads=(1, 1, 1, 1), groups=1, edge=False,
-              bias="small", small_w=False):
+              bias="small", small_w=False, per_tensor=False):
     kh, kw = k
     out_h = (h + pads[0] + pads[2] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
     out_w = (w + pads[1] + pads[3] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
@@ -96,7 +100,7 @@ def conv_case(rng: np.random.Generator, n=1, h=5, w=5, cin=3, cout=5, k=(3, 3),
     in_off, out_zp = -int(rng.integers(-128, 128)), int(rng.integers(-128, 128))
     wt = weights(rng, (cout, kh, kw, cin // groups), small_w)
     b = bias_for(rng, np.abs(wt.astype(np.int64)).reshape(cout, -1).sum(1), in_off, bias)
-    mult, shift = requant_params(rng, cout, edge)
+    mult, shift = requant_params(rng, cout, edge, per_tensor)
     lo, hi = act_range(rng, out_zp)
     args = Conv2dArgs(n, h, w, cin, out_h, out_w, cout, kh, kw, groups, *stride, *dilation,
                       pads[0], pads[1], in_off, out_zp, lo, hi, mult, shift)
@@ -121,11 +125,12 @@ def random_conv_case(rng: np.random.Generator, edge=False):
                      cin=groups * int(rng.integers(1, 7)), cout=groups * int(rng.integers(1, 15)),
                      k=(kh, kw), stride=stride, dilation=dil, pads=pads, groups=groups,
                      edge=edge, bias=str(rng.choice(["none", "small", "small", "huge"])),
-                     small_w=bool(rng.random() < 0.5))
+                     small_w=bool(rng.random() < 0.5), per_tensor=bool(rng.random() < 0.3))
 
 
 def dw_case(rng: np.random.Generator, n=1, h=5, w=5, cin=3, dm=1, k=(3, 3), stride=(1, 1),
-            dilation=(1, 1), pads=(1, 1, 1, 1), edge=False, bias="small", small_w=False):
+            dilation=(1, 1), pads=(1, 1, 1, 1), edge=False, bias="small", small_w=False,
+            per_tensor=False):
     kh, kw = k
     out_h = (h + pads[0] + pads[2] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
     out_w = (w + pads[1] + pads[3] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
@@ -134,7 +139,7 @@ def dw_case(rng: np.random.Generator, n=1, h=5, w=5, cin=3, dm=1, k=(3, 3), stri
     in_off, out_zp = -int(rng.integers(-128, 128)), int(rng.integers(-128, 128))
     wt = weights(rng, (kh, kw, cout), small_w)
     b = bias_for(rng, np.abs(wt.astype(np.int64)).reshape(-1, cout).sum(0), in_off, bias)
-    mult, shift = requant_params(rng, cout, edge)
+    mult, shift = requant_params(rng, cout, edge, per_tensor)
     lo, hi = act_range(rng, out_zp)
     args = DepthwiseConv2dArgs(n, h, w, cin, out_h, out_w, cout, kh, kw, dm, *stride,
                                *dilation, pads[0], pads[1], in_off, out_zp, lo, hi, mult, shift)
@@ -158,7 +163,7 @@ def random_dw_case(rng: np.random.Generator, edge=False):
                    dm=int(rng.choice([1, 1, 1, 2, 3])), k=(kh, kw), stride=stride,
                    dilation=dil, pads=pads, edge=edge,
                    bias=str(rng.choice(["none", "small", "small", "huge"])),
-                   small_w=bool(rng.random() < 0.5))
+                   small_w=bool(rng.random() < 0.5), per_tensor=bool(rng.random() < 0.3))
 
 
 def fc_case(rng: np.random.Generator, n=1, cin=16, cout=8, per_channel=True, edge=False,
@@ -168,9 +173,7 @@ def fc_case(rng: np.random.Generator, n=1, cin=16, cout=8, per_channel=True, edg
     wt = weights(rng, (cout, cin), small_w)
     w_abs = np.abs(wt.astype(np.int64) + w_off).sum(1)
     b = bias_for(rng, w_abs, in_off, bias)
-    mult, shift = requant_params(rng, cout, edge)
-    if not per_channel:
-        mult, shift = np.repeat(mult[:1], cout), np.repeat(shift[:1], cout)
+    mult, shift = requant_params(rng, cout, edge, per_tensor=not per_channel)
     lo, hi = act_range(rng, out_zp)
     args = FullyConnectedArgs(n, cin, cout, in_off, w_off, out_zp, lo, hi, mult, shift)
     x = rng.integers(-128, 128, (n, cin)).astype(np.int8)

@@ -117,7 +117,9 @@ def _requant_arrays(proj, args_name: str) -> tuple[str, str]:
 
 def _c_layer(proj, clayer, layer: TiledLayer, streamed: bool) -> CTiled:
     geom = layer.geometry
-    kind, _ = KINDS[layer.kind]
+    kind, func = KINDS[layer.kind]
+    if not clayer.func == func:
+        raise AssertionError(f"{layer.op}: kernel {clayer.func}, the tiled runtime calls {func}")
     lname = f"{proj.prefix}_l{layer.index}"
     mult, shift = _requant_arrays(proj, clayer.args) if geom.param_bytes else ("NULL", "NULL")
     params = clayer.params

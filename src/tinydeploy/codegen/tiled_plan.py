@@ -31,6 +31,7 @@ from tinydeploy.ir.graph import Graph
 from tinydeploy.memory import MemoryPlan
 from tinydeploy.targets import Target
 from tinydeploy.tiling import TileSolution, geometry, place_levels, solve_layer, tileable
+from tinydeploy.tiling.cost import Q
 from tinydeploy.tiling.problem import LayerGeometry
 
 MAX_CHUNKS = 4096
@@ -101,7 +102,7 @@ class TiledLayer:
                 "dma": sum(c.dma_cycles for c in costs),
                 "exposed": sum(c.exposed_cycles for c in costs),
                 "l3": sum(c.l3_cycles for c in costs),
-                "total": sum(c.total_q for c in costs) / 1000.0}
+                "total": sum(c.total_q for c in costs) / Q}
 
     @property
     def macs(self) -> int:
@@ -165,6 +166,16 @@ def chunk_geometry(geom: LayerGeometry, c0: int, c1: int) -> LayerGeometry:
     return replace(geom, out_c=ch)
 
 
+def runs_tiled(g: Graph, op) -> bool:
+    """Tileable (:func:`tinydeploy.tiling.tileable`) with the int8 kernels the tiled
+    runtime calls: int8 weights, int32 bias (sub-byte variants run untiled from L2)."""
+    if not tileable(g, op):
+        return False
+    want = {1: "int8", 2: "int32"}
+    return all(g.t(n).dtype == want.get(i, g.t(n).dtype)
+               for i, n in enumerate(op.inputs) if n and g.t(n).is_const)
+
+
 def _op_constants(g: Graph) -> dict[str, int]:
     """op name -> bytes of the constants it owns (each constant under its first consumer)."""
     seen: set[str] = set()
@@ -222,7 +233,7 @@ def _chunked_streaming(g: Graph, target: Target, arena: int) -> tuple[dict[str, 
     best = None
     for k in range(1, len(order) + 1):
         streamed = order[:k]
-        if any(not tileable(g, ops[n]) or not geometry(g, ops[n]).weight_bytes_per_oc
+        if any(not runs_tiled(g, ops[n]) or not geometry(g, ops[n]).weight_bytes_per_oc
                for n in streamed):
             break
         stage = size - arena - (total - sum(consts[n] for n in streamed))
@@ -310,7 +321,7 @@ def plan_tiled(g: Graph, target: Target, memory: MemoryPlan,
     layers: dict[str, TiledLayer] = {}
     cache: dict = {}
     for i, op in enumerate(g.ops):
-        if not tileable(g, op):
+        if not runs_tiled(g, op):
             if op.name in streamed:
                 raise TinyDeployError(f"layer '{op.name}' ({op.kind}) would stream its "
                                       "constants from L3 but is not tiled")

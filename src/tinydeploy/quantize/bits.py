@@ -28,7 +28,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from tinydeploy.errors import TinyDeployError

@@ -208,8 +208,15 @@ def _reshape(e: _Exporter, op: Op) -> None:
 
 
 def _transpose(e: _Exporter, op: Op) -> None:
-    e.vals[(op.outputs[0], "ir")] = e.node("Transpose", [e.get(op.inputs[0], "ir")],
-                                           f"{op.name}_out", perm=list(op.attrs["perm"]))
+    """A layout change between NCHW and NHWC only relabels the ONNX tensor (no node)."""
+    x, y, perm = op.inputs[0], op.outputs[0], tuple(op.attrs["perm"])
+    if perm == NCHW_TO_NHWC and len(e.g.t(x).shape) == 4 and (x, "ir") in e.vals:
+        e.vals[(y, "nchw")] = e.vals[(x, "ir")]
+    elif perm == NHWC_TO_NCHW and (x, "nchw") in e.vals:
+        e.vals[(y, "ir")] = e.vals[(x, "nchw")]
+    else:
+        e.vals[(y, "ir")] = e.node("Transpose", [e.get(x, "ir")], f"{op.name}_out",
+                                   perm=list(perm))
 
 
 def _pad(e: _Exporter, op: Op) -> None:

@@ -112,7 +112,8 @@ class FloatBuilder:
         if key in self._layout:
             return self._layout[key]
         t = self.tensors[ir]
-        out = self.act(out_name or f"{ir}_{'nhwc' if perm == NCHW_TO_NHWC else 't'}",
+        suffix = {NCHW_TO_NHWC: "nhwc", NHWC_TO_NCHW: "nchw"}.get(tuple(perm), "t")
+        out = self.act(out_name or f"{ir}_{suffix}",
                        [t.shape[p] for p in perm])
         if same_bytes(t.shape, perm):
             self.add_op("reshape", [ir], [out], name=out)

@@ -137,10 +137,20 @@ def run_float(g: Graph, inputs: list[np.ndarray] | dict[str, np.ndarray],
     """
     if not isinstance(inputs, dict):
         inputs = dict(zip(g.inputs, inputs))
-    consts = consts or {}
-    env: dict[str, np.ndarray] = {}
     first = g.t(g.inputs[0])
     n = np.asarray(inputs[g.inputs[0]]).size // max(first.size, 1)
+    if n > 1 and not all(t.shape and t.shape[0] == 1 for t in g.tensors.values()
+                         if not t.is_const):
+        # some tensor has no batch dimension of 1: one sample at a time, stacked
+        runs = [_run(g, {k: np.asarray(v).reshape(n, -1)[i] for k, v in inputs.items()},
+                     on_tensor, consts or {}, 1) for i in range(n)]
+        return {k: np.stack([r[k] for r in runs]) for k in runs[0]}
+    return _run(g, inputs, on_tensor, consts or {}, n)
+
+
+def _run(g: Graph, inputs: dict[str, np.ndarray], on_tensor: Hook | None,
+         consts: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+    env: dict[str, np.ndarray] = {}
     for name in g.inputs:
         x = np.asarray(inputs[name], dtype=np.float64)
         env[name] = _hook(on_tensor, name, x.reshape(batched(g.t(name).shape, n)))

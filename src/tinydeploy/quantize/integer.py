@@ -90,7 +90,7 @@ def build_integer_graph(plan: QuantPlan) -> Graph:
     return ig
 
 
-def integer_names(plan: QuantPlan, ig: Graph) -> dict[str, str]:
+def integer_names(ig: Graph) -> dict[str, str]:
     """Deployable tensor name -> int8 IR tensor name."""
     return dict(ig.meta["names"])
 

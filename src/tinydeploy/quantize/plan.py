@@ -136,46 +136,42 @@ def _quant_weights(g: Graph, op, act: dict[str, QuantParams], wbits: int,
                         bscale)
 
 
+def _dequantized_weights(w: np.ndarray, kind: str, bits: int) -> np.ndarray:
+    """``w`` quantized per output channel and back to reals (float64)."""
+    axis = weight_axis(kind)
+    scales = weight_scales(w, axis, bits, mse=bits < 8)
+    shape = [1] * w.ndim
+    shape[axis] = -1
+    return quantize_weights(w, scales, axis, bits) * scales.astype(np.float64).reshape(shape)
+
+
 def _fake_quant_float_weights(fg: Graph, g: Graph, layer_bits) -> dict[str, np.ndarray]:
     """Stage 2 weights: each float-graph weight quantized per channel (before any BN
-    folding) with the bits of the deployed layer that absorbs it."""
-    by_input = {op.inputs[0]: op for op in g.ops if op.kind in LINEAR}
-    out = {}
-    for op in fg.ops:
-        if op.kind not in LINEAR:
-            continue
-        dep = next((d for d in g.ops if d.name == op.name), None) or by_input.get(op.inputs[0])
-        wbits = layer_bits[dep.name].weights if dep is not None else 8
-        w, axis = fg.t(op.inputs[1]).data, weight_axis(op.kind)
-        scales = weight_scales(w, axis, wbits, mse=wbits < 8)
-        q = QuantWeights(quantize_weights(w, scales, axis, wbits), scales, axis,
-                         np.zeros(0, np.int32), np.zeros(0, np.float32))
-        out[op.inputs[1]] = q.w_real()
-    return out
+    folding) with the bits of the deployed layer that absorbs it (same op name)."""
+    deployed = {op.name for op in g.ops}
+    return {op.inputs[1]: _dequantized_weights(
+                fg.t(op.inputs[1]).data, op.kind,
+                layer_bits[op.name].weights if op.name in deployed else 8)
+            for op in fg.ops if op.kind in LINEAR}
 
 
 def _correct_biases(g: Graph, data: CalibrationData, layer_bits, float_bias) -> None:
     """Empirical bias correction: subtract from each layer's bias the mean (per output
     channel, over the calibration data) of the error its quantized weights add to the
     pre-activation output, with float inputs."""
-    sums: dict[str, np.ndarray] = {}
-    count = 0
     linear = [op for op in g.ops if op.kind in LINEAR]
-    wq = {}
-    for op in linear:
-        w, axis = g.t(op.inputs[1]).data, weight_axis(op.kind)
-        scales = weight_scales(w, axis, layer_bits[op.name].weights)
-        qw = QuantWeights(quantize_weights(w, scales, axis, layer_bits[op.name].weights),
-                          scales, axis, np.zeros(0, np.int32), np.zeros(0, np.float32))
-        wq[op.name] = qw.w_real() - w.astype(np.float64)
+    dw = {op.name: _dequantized_weights(g.t(op.inputs[1]).data, op.kind,
+                                        layer_bits[op.name].weights)
+          - g.t(op.inputs[1]).data.astype(np.float64) for op in linear}
+    sums = {op.name: 0.0 for op in linear}
+    count = 0
     for batch in batches(data):
         env = run_float(g, batch)
-        count += env[g.inputs[0]].shape[0]
+        count += batch[0].shape[0]
         for op in linear:
             plain = op.with_(attrs={**op.attrs, "act": "none"})
-            err = FLOAT_KERNELS[op.kind](plain, env[op.inputs[0]], wq[op.name], None)
-            s = err.reshape(-1, err.shape[-1]).sum(axis=0) / (err.size // err.shape[-1]
-                                                              // env[op.inputs[0]].shape[0])
-            sums[op.name] = sums.get(op.name, 0.0) + s
+            err = FLOAT_KERNELS[op.kind](plain, env[op.inputs[0]], dw[op.name], None)
+            per_sample = err.reshape(batch[0].shape[0], -1, err.shape[-1]).mean(axis=1)
+            sums[op.name] = sums[op.name] + per_sample.sum(axis=0)
     for op in linear:
         float_bias[op.name] = float_bias[op.name] - sums[op.name] / count

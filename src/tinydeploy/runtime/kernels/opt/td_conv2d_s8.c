@@ -1,24 +1,27 @@
 /* td_conv2d_s8.c - int8 convolution optimized for RV32IMC (same results as the reference
- * kernels/td_conv2d_s8.c for every input; see td_opt_common.h for the two tricks).
+ * kernels/td_conv2d_s8.c for every input; td_opt_common.h explains the two tricks:
+ * pixel-pair words and the 6-instruction requantization).
  *
  * Per group and per chunk of output channels (as many as TD_OPT_CONV_PACK_BYTES holds):
- *   1. pack: weights * 256 as int16 [K][R] per block of R = 5 or 4 channels, plus the
- *      per-channel constants (bias and offset folding, requantization).
- *   2. per 4 output pixels, pair words: pair i holds pixels i (low lane) and i + 2 (high
- *      lane); padding taps read the input zero point. Two ways to get them:
- *      - "row" path (3 taps wide, stride 1, dilation 1, >= 4 channels per group): a ring
- *        of input rows converted once to pair words [c][column]; 4 words per kernel row
- *        and channel serve the 3 taps of 4 pixels (td_opt_gemm.h: td_cv_row4);
- *      - "im2col" path (any other shape): [K][2] words per 4 flattened pixels
- *        (td_cv_block5 / td_cv_block4, ~2.4 instructions per MAC).
- *   3. requantization and stores in the same block function.
- * Layers whose buffers do not fit, or whose weights could overflow a low lane (sum |w| of
- * a channel >= 32768), take plain loops (same results, slower).
+ *   1. pack: weights * 256 as int16 [tap][R] per block of R output channels, plus the
+ *      per-channel constants (bias and offset folding, requantization);
+ *   2. stage the inputs as pixel-pair words (td_opt_conv_stage.h) and run the register
+ *      blocks of td_opt_gemm.h, which also requantize and store:
+ *      - row path (3 taps wide, stride and dilation 1 along W, >= 4 channels per group):
+ *        a ring of converted input rows; blocks of 2 channels x 8 pixels (2.31
+ *        instructions per MAC) or 4 x 4 (2.40), all full groups of an output row per call;
+ *      - im2col path (any other shape): as many groups of 4 pixels as TD_OPT_CONV_COL_WORDS
+ *        holds per call; blocks of 5 (2.39) or 4 (2.47) channels x 4 pixels.
+ * Layers whose buffers do not fit, and blocks whose weights could overflow a low lane
+ * (sum |w| of a channel >= 32768), take plain loops (same results, slower).
+ *
+ * Static scratch: TD_OPT_CONV_PACK_BYTES + 4 * TD_OPT_CONV_COL_WORDS bytes (24 KiB).
  */
 #include "td_conv2d_s8.h"
 
 #include "td_common.h"
 #include "td_opt_common.h"
+#include "td_opt_conv_stage.h"
 #include "td_opt_gemm.h"
 
 #ifndef TD_OPT_CONV_PACK_BYTES
@@ -32,15 +35,6 @@
 
 static int32_t g_pack[TD_OPT_CONV_PACK_BYTES / 4];
 static int32_t g_col[TD_OPT_CONV_COL_WORDS];
-
-/* How the layer is computed. */
-typedef struct {
-    int32_t row;          /* 1: row path, 0: im2col path */
-    int32_t cg, og, k;    /* channels per group (in, out), taps * cg */
-    int32_t wp;           /* row path: words per channel row in the ring */
-    int32_t span;         /* row path: ring slots */
-    int32_t rp, rr;       /* row path: pixels (4 or 8) and channels (4 or 2) per block */
-} cv_plan_t;
 
 /* ---- packing --------------------------------------------------------------------- */
 
@@ -146,96 +140,6 @@ static int32_t cv_pack_chunk(const td_conv2d_s8_args_t *a, const cv_plan_t *pl,
     return oc;
 }
 
-/* ---- im2col into pixel-pair words ------------------------------------------------ */
-
-/* d[2 * c] = pair(pa[c], pb[c]) for c < n. */
-static void cv_pairs(int32_t *d, const int8_t *pa, const int8_t *pb, int32_t n)
-{
-    const int32_t *end = d + 2 * (n & ~1);
-    while (d != end) {
-        d[0] = td_opt_pair(pa[0], pb[0]);
-        d[2] = td_opt_pair(pa[1], pb[1]);
-        d += 4;
-        pa += 2;
-        pb += 2;
-    }
-    if (n & 1) d[0] = td_opt_pair(pa[0], pb[0]);
-}
-
-/* col[(tap * cg + c) * 2 + i] for one pair i: pixels na (low lane), nb (high lane). */
-static void cv_im2col_pair(const td_conv2d_s8_args_t *a, const int8_t *xb, int32_t c0,
-                           int32_t cg, int32_t na, int32_t nb, int32_t *d)
-{
-    const int32_t zp = -a->input_offset, ic = a->in_c;
-    const int32_t iya = (na / a->out_w) * a->stride_h - a->pad_top;
-    const int32_t ixa = (na % a->out_w) * a->stride_w - a->pad_left;
-    const int32_t iyb = (nb / a->out_w) * a->stride_h - a->pad_top;
-    const int32_t ixb = (nb % a->out_w) * a->stride_w - a->pad_left;
-    const int32_t eh = (a->k_h - 1) * a->dilation_h, ew = (a->k_w - 1) * a->dilation_w;
-    if (iya >= 0 && iyb >= 0 && ixa >= 0 && ixb >= 0 && iya + eh < a->in_h
-        && iyb + eh < a->in_h && ixa + ew < a->in_w && ixb + ew < a->in_w) {
-        /* both windows inside the input: no checks */
-        const int8_t *pa0 = xb + (iya * a->in_w + ixa) * ic + c0;
-        const int8_t *pb0 = xb + (iyb * a->in_w + ixb) * ic + c0;
-        for (int32_t ky = 0; ky < a->k_h; ++ky) {
-            const int32_t ro = ky * a->dilation_h * a->in_w * ic;
-            for (int32_t kx = 0; kx < a->k_w; ++kx) {
-                const int32_t o = ro + kx * a->dilation_w * ic;
-                cv_pairs(d, pa0 + o, pb0 + o, cg);
-                d += 2 * cg;
-            }
-        }
-        return;
-    }
-    for (int32_t ky = 0; ky < a->k_h; ++ky) {
-        const int32_t ya = iya + ky * a->dilation_h, yb = iyb + ky * a->dilation_h;
-        const int8_t *ra = ya >= 0 && ya < a->in_h ? xb + ya * a->in_w * ic + c0 : NULL;
-        const int8_t *rb = yb >= 0 && yb < a->in_h ? xb + yb * a->in_w * ic + c0 : NULL;
-        int32_t xa = ixa, xb_ = ixb;
-        for (int32_t kx = 0; kx < a->k_w; ++kx, xa += a->dilation_w, xb_ += a->dilation_w) {
-            const int8_t *pa = ra != NULL && xa >= 0 && xa < a->in_w ? ra + xa * ic : NULL;
-            const int8_t *pb = rb != NULL && xb_ >= 0 && xb_ < a->in_w ? rb + xb_ * ic : NULL;
-            const int32_t *end = d + 2 * cg;
-            if (pa != NULL && pb != NULL) {
-                cv_pairs(d, pa, pb, cg);
-                d += 2 * cg;
-            } else if (pa != NULL) {
-                for (; d != end; d += 2) *d = td_opt_pair(*pa++, zp);
-            } else if (pb != NULL) {
-                for (; d != end; d += 2) *d = td_opt_pair(zp, *pb++);
-            } else {
-                for (; d != end; d += 2) *d = td_opt_pair(zp, zp);
-            }
-        }
-    }
-}
-
-/* ---- row ring (row path) --------------------------------------------------------- */
-
-/* Ring slot of input row iy converted to pair words: slot[c * wp + j] = pair(x(iy, j - pl),
- * x(iy, j - pl + rp / 2)), channels c0 .. c0 + cg - 1. */
-static void cv_fill_row(const td_conv2d_s8_args_t *a, const cv_plan_t *pl, const int8_t *xb,
-                        int32_t c0, int32_t iy, int32_t *slot)
-{
-    const int32_t zp = -a->input_offset, ic = a->in_c, cg = pl->cg, wp = pl->wp;
-    const int8_t *row = xb + iy * a->in_w * ic + c0;
-    for (int32_t j = 0; j < wp; ++j) {
-        const int32_t xa = j - a->pad_left, xb_ = xa + pl->rp / 2;
-        int32_t *d = slot + j;
-        const int32_t *end = d + cg * wp;
-        if (xa >= 0 && xb_ < a->in_w) {
-            const int8_t *pa = row + xa * ic, *pb = row + xb_ * ic;
-            for (; d != end; d += wp) *d = td_opt_pair(*pa++, *pb++);
-        } else {
-            const int8_t *pa = xa >= 0 && xa < a->in_w ? row + xa * ic : NULL;
-            const int8_t *pb = xb_ >= 0 && xb_ < a->in_w ? row + xb_ * ic : NULL;
-            for (int32_t c = 0; d != end; d += wp, ++c) {
-                *d = td_opt_pair(pa != NULL ? pa[c] : zp, pb != NULL ? pb[c] : zp);
-            }
-        }
-    }
-}
-
 /* ---- plain loops ----------------------------------------------------------------- */
 
 /* Output (pixel n, channel oc) of one batch like the reference (any shape). */
@@ -266,15 +170,15 @@ static int8_t cv_plain_out(const td_conv2d_s8_args_t *a, const int8_t *xb, const
 /* ---- driver ---------------------------------------------------------------------- */
 
 /* Every packed block of the chunk on `groups` groups of pix pixels: pixel p of group g
- * is n[p] + g * pix (flattened), its outputs (all channels) at y[p] + g * ystep; only
- * the first np pixels of a single group may be partial (np < pix: groups == 1). The
- * im2col path reads g_col (groups == 1), the row path job->rows. */
+ * is n[p] + g * pix (flattened), its outputs (all channels) at y[p] + g * ystep; only a
+ * single group may be partial (np < pix). The im2col path reads g_col ([groups][K][2]),
+ * the row path job->rows. */
 static void cv_run_chunk(const td_conv2d_s8_args_t *a, const cv_plan_t *pl, int32_t nblk,
-                         td_cv_rowjob_t *job, const int8_t *xb, const int8_t *weight,
-                         const int32_t *bias, const int32_t *n, int8_t *const *y, int32_t np,
-                         const td_cv_io_t *io)
+                         td_cv_rowjob_t *job, int32_t groups, const int8_t *xb,
+                         const int8_t *weight, const int32_t *bias, const int32_t *n,
+                         int8_t *const *y, int32_t np, const td_cv_io_t *io)
 {
-    const int32_t pix = pl->row ? pl->rp : 4, groups = pl->row ? job->groups : 1;
+    const int32_t pix = pl->row ? pl->rp : 4;
     const int32_t ystep = pix * a->out_c;
     const int32_t *blk = g_pack;
     for (int32_t b = 0; b < nblk; ++b) {
@@ -303,9 +207,9 @@ static void cv_run_chunk(const td_conv2d_s8_args_t *a, const cv_plan_t *pl, int3
                     if (r == 2) td_cv_row2(&one, wp, ch, io, mode);
                     else td_cv_row4(&one, wp, ch, io, mode);
                 } else if (r == 5) {
-                    td_cv_block5(g_col, wp, pl->k, ch, yo, io, mode);
+                    td_cv_block5(g_col + g * 2 * pl->k, wp, pl->k, ch, yo, 0, 1, io, mode);
                 } else {
-                    td_cv_block4(g_col, wp, pl->k, ch, yo, io, mode);
+                    td_cv_block4(g_col + g * 2 * pl->k, wp, pl->k, ch, yo, 0, 1, io, mode);
                 }
                 for (int32_t p = 0; p < np; ++p) {
                     for (int32_t j = 0; j < valid; ++j) y[p][g * ystep + oc + j] = tmp[p][j];
@@ -316,30 +220,37 @@ static void cv_run_chunk(const td_conv2d_s8_args_t *a, const cv_plan_t *pl, int3
             if (r == 2) td_cv_row2(job, wp, ch, io, mode);
             else td_cv_row4(job, wp, ch, io, mode);
         } else if (r == 5) {
-            td_cv_block5(g_col, wp, pl->k, ch, yo, io, mode);
+            td_cv_block5(g_col, wp, pl->k, ch, yo, ystep, groups, io, mode);
         } else {
-            td_cv_block4(g_col, wp, pl->k, ch, yo, io, mode);
+            td_cv_block4(g_col, wp, pl->k, ch, yo, ystep, groups, io, mode);
         }
     }
 }
 
-/* im2col path over all pixels of batch xb for the packed chunk of group g. */
+/* im2col path over all pixels of batch xb for the packed chunk of group g: as many
+ * groups of 4 pixels per pass as g_col holds. */
 static void cv_im2col_pass(const td_conv2d_s8_args_t *a, const cv_plan_t *pl, int32_t nblk,
                            int32_t g, const int8_t *xb, const int8_t *weight,
                            const int32_t *bias, int8_t *yb, const td_cv_io_t *io)
 {
-    const int32_t npix = a->out_h * a->out_w;
-    for (int32_t n0 = 0; n0 < npix; n0 += 4) {
+    const int32_t npix = a->out_h * a->out_w, gmax = TD_OPT_CONV_COL_WORDS / (2 * pl->k);
+    for (int32_t n0 = 0, groups; n0 < npix; n0 += 4 * groups) {
         const int32_t np = TD_MIN(4, npix - n0);
         int32_t n[4];
         int8_t *y[4];
+        groups = np < 4 ? 1 : TD_MIN(gmax, (npix - n0) / 4);
         for (int32_t p = 0; p < 4; ++p) {
             n[p] = n0 + (p < np ? p : 0);        /* missing pixels repeat pixel n0 */
             y[p] = yb + n[p] * a->out_c;
         }
-        cv_im2col_pair(a, xb, g * pl->cg, pl->cg, n[0], n[2], g_col);
-        cv_im2col_pair(a, xb, g * pl->cg, pl->cg, n[1], n[3], g_col + 1);
-        cv_run_chunk(a, pl, nblk, NULL, xb, weight, bias, n, y, np, io);
+        for (int32_t j = 0; j < groups; ++j) {
+            int32_t *col = g_col + j * 2 * pl->k;
+            const int32_t m = n0 + 4 * j;
+            cv_im2col_pair(a, xb, g * pl->cg, pl->cg, n[0] + 4 * j, np < 4 ? n[2] : m + 2, col);
+            cv_im2col_pair(a, xb, g * pl->cg, pl->cg, n[1] + 4 * j, np < 4 ? n[3] : m + 3,
+                           col + 1);
+        }
+        cv_run_chunk(a, pl, nblk, NULL, groups, xb, weight, bias, n, y, np, io);
     }
 }
 
@@ -384,7 +295,7 @@ static void cv_row_pass(const td_conv2d_s8_args_t *a, const cv_plan_t *pl, int32
                 y[p] = yb + n[p] * a->out_c;
             }
             for (int32_t ky = 0; ky < a->k_h; ++ky) job.rows[ky] = base[ky] + ox0;
-            cv_run_chunk(a, pl, nblk, &job, xb, weight, bias, n, y, np, io);
+            cv_run_chunk(a, pl, nblk, &job, job.groups, xb, weight, bias, n, y, np, io);
         }
     }
 }

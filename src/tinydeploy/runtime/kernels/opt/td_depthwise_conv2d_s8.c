@@ -11,6 +11,8 @@
  * the 3x3 (dilation 1) case keeps the 9 weights in registers and reads the plane with
  * constant offsets. Layers that do not fit the buffer, or whose weights could overflow
  * a low lane, take plain loops (same results, slower).
+ *
+ * Static scratch: 4 * TD_OPT_DW_WORDS bytes (8 KiB).
  */
 #include "td_depthwise_conv2d_s8.h"
 
@@ -63,7 +65,14 @@ TD_OPT_NOINLINE static void dw_fill(const td_depthwise_conv2d_s8_args_t *a, cons
             int32_t *d = g_plane + r * pl->s + j;
             const int32_t *end = d + cc * ps;
             if (pa != NULL && pb != NULL) {
-                for (; d != end; d += ps) *d = td_opt_pair(*pa++, *pb++);
+                if (cc & 1) {
+                    *d = td_opt_pair(*pa++, *pb++);
+                    d += ps;
+                }
+                for (; d != end; d += 2 * ps, pa += 2, pb += 2) {
+                    d[0] = td_opt_pair(pa[0], pb[0]);
+                    d[ps] = td_opt_pair(pa[1], pb[1]);
+                }
             } else if (pa != NULL) {
                 for (; d != end; d += ps) *d = td_opt_pair(*pa++, zp);
             } else if (pb != NULL) {
@@ -177,21 +186,25 @@ static int dw_prepare_channel(const td_depthwise_conv2d_s8_args_t *a, const int8
                               const int32_t *bias, int32_t oc, dw_chan_t *ch)
 {
     const int32_t taps = a->k_h * a->k_w, b = bias != NULL ? bias[oc] : 0;
-    int32_t sum = 0, sum_abs = 0, neg = 0;
-    for (int32_t t = 0; t < taps; ++t) {
-        const int32_t v = weight[t * a->out_c + oc];
+    const int64_t xmax = td_opt_xmax(a->input_offset);
+    const int8_t *w = weight + oc;
+    int32_t sum = 0, neg = 0, sum_abs = 128 * taps;   /* exact sum |w| only if needed */
+    for (int32_t t = 0; t < taps; ++t, w += a->out_c) {
+        const int32_t v = *w;
         ch->w[t] = (int16_t)(v * 256);
         sum += v;
-        sum_abs += v < 0 ? -v : v;
-        neg += v < 0;
+        neg += (int32_t)((uint32_t)v >> 31);
+    }
+    if (sum_abs >= 32768 || td_opt_abs64(b) + sum_abs * xmax >= (1 << 29)) {
+        sum_abs = 0;
+        for (int32_t t = 0; t < taps; ++t) sum_abs += (ch->w[t] < 0 ? -ch->w[t] : ch->w[t]) / 256;
     }
     ch->oc = oc;
     ch->q.hi_init = (int32_t)((uint32_t)b + (uint32_t)a->input_offset * (uint32_t)sum
                               + (uint32_t)neg);
     ch->q.lo_adj = (int32_t)((uint32_t)b + (uint32_t)(a->input_offset - 129) * (uint32_t)sum);
     ch->fast = td_opt_chan_requant(&ch->q, a->out_mult[oc], a->out_shift[oc], a->output_offset,
-                                   td_opt_abs64(b) + (int64_t)sum_abs
-                                   * td_opt_xmax(a->input_offset));
+                                   td_opt_abs64(b) + (int64_t)sum_abs * xmax);
     return sum_abs < 32768;
 }
 

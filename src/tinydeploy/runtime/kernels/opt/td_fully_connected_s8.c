@@ -8,6 +8,8 @@
  * accumulated together, unrolled 16 times (lb, mul, add per MAC plus 1/8 load of x):
  * about 3.2 instructions per MAC. Requantization uses the fast path of td_opt_common.h
  * when the channel's multiplier allows it and |acc| < 2^29 (checked per output).
+ *
+ * Static scratch: 2 * TD_OPT_FC_CHUNK bytes (2 KiB).
  */
 #include "td_fully_connected_s8.h"
 

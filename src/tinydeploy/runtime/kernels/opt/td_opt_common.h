@@ -8,10 +8,11 @@
  *    activations of two output pixels,  X = xb * 2^24 + (xa + 129),  and the weight is
  *    stored pre-shifted,  W = w * 2^8  (int16). The 64-bit product is
  *        W * X = w*xb * 2^32 + w*(xa + 129) * 2^8,
- *    so `mulh` (high word) gives  w*xb - [w < 0]  (the low part is in (-2^24, 0] when
+ *    so `mulh` (high word) gives  w*xb - [w < 0]  (the low part lies in (-2^24, 0) when
  *    w < 0, because xa + 129 >= 1) and `mul` (low word) gives  256 * w*(xa + 129)
- *    exactly. Summed over at most 256 taps the low lane stays within int32 (see
- *    TD_OPT_LANE_K), so one load feeds two multiply-accumulates of two pixels. The input
+ *    exactly. The low-lane sum stays within int32 while 65536 * sum|w| < 2^31, i.e.
+ *    sum |w| < 32768 per channel (checked when packing; else plain loops), so one load
+ *    feeds two multiply-accumulates of two pixels. The input
  *    offset and the constant parts ([w < 0] counts, 129 * sum(w)) are folded into
  *    per-channel constants; padding taps read the input zero point (x + offset = 0).
  *    All sums are done in uint32_t: they equal the reference int32 accumulator modulo
@@ -45,16 +46,15 @@
 #pragma GCC optimize("no-schedule-insns", "ira-algorithm=priority", "no-tree-reassoc")
 #endif
 
-/* Keeps a hot block function out of its caller (register allocation stays local). */
-#if defined(__GNUC__)
+/* Keeps a hot block function out of its caller (register allocation stays local), and
+ * in one copy (no constant-propagated clones: code size). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define TD_OPT_NOINLINE __attribute__((noinline, noclone))
+#elif defined(__GNUC__)
 #define TD_OPT_NOINLINE __attribute__((noinline))
 #else
 #define TD_OPT_NOINLINE
 #endif
-
-/* Most taps one low-lane sum may take: 256 * sum |w * (xa + 129)| <= 256*256*2^15 = 2^31,
- * and the extreme -2^31 is still representable. */
-#define TD_OPT_LANE_K 256
 
 /* Per-output-channel constants, computed once per call. */
 typedef struct {

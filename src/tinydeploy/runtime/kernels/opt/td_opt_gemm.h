@@ -1,12 +1,14 @@
 /* td_opt_gemm.h - register-blocked pixel-pair loops of the optimized convolution
  * (kernels/opt/td_conv2d_s8.c), with requantization and stores.
  *
- * A block is R output channels x 4 pixels = 2 pair words x 2 lanes per channel:
+ * A block is R output channels x P pixels = P / 2 pair words x 2 lanes per channel:
  * accumulators l<r><i> (low lane of pair i: pixel i, 256 * sum w*(x + 129)) and h<r><i>
- * (high lane: pixel i + 2, started at hi_init). Weights come pre-packed as int16 w*256,
- * [tap][R]. The loops are written out (macros) because GCC keeps 20 accumulators in
- * registers only for straight-line code (and only with the options set in
- * td_opt_common.h): 5 x 4 runs at 191 instructions per 4 taps (2.39 per MAC).
+ * (high lane: pixel i + P / 2, started at hi_init). Weights come pre-packed as int16
+ * w*256, [tap][R]. Blocks: td_cv_block5/4 (im2col words, 5 or 4 channels x 4 pixels),
+ * td_cv_row4/row2 (row ring, 3 taps wide: 4 x 4 or 2 x 8). The loops are written out
+ * (macros) because GCC keeps 16-20 accumulators in registers only for straight-line code
+ * (and only with the options set in td_opt_common.h); instructions per MAC in the inner
+ * loops: block5 2.39 (191 per 4 taps), block4 2.47, row4 2.40, row2 2.31.
  */
 #ifndef TD_OPT_GEMM_H
 #define TD_OPT_GEMM_H
@@ -67,10 +69,6 @@ typedef struct {
     td_opt_store(y3 + r, v3, lo, range); }
 #define TD_CV_KEEP(r) { acc[4 * (r)] = l##r##0; acc[4 * (r) + 1] = l##r##1;                 \
                         acc[4 * (r) + 2] = h##r##0; acc[4 * (r) + 3] = h##r##1; }
-#define TD_CV_LOCALS                                                                     \
-    const int32_t lo = io->lo;                                                           \
-    const uint32_t range = (uint32_t)(io->hi - io->lo);                                  \
-    int8_t *const y0 = y[0], *const y1 = y[1], *const y2 = y[2], *const y3 = y[3];
 
 /* Reference requantization of a block's raw sums acc[j * np + p], np = 4 or 8 pixels:
  * the first np / 2 are low lanes (256 * sum w*(x + 129)), the rest high lanes. */
@@ -88,56 +86,72 @@ static void td_cv_epi_slow(const uint32_t *acc, int32_t r, int32_t np, const td_
     }
 }
 
-/* 5 channels x 4 pixels over k taps; xp: [k][2] pair words, wp: [k][5] weights * 256. */
-TD_OPT_NOINLINE static void td_cv_block5(const int32_t *xp, const int16_t *wp, int32_t k,
+/* Fast epilogue / slow epilogue of a 4-pixel block, group outputs at y[p] + goff. */
+#define TD_CV_EPI4(R, ...) {                                                             \
+    if (mode == TD_CV_FAST) {                                                            \
+        const int32_t lo = io->lo;                                                       \
+        const uint32_t range = (uint32_t)(io->hi - io->lo);                              \
+        int8_t *const y0 = y[0] + goff, *const y1 = y[1] + goff;                         \
+        int8_t *const y2 = y[2] + goff, *const y3 = y[3] + goff;                         \
+        __VA_ARGS__                                                                      \
+    } else {                                                                             \
+        uint32_t acc[4 * (R)];                                                           \
+        int8_t *yg[4];                                                                   \
+        for (int32_t p = 0; p < 4; ++p) yg[p] = y[p] + goff;                             \
+        TD_CV_KEEP(0) TD_CV_KEEP(1) TD_CV_KEEP(2) TD_CV_KEEP(3)                          \
+        TD_CV_KEEP5_##R                                                                  \
+        td_cv_epi_slow(acc, R, 4, ch, yg, io);                                           \
+    } }
+#define TD_CV_KEEP5_5 TD_CV_KEEP(4)
+#define TD_CV_KEEP5_4
+
+/* 5 channels x 4 pixels over k taps, for `groups` groups: xp: [groups][k][2] pair words,
+ * wp: [k][5] weights * 256; group g's pixel p goes to y[p] + g * ystep. */
+TD_OPT_NOINLINE static void td_cv_block5(const int32_t *xp, const int16_t *w0, int32_t k,
                                          const td_opt_chan_t *ch, int8_t *const *y,
-                                         const td_cv_io_t *io, int32_t mode)
+                                         int32_t ystep, int32_t groups, const td_cv_io_t *io,
+                                         int32_t mode)
 {
-    TD_CV_INIT4
-    uint32_t l40 = 0, l41 = 0, h40 = (uint32_t)ch[4].hi_init, h41 = h40;
-    const int32_t *end = xp + 2 * (k & ~3);
-    while (xp != end) {
-        TD_CV_STEP5(0) TD_CV_STEP5(1) TD_CV_STEP5(2) TD_CV_STEP5(3)
-        xp += 8;
-        wp += 20;
-    }
-    for (int32_t t = k & 3; t > 0; --t) {
-        TD_CV_STEP5(0)
-        xp += 2;
-        wp += 5;
-    }
-    if (mode == TD_CV_FAST) {
-        TD_CV_LOCALS
-        TD_CV_EPI_FAST(0) TD_CV_EPI_FAST(1) TD_CV_EPI_FAST(2) TD_CV_EPI_FAST(3) TD_CV_EPI_FAST(4)
-    } else {
-        uint32_t acc[20];
-        TD_CV_KEEP(0) TD_CV_KEEP(1) TD_CV_KEEP(2) TD_CV_KEEP(3) TD_CV_KEEP(4)
-        td_cv_epi_slow(acc, 5, 4, ch, y, io);
+    for (int32_t g = 0, goff = 0; g < groups; ++g, goff += ystep) {
+        const int16_t *wp = w0;
+        const int32_t *end = xp + 2 * (k & ~3);
+        TD_CV_INIT4
+        uint32_t l40 = 0, l41 = 0, h40 = (uint32_t)ch[4].hi_init, h41 = h40;
+        while (xp != end) {
+            TD_CV_STEP5(0) TD_CV_STEP5(1) TD_CV_STEP5(2) TD_CV_STEP5(3)
+            xp += 8;
+            wp += 20;
+        }
+        for (int32_t t = k & 3; t > 0; --t) {
+            TD_CV_STEP5(0)
+            xp += 2;
+            wp += 5;
+        }
+        TD_CV_EPI4(5, TD_CV_EPI_FAST(0) TD_CV_EPI_FAST(1) TD_CV_EPI_FAST(2) TD_CV_EPI_FAST(3)
+                      TD_CV_EPI_FAST(4))
     }
 }
 
 /* 4 channels x 4 pixels (as td_cv_block5). */
-TD_OPT_NOINLINE static void td_cv_block4(const int32_t *xp, const int16_t *wp, int32_t k,
+TD_OPT_NOINLINE static void td_cv_block4(const int32_t *xp, const int16_t *w0, int32_t k,
                                          const td_opt_chan_t *ch, int8_t *const *y,
-                                         const td_cv_io_t *io, int32_t mode)
+                                         int32_t ystep, int32_t groups, const td_cv_io_t *io,
+                                         int32_t mode)
 {
-    TD_CV_INIT4
-    const int32_t *end = xp + 2 * (k & ~1);
-    while (xp != end) {
-        TD_CV_STEP4(0) TD_CV_STEP4(1)
-        xp += 4;
-        wp += 8;
-    }
-    if (k & 1) {
-        TD_CV_STEP4(0)
-    }
-    if (mode == TD_CV_FAST) {
-        TD_CV_LOCALS
-        TD_CV_EPI_FAST(0) TD_CV_EPI_FAST(1) TD_CV_EPI_FAST(2) TD_CV_EPI_FAST(3)
-    } else {
-        uint32_t acc[16];
-        TD_CV_KEEP(0) TD_CV_KEEP(1) TD_CV_KEEP(2) TD_CV_KEEP(3)
-        td_cv_epi_slow(acc, 4, 4, ch, y, io);
+    for (int32_t g = 0, goff = 0; g < groups; ++g, goff += ystep) {
+        const int16_t *wp = w0;
+        const int32_t *end = xp + 2 * (k & ~1);
+        TD_CV_INIT4
+        while (xp != end) {
+            TD_CV_STEP4(0) TD_CV_STEP4(1)
+            xp += 4;
+            wp += 8;
+        }
+        if (k & 1) {
+            TD_CV_STEP4(0)
+            xp += 2;
+        }
+        TD_CV_EPI4(4, TD_CV_EPI_FAST(0) TD_CV_EPI_FAST(1) TD_CV_EPI_FAST(2) TD_CV_EPI_FAST(3))
     }
 }
 
