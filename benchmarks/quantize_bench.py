@@ -205,12 +205,13 @@ def main() -> int:
     if not MODELS_DIR.is_dir():
         console.print(f"[red]{MODELS_DIR} is absent: nothing to benchmark")
         return 1
-    tab = Table(title=f"tinydeploy quantize vs official int8 (TFLite converter): error vs the "
-                f"float model on {TEST} seeded inputs (calibration: {CALIB} others)")
-    for col in ("model", "input range", "ours", "SQNR dB", "top-1 %", "official SQNR dB",
-                "official top-1 %", "ours >= official", "C == numpy", "ORT max LSB",
-                "ORT same %", "quantize s"):
-        tab.add_column(col, justify="left" if col in ("model", "ours") else "right")
+    tab = Table(title=f"tinydeploy quantize vs the official int8 models (TFLite converter): "
+                f"SQNR (dB) and top-1 agreement with the float model on {TEST} seeded "
+                f"inputs (calibration: {CALIB} others)")
+    for col in ("model", "input range", "ours: observer", "ours dB", "ours top-1 %",
+                "official dB", "official top-1 %", "ours >= official", "C == numpy",
+                "ORT max LSB", "ORT same %", "quantize s"):
+        tab.add_column(col, justify="left" if col in ("model", "ours: observer") else "right")
     results = []
     with tempfile.TemporaryDirectory(prefix="td_qbench_") as tmp:
         for name in MODELS:
@@ -220,8 +221,8 @@ def main() -> int:
                 classifier = not name.startswith("ad")
                 ok = o["sqnr"] >= r["official_sqnr"] and (
                     not classifier or o["top1"] >= r["official_top1"])
-                tab.add_row(name, f"[{r['range'][0]:.4g}, {r['range'][1]:.4g}]",
-                            o["observer"] + (" + bias corr." if o["bias_correction"] else ""),
+                tab.add_row(name.split("_")[0], f"{r['range'][0]:.4g}..{r['range'][1]:.4g}",
+                            o["observer"] + (", bias corr." if o["bias_correction"] else ""),
                             f"{o['sqnr']:.2f}", _pct(o["top1"], classifier),
                             f"{r['official_sqnr']:.2f}", _pct(r["official_top1"], classifier),
                             "yes" if ok else "NO", "yes" if o["c_exact"] else "NO",
@@ -235,7 +236,9 @@ def main() -> int:
                   "values; its fused int8 kernels saturate on CPUs without VNNI), output "
                   "LSB = the output quantization step, 1/256 for softmax outputs (which magnify "
                   "the +-1 LSB float-vs-fixed-point requantization differences of earlier "
-                  "layers). AD is an autoencoder: no top-1.")
+                  "layers). AD is an autoencoder: no top-1. Inputs: seeded synthetic data of "
+                  "natural-signal statistics in the range of the official model's input "
+                  "quantization (see the module docstring).")
     (REPO / "out").mkdir(exist_ok=True)
     (REPO / "out" / "quantize_bench.json").write_text(json.dumps(results, indent=1) + "\n")
     return 0

@@ -18,12 +18,13 @@ def run_c_graph(g: Graph, inputs: list[np.ndarray], sanitize: bool = True
     return run_c_graph_many(g, [inputs], sanitize)[0]
 
 
-def run_c_graph_many(g: Graph, records: list[list[np.ndarray]], sanitize: bool = True
-                     ) -> list[dict[str, np.ndarray]]:
-    """Like :func:`run_c_graph` for several input sets with a single build."""
+def run_c_graph_many(g: Graph, records: list[list[np.ndarray]], sanitize: bool = True,
+                     kernels: str = "ref") -> list[dict[str, np.ndarray]]:
+    """Like :func:`run_c_graph` for several input sets with a single build
+    (``kernels="opt"``: the optimized kernel variants, built for the host)."""
     import json
 
-    low = lower(g)
+    low = lower(g, kernels=kernels)
     with tempfile.TemporaryDirectory(prefix="td_test_") as tmp:
         proj = write_project(low, Path(tmp) / "proj", prefix="net")
         exe = hostrun.build(proj, sanitize=sanitize)

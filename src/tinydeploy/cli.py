@@ -14,6 +14,7 @@ def _cmd_compile(a) -> int:
     from tinydeploy.compiler import compile_model
 
     low = compile_model(a.model, a.output, target=a.target, prefix=a.name, board=a.board,
+                        kernels=a.kernels,
                         frontend_options={"input_type": a.input_type,
                                           "outputs": a.output_tensor,
                                           "io_layout": a.io_layout if a.io_layout != "source"
@@ -155,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("-o", "--output", required=True, help="output directory (replaced)")
     c.add_argument("--target", default="host", help="deployment target: a name listed by "
                    "'tinydeploy targets' or a target .toml file (default: host)")
+    c.add_argument("--kernels", choices=("ref", "opt"), default=None,
+                   help="kernel set: plain reference C, or optimized variants tuned for "
+                   "rv32imc (default: ref on --board host, opt on qemu-rv32)")
     c.add_argument("--io-layout", choices=("source", "nhwc"), default="source",
                    help="layout of 4-D inputs/outputs in the C API: the model's own "
                    "(default; NCHW for ONNX) or nhwc (no transposes at run time)")

@@ -34,38 +34,51 @@ class Lowered:
     memory: MemoryPlan
 
 
-def lower(g: Graph, sliding: bool = True) -> Lowered:
+KERNEL_SETS = ("ref", "opt")
+DEFAULT_KERNELS = {"host": "ref", "qemu-rv32": "opt"}
+
+
+def lower(g: Graph, sliding: bool = True, kernels: str = "ref") -> Lowered:
     """Passes, integer kernel arguments and the static memory plan of a loaded graph.
 
     ``sliding=False`` for tiled targets: tiles run out of order, so no op may overwrite
-    its input while it reads it (only whole elementwise in-place remains)."""
+    its input while it reads it (only whole elementwise in-place remains). ``kernels`` is
+    the kernel set the C code will use ("ref", or "opt": runtime/kernels/opt); it decides
+    which ops may overwrite their input (memory/sliding.py)."""
     g = run_passes(g)                 # legalize: only ops and dtypes the kernels implement
     args = prepare_all(g)             # float scales -> multipliers/shifts, once, in Python
-    memory = plan_graph(g, sliding=sliding)   # one arena, offsets per tensor, reshape aliases
+    memory = plan_graph(g, sliding=sliding, kernels=kernels)  # one arena, offsets per tensor
+    g.meta["kernels"] = kernels
     return Lowered(g, args, memory)
 
 
-def lower_file(model: str | Path, sliding: bool = True, **frontend_options) -> Lowered:
-    return lower(load_model(model, **frontend_options), sliding)
+def lower_file(model: str | Path, sliding: bool = True, kernels: str = "ref",
+               **frontend_options) -> Lowered:
+    return lower(load_model(model, **frontend_options), sliding, kernels)
 
 
 def compile_model(model: str | Path, out_dir: str | Path, target: str = "host",
                   prefix: str | None = None, board: str = "host",
-                  frontend_options: dict | None = None) -> Lowered:
+                  frontend_options: dict | None = None, kernels: str | None = None) -> Lowered:
     """Compile ``model`` into a standalone C project in ``out_dir`` (replaced if present).
 
     ``board`` adds what one machine needs beyond the portable C (``qemu-rv32``: the
     bare-metal rv32imc build and QEMU targets, see codegen/boards). ``target`` is a bundled
     target name or a target .toml file (targets/): flat targets (one memory level) run
-    every layer in place; the others tile layers through L1 (codegen/tiled_plan.py)."""
+    every layer in place; the others tile layers through L1 (codegen/tiled_plan.py).
+    ``kernels``: "ref" (plain reference C) or "opt" (optimized variants where they exist,
+    tuned for rv32imc); default by board: host ref, qemu-rv32 opt."""
     t0 = time.perf_counter()
     tgt = load_target(target)
     get_board(board)
     if not tgt.flat and board != "host":
         raise TinyDeployError(f"board '{board}' is not supported for the tiled target "
                               f"'{tgt.name}' (use --board host)", file=str(model))
+    kernels = kernels or DEFAULT_KERNELS.get(board, "ref")
+    if kernels not in KERNEL_SETS:
+        raise TinyDeployError(f"unknown kernel set '{kernels}' (ref or opt)", file=str(model))
     opts = {k: v for k, v in (frontend_options or {}).items() if v}
-    low = lower_file(model, sliding=tgt.flat, **opts)
+    low = lower_file(model, sliding=tgt.flat, kernels=kernels, **opts)
     low.graph.meta["frontend_options"] = opts    # validate re-imports the model the same way
     plan = None
     if not tgt.flat:                  # levels, then CP-SAT tiling of every layer into L1
@@ -98,6 +111,7 @@ def write_project(low: Lowered, out_dir: str | Path, target: str = "host",
         emit_board(board, tmp, {"p": proj, "graph_name": low.graph.name, **ctx})
         manifest = _manifest(model, target, prefix, low, proj)
         manifest["board"] = board
+        manifest["kernels"] = low.graph.meta.get("kernels", "ref")
         if tiled is not None:
             manifest["tiled"] = tiled.to_dict()
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")

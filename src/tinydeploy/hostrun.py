@@ -33,7 +33,7 @@ def build(project: Path, debug: bool = False, sanitize: bool = False) -> Path:
     if res.returncode != 0:
         raise TinyDeployError(f"C build failed:\n{res.stdout}{res.stderr}", file=str(project))
     exe = project / target
-    if sanitize:
+    if exe_name != target:
         exe = exe.rename(project / exe_name)
     return exe
 

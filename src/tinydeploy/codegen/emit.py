@@ -74,6 +74,7 @@ class Project:
     outputs: list[CIo] = field(default_factory=list)
     arena_bytes: int = 0
     kernels: list[str] = field(default_factory=list)
+    opt_kernels: list[str] = field(default_factory=list)   # those with a kernels/opt/ variant
     weight_bytes: int = 0
 
 
@@ -177,6 +178,9 @@ def emit_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[str
     and write files of its own; its dict joins the templates' context (tiled targets:
     :func:`tinydeploy.codegen.tiled.tiled_context`)."""
     proj = build_project(g, args, offsets, arena_bytes, prefix)
+    if g.meta.get("kernels") == "opt":
+        proj.opt_kernels = sorted(k for k in proj.kernels
+                                  if (KERNELS / "opt" / f"{k}.c").exists())
     out_dir = Path(out_dir)
     (out_dir / "kernels").mkdir(parents=True, exist_ok=True)
     env = _env()
@@ -189,4 +193,10 @@ def emit_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[str
         shutil.copyfile(h, out_dir / "kernels" / h.name)
     for k in sorted(proj.kernels):
         shutil.copyfile(KERNELS / f"{k}.c", out_dir / "kernels" / f"{k}.c")
+    if proj.opt_kernels:          # optimized variants, same names and signatures
+        (out_dir / "kernels" / "opt").mkdir(exist_ok=True)
+        for f in sorted((KERNELS / "opt").glob("*.h")):
+            shutil.copyfile(f, out_dir / "kernels" / "opt" / f.name)
+        for k in proj.opt_kernels:
+            shutil.copyfile(KERNELS / "opt" / f"{k}.c", out_dir / "kernels" / "opt" / f"{k}.c")
     return proj

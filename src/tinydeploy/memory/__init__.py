@@ -42,14 +42,17 @@ class MemoryPlan:
         return self.arena_bytes / self.lower_bound if self.lower_bound else 1.0
 
 
-def plan_graph(g: Graph, align: int = 4, sliding: bool = True) -> MemoryPlan:
+def plan_graph(g: Graph, align: int = 4, sliding: bool = True,
+               kernels: str = "ref") -> MemoryPlan:
     """Plan ``g``'s activations in its op order with :func:`plan_greedy`.
 
     ``sliding`` lets convolutions/pools overwrite their dying input row by row (see
     :mod:`tinydeploy.memory.sliding`); turn it off for tiled or multicore execution.
-    ``whole_tensor_bound`` is the lower bound without any in-place sharing.
+    ``kernels`` ("ref" or "opt") is the kernel set the code will run, which decides the
+    kinds that may slide. ``whole_tensor_bound`` is the lower bound without any in-place
+    sharing.
     """
-    buffers, aliases = buffers_for_graph(g, align, sliding)
+    buffers, aliases = buffers_for_graph(g, align, sliding, kernels)
     plan = plan_greedy(buffers)
     check_plan(buffers, plan)      # cheap; a broken plan would corrupt data silently
     offsets = {n: plan.offsets[s] for n, s in aliases.items() if s in plan.offsets}

@@ -69,10 +69,11 @@ def _spans(g: Graph, root: dict[str, str]) -> dict[str, list[int]]:
 
 
 def _sliding_source(g: Graph, op: Op, i: int, root: dict[str, str],
-                    spans: dict[str, list[int]], pinned: set[str]) -> tuple[str, int] | None:
+                    spans: dict[str, list[int]], pinned: set[str],
+                    kernels: str) -> tuple[str, int] | None:
     """(storage, margin) when a windowed op may write over its dying input, else None."""
     n = op.inputs[0]
-    margin = sliding_margin(g, op)
+    margin = sliding_margin(g, op, kernels)
     if margin is None or g.t(n).is_const:
         return None
     s = root[n]
@@ -100,13 +101,15 @@ def _inplace_source(g: Graph, op: Op, i: int, root: dict[str, str],
     return None
 
 
-def buffers_for_graph(g: Graph, align: int = 4, sliding: bool = False) -> GraphBuffers:
+def buffers_for_graph(g: Graph, align: int = 4, sliding: bool = False,
+                      kernels: str = "ref") -> GraphBuffers:
     """One :class:`Buffer` per activation storage, in first-use order, plus the alias map.
 
     Sizes are in bytes; op indices refer to ``g.ops``. Storage holding a graph output is
     never overwritten in place (the caller reads it after the last op). With ``sliding``,
     convolutions and pools may also write over their dying input at a margin
-    (:mod:`tinydeploy.memory.sliding`; only for sequential, untiled kernels).
+    (:mod:`tinydeploy.memory.sliding`; only for sequential, untiled kernels; which kinds
+    depends on the ``kernels`` set, "ref" or "opt").
     """
     root = _storage_map(g)
     spans = _spans(g, root)
@@ -116,7 +119,7 @@ def buffers_for_graph(g: Graph, align: int = 4, sliding: bool = False) -> GraphB
         src = _inplace_source(g, op, i, root, spans, pinned)
         if src is not None:
             hints[root[op.outputs[0]]] = (src, 0)
-        elif sliding and (hit := _sliding_source(g, op, i, root, spans, pinned)):
+        elif sliding and (hit := _sliding_source(g, op, i, root, spans, pinned, kernels)):
             hints[root[op.outputs[0]]] = (hit[0], -(-hit[1] // align) * align)
     buffers = []
     for s, (first, last) in spans.items():

@@ -6,6 +6,11 @@ together, and at most :data:`LOOKAHEAD` pixels are written before the reads of t
 earliest of them are done. Then output pixel ``q``'s bytes may overwrite input bytes that
 no pixel ``>= q - LOOKAHEAD + 1`` still reads. Tiled and multicore execution breaks this
 order, so callers enable sliding only for sequential single-core code.
+
+Which kinds keep the contract depends on the kernel set the project is compiled with
+(:data:`SLIDING_KINDS`): the reference kernels all do; the optimized rv32 kernels
+(runtime/kernels/opt) do not for convolutions (output-channel chunks over all pixels when
+the packed weights exceed their buffer) nor depthwise (channel chunks over all pixels).
 """
 
 from __future__ import annotations
@@ -14,11 +19,14 @@ import numpy as np
 
 from tinydeploy.ir.graph import Graph, Op
 
-SLIDING_KINDS = ("conv2d", "depthwise_conv2d", "avg_pool2d", "max_pool2d")
+SLIDING_KINDS = {
+    "ref": ("conv2d", "depthwise_conv2d", "avg_pool2d", "max_pool2d"),
+    "opt": ("avg_pool2d", "max_pool2d"),
+}
 LOOKAHEAD = 4
 
 
-def sliding_margin(g: Graph, op: Op) -> int | None:
+def sliding_margin(g: Graph, op: Op, kernels: str = "ref") -> int | None:
     """Bytes the output must start below the input (>= 0), or None if not applicable.
 
     For every output pixel ``p``: the end of the bytes written up to pixel
@@ -26,7 +34,7 @@ def sliding_margin(g: Graph, op: Op) -> int | None:
     read is taken at the window's clipped top-left corner (a lower bound with dilation, so
     the margin is conservative).
     """
-    if op.kind not in SLIDING_KINDS:
+    if op.kind not in SLIDING_KINDS[kernels]:
         return None
     x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
     if len(x.shape) != 4 or len(y.shape) != 4 or x.dtype != y.dtype or x.bits < 8:

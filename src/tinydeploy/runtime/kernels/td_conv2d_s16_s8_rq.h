@@ -1,0 +1,14 @@
+/* td_conv2d_s16_s8_rq.h - as td_conv2d_s16_rq.h (same args struct and accumulator), with int8_t output:
+ * out = td_requant_value(acc, rq_*[channel]) + rq_out_offset as td_requant_s32_s8.
+ */
+#ifndef TD_CONV2D_S16_S8_RQ_H
+#define TD_CONV2D_S16_S8_RQ_H
+
+#include "td_conv2d_s16_rq.h"
+
+typedef td_conv2d_s16_rq_args_t td_conv2d_s16_s8_rq_args_t;
+
+void td_conv2d_s16_s8_rq(const td_conv2d_s16_s8_rq_args_t *args, const int16_t *input,
+                         const int8_t *weight, const int32_t *bias, int8_t *output);
+
+#endif /* TD_CONV2D_S16_S8_RQ_H */

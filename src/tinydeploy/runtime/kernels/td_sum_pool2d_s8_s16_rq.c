@@ -1,0 +1,21 @@
+/* td_sum_pool2d_s8_s16_rq.c - see td_sum_pool2d_s8_s16_rq.h. */
+#include "td_sum_pool2d_s8_s16_rq.h"
+
+void td_sum_pool2d_s8_s16_rq(const td_sum_pool2d_s8_s16_rq_args_t *args, const int8_t *input,
+                             int16_t *output)
+{
+    const td_sum_pool2d_s8_s16_rq_args_t *a = args;
+    int16_t *y = output;
+    for (int32_t b = 0; b < a->batches; ++b) {
+        for (int32_t oy = 0; oy < a->out_h; ++oy) {
+            for (int32_t ox = 0; ox < a->out_w; ++ox) {
+                for (int32_t ch = 0; ch < a->channels; ++ch) {
+                    const int32_t acc = td_sum_pool2d_s8_rq_acc(a, input, b, oy, ox, ch);
+                    *y++ = (int16_t)(td_requant_value(acc, a->rq_mul[ch], a->rq_add[ch], a->rq_mul2,
+                                     a->rq_div[ch], a->rq_fp32, a->rq_rounding,
+                                     a->rq_clip_lo, a->rq_clip_hi) + a->rq_out_offset);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,14 @@
+/* td_sum_pool2d_s8_s16_rq.h - as td_sum_pool2d_s8_rq.h (same args struct and accumulator), with int16_t output:
+ * out = td_requant_value(acc, rq_*[channel]) + rq_out_offset as td_requant_s32_s16.
+ */
+#ifndef TD_SUM_POOL2D_S8_S16_RQ_H
+#define TD_SUM_POOL2D_S8_S16_RQ_H
+
+#include "td_sum_pool2d_s8_rq.h"
+
+typedef td_sum_pool2d_s8_rq_args_t td_sum_pool2d_s8_s16_rq_args_t;
+
+void td_sum_pool2d_s8_s16_rq(const td_sum_pool2d_s8_s16_rq_args_t *args, const int8_t *input,
+                             int16_t *output);
+
+#endif /* TD_SUM_POOL2D_S8_S16_RQ_H */
