@@ -53,6 +53,12 @@ def _run_onnxruntime(model: Path, records):
 
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
+    # Basic optimizations only: evaluate QDQ graphs as float ops between Q/DQ. With the
+    # default level onnxruntime fuses them into uint8 x int8 kernels that, on CPUs without
+    # VNNI, add products pairwise in saturating 16 bits and lose accuracy on full-range
+    # int8 weights (measured: up to 49 LSB on one conv). QOperator graphs run their own
+    # integer kernels either way.
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
     sess = ort.InferenceSession(str(model), opts, providers=["CPUExecutionProvider"])
     names = [i.name for i in sess.get_inputs()]
     outs = []
