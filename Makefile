@@ -36,11 +36,13 @@ demo: install
 test: install riscv-tools
 	$(PY) -m pytest -q -n 2 tests
 
-bench: install
+bench: install riscv-tools
 	$(PY) benchmarks/bench.py
 	$(PY) benchmarks/quantize_bench.py
 	$(PY) benchmarks/tiled_bench.py
 	$(PY) benchmarks/subbyte_bench.py
+	$(PY) benchmarks/rv32_kernels.py
+	$(PY) benchmarks/rv32_bench.py
 
 clean:
 	rm -rf out build .pytest_cache .hypothesis
