@@ -29,7 +29,7 @@ def layer_rows(low: Lowered) -> list[LayerRow]:
         ins = [g.t(n) for n in op.inputs if n]
         out = g.t(op.outputs[0])
         rows.append(LayerRow(
-            i, op.name, op.kind,
+            i, op.name, op.kind + ("+requant" if "requant" in op.attrs else ""),  # fused
             [list(t.shape) for t in ins if not t.is_const], list(out.shape), macs(g, op),
             sum(t.nbytes for t in ins if t.is_const),
             sum(t.nbytes for t in ins if not t.is_const) + out.nbytes,

@@ -1,7 +1,8 @@
 """onnxruntime as the independent reference, layer by layer.
 
 Every IR tensor that a kernel writes and that carries an ONNX value's name (conv/fc
-accumulators, requantized activations, pools) is compared, in the source domain and the
+accumulators - inside fused layers: their golden on our inputs -, requantized
+activations, pools) is compared, in the source domain and the
 ONNX layout, with what onnxruntime computes for that value on the same inputs. The model
 runs as exported (QuantLab annotations dropped, graph optimizations off: see
 ``tinydeploy.frontend.pulp.reference``).
@@ -14,6 +15,7 @@ import onnx
 
 from tinydeploy.frontend.pulp.reference import reference_model
 from tinydeploy.goldens import source_views
+from tinydeploy.passes.fuse_requant import with_accumulators
 from tinydeploy.quant.execute import run_graph
 
 KERNEL_KINDS = {"conv2d", "depthwise_conv2d", "fully_connected", "requant", "max_pool2d"}
@@ -31,6 +33,9 @@ def compare_layers(path: str, low, records: list[list[np.ndarray]]) -> list[str]
     names = onnx_values(path)
     layers = [op.outputs[0] for op in g.ops if op.kind in KERNEL_KINDS
               and op.outputs[0] in names]
+    fused = [op for op in g.ops if "requant" in op.attrs]       # passes/fuse_requant.py
+    layers += [n for op in fused for n in (op.attrs["requant"].acc.name, op.outputs[0])
+               if n in names and n not in layers]
     m = reference_model(path, layers)
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
@@ -40,9 +45,10 @@ def compare_layers(path: str, low, records: list[list[np.ndarray]]) -> list[str]
     for k, rec in enumerate(records):
         ref = sess.run(None, {n: x.astype(np.float32) for n, x in zip(in_names, rec)})
         ours = run_graph(g, rec, low.args)
+        view, ours = with_accumulators(g, ours, low.args, labeled=False)   # fused int32 sums
         for name, r in zip(layers, ref):
             r = np.asarray(r, dtype=np.float64).ravel()
-            views = source_views(g, name, ours[name])
+            views = source_views(view, name, ours[name])
             want = views.get("CHW", views["HWC"])
             bad = np.flatnonzero(want != r)
             assert bad.size == 0, (f"record {k}, layer '{name}': {bad.size} of {r.size} values "

@@ -103,14 +103,6 @@ def test_invalid_bits_config_names_the_field(tmp_path, cnn, calib, capsys, confi
     assert field in err
 
 
-def test_sub_byte_layer_is_refused_naming_the_layer(tmp_path, cnn, calib, capsys):
-    (tmp_path / "bits.toml").write_text('[layers."1_DEPTHWISE_CONV_2D"]\nweights = 4\n')
-    out = tmp_path / "q.onnx"
-    err = _fails(["quantize", str(cnn), "--calib", str(calib), "--bits",
-                  str(tmp_path / "bits.toml"), "-o", str(out)], out, capsys)
-    assert "node '1_DEPTHWISE_CONV_2D'" in err and "4-bit" in err
-
-
 def test_failure_leaves_an_existing_output_untouched(tmp_path, cnn, capsys):
     out = tmp_path / "q.onnx"
     out.write_bytes(b"previous")

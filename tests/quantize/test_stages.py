@@ -8,7 +8,7 @@ import pytest
 
 from tests.frontend.onnx_nets import float_net_more_ops
 from tests.quantize.nets import onnx_bn_net, tflite_cnn, tflite_more_ops, write
-from tinydeploy.errors import TinyDeployError, UnsupportedError
+from tinydeploy.errors import TinyDeployError
 from tinydeploy.ir.graph import Graph, Op, Tensor
 from tinydeploy.quant.execute import run_graph
 from tinydeploy.quantize.bits import parse_bits
@@ -90,7 +90,7 @@ def test_graph_edges_are_float_and_the_body_int8(tmp_path):
             assert not t.quant.zero_point.any()
 
 
-def test_sub_byte_bits_are_simulated_but_not_yet_deployed(tmp_path):
+def test_sub_byte_weights_are_simulated_and_deployed_as_int4(tmp_path):
     g = load_float_model(NETS["tflite_cnn"](tmp_path))
     data = CalibrationData([_data(g, 64, 0)], "test")
     low = make_plan(g, data, bits=parse_bits({"layers": {"0_CONV_2D": {"weights": 4}}}))
@@ -101,8 +101,8 @@ def test_sub_byte_bits_are_simulated_but_not_yet_deployed(tmp_path):
     from tinydeploy.quantize.stages import run_deployable
     assert sqnr_db(ref, run_deployable(low, x)[y]) < sqnr_db(ref, run_deployable(full, x)[y])
     assert np.abs(low.weights["0_CONV_2D"].w).max() <= 7
-    with pytest.raises(UnsupportedError, match="0_CONV_2D"):
-        IntegerStage(low)
+    ig = IntegerStage(low).graph
+    assert ig.t(ig.ops[1].inputs[1]).dtype == "int4"      # 0_CONV_2D (tests/quantize/test_mixed)
 
 
 def test_report_has_a_row_per_layer_and_the_final_error(tmp_path):

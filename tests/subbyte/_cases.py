@@ -196,7 +196,9 @@ def subbyte_args(g: Graph) -> dict:
     """Every op's args from its sub-byte golden variant, even with no packed tensor (to
     run ``td_*_sb`` at 8 bits, which the dispatcher leaves to the int8 kernels)."""
     _load_all()
-    return {op.name: VARIANTS[op.kind][0].golden.prepare(g, op) for op in g.ops}
+    sub = {k: next(v for v in vs if ".golden.subbyte." in v.golden.args_type.__module__)
+           for k, vs in VARIANTS.items() if k in {op.kind for op in g.ops}}
+    return {op.name: sub[op.kind].golden.prepare(g, op) for op in g.ops}
 
 
 def run_c_with_args(g: Graph, args: dict, records: list) -> list[dict]:

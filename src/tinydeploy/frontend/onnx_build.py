@@ -3,8 +3,10 @@
 The importer walks the ONNX nodes once. Every ONNX tensor that carries quantized data,
 whether an int8/uint8 tensor (QOperator form) or a float tensor that is just a
 ``DequantizeLinear`` of one (QDQ form), maps to a :class:`Value`: an int8 IR tensor plus
-how its axes relate to the ONNX tensor. The network body is int8 only; uint8 ONNX tensors
-become int8 with ``zero_point - 128`` (``x_i8 = x_u8 - 128``).
+how its axes relate to the ONNX tensor. The network body is int8; uint8 ONNX tensors
+become int8 with ``zero_point - 128`` (``x_i8 = x_u8 - 128``). ONNX INT4/INT2 (and
+unsigned) tensors are imported as int8 values and get their packed IR dtype at the end
+(``onnx_graph.finalize``); quantized weights keep theirs in :attr:`QConst.dtype`.
 
 Layout: ONNX is NCHW, the IR is NHWC. A 4-D value may live in the IR as the NHWC
 transpose of its ONNX tensor (``nhwc=True``); :meth:`Builder.as_nhwc` and
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import ml_dtypes
 import numpy as np
 import onnx
 
@@ -24,6 +27,10 @@ from tinydeploy.ir.graph import Op, QuantParams, Tensor
 NCHW_TO_NHWC = (0, 2, 3, 1)
 NHWC_TO_NCHW = (0, 3, 1, 2)
 QDTYPES = {np.dtype(np.int8): "int8", np.dtype(np.uint8): "uint8"}
+# ONNX INT4/UINT4/INT2/UINT2 (opset 21/25) arrive as ml_dtypes arrays; imported as int8
+# values first, the IR tensors get the packed dtype once the graph is built.
+SUBBYTE_NP = {np.dtype(getattr(ml_dtypes, d)): d for d in ("int4", "uint4", "int2", "uint2")}
+QDTYPES.update(SUBBYTE_NP)
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,7 @@ class QConst:
     scale: np.ndarray          # float32, 1-D
     zp: np.ndarray             # int64, 1-D (already shifted for uint8 data)
     axis: int | None = None    # per-channel axis of ``data``
+    dtype: str = ""            # storage of ``data`` when sub-byte ("int4", "int2")
 
     def quant(self, axis: int | None = None) -> QuantParams:
         ax = self.axis if axis is None else axis
@@ -91,6 +99,7 @@ class Builder:
     graph_outputs: set[str] = field(default_factory=set)
     done: set[int] = field(default_factory=set)                 # id() of consumed nodes
     notes: list[str] = field(default_factory=list)
+    subbyte: dict[str, str] = field(default_factory=dict)      # ONNX activation -> dtype
     node: onnx.NodeProto | None = None
     _op_names: set[str] = field(default_factory=set)
     _layout: dict[tuple[str, bool], str] = field(default_factory=dict)
@@ -118,9 +127,10 @@ class Builder:
     def act(self, base: str, shape, quant: QuantParams, dtype: str = "int8") -> str:
         return self.add_tensor(base, shape, dtype, quant)
 
-    def const(self, base: str, data: np.ndarray, quant: QuantParams | None = None) -> str:
+    def const(self, base: str, data: np.ndarray, quant: QuantParams | None = None,
+              dtype: str = "") -> str:
         data = np.ascontiguousarray(data)
-        return self.add_tensor(base, data.shape, str(data.dtype), quant, data)
+        return self.add_tensor(base, data.shape, dtype or str(data.dtype), quant, data)
 
     def add_op(self, kind: str, inputs, outputs, op_name: str | None = None, **attrs) -> Op:
         base = op_name or (node_label(self.node) if self.node is not None else kind)
@@ -234,6 +244,12 @@ class Builder:
         """A quantized constant from an integer initializer and its scale/zp inputs."""
         data = self.const_of(data_name, "quantized data")
         s, z, _ = self.scale_zp(scale, zp, default_dtype, data.dtype == np.int32)
+        sub = SUBBYTE_NP.get(data.dtype, "")
+        if sub:
+            if sub.startswith("u"):
+                raise self.error(f"unsigned sub-byte constant '{data_name}' ({sub}) is not "
+                                 "supported; weights must be signed and symmetric")
+            data = data.astype(np.int8)
         if data.dtype == np.uint8:
             data = (data.astype(np.int16) - 128).astype(np.int8)
             z = z - 128
@@ -244,4 +260,4 @@ class Builder:
             axis = axis + data.ndim if axis is not None and axis < 0 else axis
             if axis is None or data.shape[axis] != s.size:
                 raise self.error(f"'{data_name}': {s.size} scales do not match axis {axis}")
-        return QConst(data, s, z, axis if s.size > 1 else None)
+        return QConst(data, s, z, axis if s.size > 1 else None, sub)

@@ -132,7 +132,7 @@ def emit_conv(b: Builder, x: Value, w: QConst, bias, a: dict, out_q: QuantParams
                       "supported; only group 1 or depthwise")
     x_scale = b.quant(xi).s
     bdata = prepare_bias(b, bias, x_scale, w.scale, o)
-    w_ir = b.const(f"{name}_weight", wdata.astype(np.int8), w.quant(axis))
+    w_ir = b.const(f"{name}_weight", wdata.astype(np.int8), w.quant(axis), w.dtype)
     b_ir = _bias_tensor(b, name, bdata, x_scale, w.scale)
     y = b.act(name, (n, oh, ow, o), out_q)
     b.add_op(kind, [xi, w_ir, b_ir], [y], **attrs)
@@ -151,7 +151,7 @@ def emit_fc(b: Builder, x: Value, w: QConst, bias, out_q: QuantParams, act: str,
     c_out = w.data.shape[0]
     x_scale = b.quant(xi).s
     bdata = prepare_bias(b, bias, x_scale, w.scale, c_out)
-    w_ir = b.const(f"{name}_weight", w.data.astype(np.int8), w.quant(0))
+    w_ir = b.const(f"{name}_weight", w.data.astype(np.int8), w.quant(0), w.dtype)
     b_ir = _bias_tensor(b, name, bdata, x_scale, w.scale)
     y = b.act(name, (*shape[:-1], c_out), out_q)
     b.add_op("fully_connected", [xi, w_ir, b_ir], [y], act=act)

@@ -92,8 +92,23 @@ def _simplify_reshapes(g: Graph) -> None:
                 break
 
 
+def _apply_subbyte(b: Builder) -> None:
+    """Give the IR tensor of each INT4/UINT4/INT2/UINT2 QuantizeLinear output its packed
+    dtype (imported as int8 values until now), and the tensors that carry the same bytes
+    through ops without a QuantizeLinear of their own (reshape, transpose, max pool, pad)."""
+    narrow = {b.vals[n].ir: d for n, d in b.subbyte.items() if n in b.vals}
+    for op in b.ops:                        # in order: a chain follows its producer
+        x = op.inputs[0] if op.inputs else ""
+        if x in narrow and op.kind in ("reshape", "transpose", "max_pool2d", "pad"):
+            narrow.setdefault(op.outputs[0], narrow[x])
+    for n, dtype in narrow.items():
+        t = b.tensors[n]
+        b.tensors[n] = Tensor(n, t.shape, dtype, t.quant, t.data)
+
+
 def finalize(b: Builder, og: onnx.GraphProto, stem: str) -> Graph:
     """Add the graph outputs, give them their ONNX names, clean up, validate."""
+    _apply_subbyte(b)
     outs = [_add_output(b, o) for o in og.output]
     nhwc = sorted({v.ir for v in b.vals.values() if v.nhwc})
     g = Graph(og.name or stem, b.tensors, b.ops, list(b.inputs), outs, source=b.path,

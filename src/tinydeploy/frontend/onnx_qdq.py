@@ -117,7 +117,8 @@ def _bias(b: Builder, name: str | None):
 def _transposed(w: QConst, alpha: float = 1.0) -> QConst:
     """[K, N] -> [N, K] (per-channel axis follows), scales times ``alpha``."""
     axis = None if w.axis is None else 1 - w.axis
-    return QConst(w.data.T, (w.scale * np.float32(alpha)).astype(np.float32), w.zp, axis)
+    return QConst(w.data.T, (w.scale * np.float32(alpha)).astype(np.float32), w.zp, axis,
+                  w.dtype)
 
 
 def conv(b: Builder, node: onnx.NodeProto) -> None:
@@ -135,7 +136,8 @@ def gemm(b: Builder, node: onnx.NodeProto) -> None:
     if w.data.ndim != 2:
         raise b.error(f"Gemm weight must be 2-D, got {list(w.data.shape)}")
     if a.get("transB", 0):
-        w = QConst(w.data, (w.scale * np.float32(alpha)).astype(np.float32), w.zp, w.axis)
+        w = QConst(w.data, (w.scale * np.float32(alpha)).astype(np.float32), w.zp, w.axis,
+                   w.dtype)
     else:
         w = _transposed(w, alpha)
     bias = _bias(b, opt(node, 2))

@@ -11,7 +11,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto
 
-from tinydeploy.frontend.onnx_build import Builder, QConst, Value, same_quant
+from tinydeploy.frontend.onnx_build import SUBBYTE_NP, Builder, QConst, Value, same_quant
 from tinydeploy.frontend.onnx_emit import (emit_binary, emit_concat, emit_conv, emit_fc,
                                            emit_global_avg, emit_nonlinear, emit_pool,
                                            softmax_axis)
@@ -71,7 +71,11 @@ def q_params(b: Builder, node: onnx.NodeProto) -> QuantParams:
     if default is None:
         raise b.error(f"unsupported quantized dtype "
                       f"{TensorProto.DataType.Name(a['output_dtype']).lower()}")
-    return b.act_quant(node.input[1], opt(node, 2), default)
+    zp = opt(node, 2)
+    sub = SUBBYTE_NP.get(b.consts[zp].dtype) if zp and zp in b.consts else None
+    if sub:                     # INT4/INT2 output: retyped in finalize (onnx_graph)
+        b.subbyte[node.output[0]] = sub
+    return b.act_quant(node.input[1], zp, default)
 
 
 def quantize_linear(b: Builder, node: onnx.NodeProto) -> None:

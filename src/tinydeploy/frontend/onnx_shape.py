@@ -81,7 +81,8 @@ def reshape_like(b: Builder, node: onnx.NodeProto) -> None:
     shape = reshape_target(b, node, _in_shape(b, x))
     if x in b.qconsts:
         c = b.qconsts[x]
-        b.qconsts[out] = QConst(c.data.reshape(shape), c.scale, c.zp, _fold_axis(b, c, shape))
+        b.qconsts[out] = QConst(c.data.reshape(shape), c.scale, c.zp, _fold_axis(b, c, shape),
+                                c.dtype)
         return
     v = b.val(x)
     if v.nhwc and shape == b.onnx_shape(v):
@@ -97,7 +98,7 @@ def transpose(b: Builder, node: onnx.NodeProto) -> None:
     if x in b.qconsts:
         c = b.qconsts[x]
         b.qconsts[out] = QConst(c.data.transpose(perm), c.scale, c.zp,
-                                _fold_axis(b, c, (), perm))
+                                _fold_axis(b, c, (), perm), c.dtype)
         return
     v = b.val(x)
     base = [NHWC_TO_NCHW[p] for p in perm] if v.nhwc else list(perm)   # IR perm, ONNX out

@@ -75,13 +75,14 @@ def fuse_requant(g: Graph) -> Graph:
                    dict(g.meta))
 
 
-def with_accumulators(g: Graph, values: dict[str, np.ndarray], args: dict | None = None
-                      ) -> tuple[Graph, dict[str, np.ndarray]]:
+def with_accumulators(g: Graph, values: dict[str, np.ndarray], args: dict | None = None,
+                      labeled: bool = True) -> tuple[Graph, dict[str, np.ndarray]]:
     """``values`` (tensor name -> array, e.g. a C run's per-layer dumps) with, just before
     each fused op's output, the int32 accumulator the op computes internally: the golden
     accumulator of the op's inputs as given in ``values``. Deeploy's golden activations
-    list these sums; the C never stores them. The entry's name says where it comes from;
-    the returned graph view knows it as a tensor (for layouts and zero points).
+    list these sums; the C never stores them. With ``labeled`` the entry's name says where
+    it comes from, else it is the accumulator's own (source model) name; the returned graph
+    view knows it as a tensor (for layouts and zero points).
     """
     tensors = dict(g.tensors)
     out: dict[str, np.ndarray] = {}
@@ -93,7 +94,8 @@ def with_accumulators(g: Graph, values: dict[str, np.ndarray], args: dict | None
             a = args[op.name] if args is not None else prepare(g, op)
             ins = [None if not n else g.t(n).data if g.t(n).is_const
                    else np.asarray(values[n]).reshape(g.t(n).shape) for n in op.inputs]
-            label = f"{f.acc.name} (int32 sum inside fused {op.name}, numpy golden)"
+            label = (f"{f.acc.name} (int32 sum inside fused {op.name}, numpy golden)"
+                     if labeled else f.acc.name)
             tensors[label] = Tensor(label, f.acc.shape, "int32", f.acc.quant)
             out[label] = accumulate(op.kind, a, *ins).reshape(f.acc.shape)
         out[name] = v

@@ -16,11 +16,13 @@
 
 (JSON: the same tables as objects.) Allowed widths are :data:`ALLOWED`. A layer's
 ``weights`` apply to its weight tensor (conv, depthwise, fully connected), ``activations``
-to the tensor it outputs; the network input takes the default activation width. Every
-pattern must match at least one layer (a typo is an error, not a silent no-op).
+to the tensor it outputs. Every pattern must match at least one layer (a typo is an
+error, not a silent no-op).
 
-Which widths the integer stage can deploy is decided there (see ``integer.py``); the
-float, fake-quantized and quantized-deployable stages simulate any width.
+Activations stay 8-bit where the integer kernels need int8: the network inputs and
+outputs and the tensors read or written by ops without sub-byte kernels (softmax, concat,
+...; see ``precision.py``); ``tinydeploy quantize`` lists such requests. ``--bits auto``
+(``search.py``) writes a file of this form with one exact entry per layer.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from tinydeploy.quantize.integer import check_bits
 from tinydeploy.quantize.observers import OBSERVERS
 from tinydeploy.quantize.plan import QuantPlan, make_plan
 from tinydeploy.quantize.report import StageReport, stage_report
+from tinydeploy.quantize.search import AutoBits, auto_bits, budget_bytes
 from tinydeploy.quantize.stages import IntegerStage
 
 CHECK_SAMPLES = 4        # calibration samples the re-imported file is checked on
@@ -44,6 +45,8 @@ class QuantizeResult:
     samples: int = 0
     warnings: list[str] = field(default_factory=list)
     report: StageReport | None = None
+    auto: AutoBits | None = None              # --bits auto: the search's choice
+    bits_file: Path | None = None             # ... written next to the output as TOML
 
 
 def quantize_graph(fg: Graph, data: CalibrationData, observer: str = "minmax",
@@ -93,16 +96,23 @@ def _check_reimport(raw: bytes, integer: IntegerStage, data: CalibrationData) ->
 def quantize_file(model: str | Path, output: str | Path, calib: list[str] | None = None,
                   observer: str = "minmax", bits: str | None = None,
                   bias_correction: bool = False, report: bool = False,
-                  warn=None) -> QuantizeResult:
+                  warn=None, budget_kb: float | None = None) -> QuantizeResult:
     """Load, calibrate, quantize, check and write ``output`` (atomically).
 
+    ``bits="auto"`` with ``budget_kb`` (KiB of weight memory) searches per-layer weight
+    widths (:mod:`search`) and also writes them to ``<output stem>.bits.toml``.
     ``warn(message)`` is called as soon as something deserves a warning (no calibration
     data); the messages are also in the result.
     """
     output = Path(output)
     if output.suffix.lower() != ".onnx":
         raise TinyDeployError("the output must be an .onnx file", file=str(output))
-    bits_cfg = load_bits(bits)
+    auto = bits is not None and bits.strip().lower() == "auto"
+    if auto != (budget_kb is not None):
+        raise TinyDeployError("--bits auto needs --budget KB" if auto else
+                              "--budget is only used with --bits auto")
+    budget = budget_bytes(budget_kb) if auto else 0
+    bits_cfg = None if auto else load_bits(bits)
     fg = load_float_model(model)
     warnings = []
     if calib:
@@ -115,11 +125,17 @@ def quantize_file(model: str | Path, output: str | Path, calib: list[str] | None
         if warn is not None:
             warn(warnings[-1])
     try:
+        chosen = auto_bits(fg, data, budget, observer) if auto else None
+        if chosen is not None:
+            bits_cfg = chosen.config(f"--bits auto --budget {budget_kb:g}")
         res = quantize_graph(fg, data, observer, bits_cfg, bias_correction, report)
     except TinyDeployError as e:
         raise e.with_file(str(model))
     res.warnings = warnings
     _write_atomic(output, res.data)
+    if chosen is not None:
+        res.auto, res.bits_file = chosen, output.with_suffix(".bits.toml")
+        _write_atomic(res.bits_file, chosen.toml().encode())
     return res
 
 

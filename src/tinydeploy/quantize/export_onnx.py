@@ -1,6 +1,6 @@
-"""Integer-deployable IR graph -> standard int8 ONNX QDQ model.
+"""Integer-deployable IR graph -> standard ONNX QDQ model (int8, or mixed 2/4/8-bit).
 
-The form (opset 17), readable by onnxruntime and by ``tinydeploy compile``:
+The form, readable by onnxruntime and by ``tinydeploy compile``:
 
 - graph inputs/outputs are float32 with the float model's shapes and names;
   ``QuantizeLinear`` (int8 zero point) follows each input, ``DequantizeLinear`` makes each
@@ -17,7 +17,19 @@ The form (opset 17), readable by onnxruntime and by ``tinydeploy compile``:
   values convert where the IR (NHWC) order matters (Reshape, Softmax, graph edges).
   Reshape, Transpose, Pad and MaxPool keep the quantization and have no Q/DQ of their own.
 
-Metadata (``metadata_props``) records the producer, observer and calibration source.
+Sub-byte layers use ONNX's own 4- and 2-bit types, so the file means what the integer
+graph computes and needs no side channel: a 4-bit tensor is a ``QuantizeLinear`` /
+``DequantizeLinear`` pair with an ``INT4`` zero point (activations, saturating to
+[-8, 7]) or an ``INT4`` initializer with ``INT4`` zero points 0 (weights); 2-bit likewise
+with ``INT2`` ([-2, 1]). The opset is the lowest that has the types: 17 when everything is
+8-bit (the file is unchanged by this feature), 21 (INT4, IR version 10) or 25 (INT2, IR
+version 11). Our ONNX frontend turns these tensors into the IR's packed ``int4``/``int2``
+dtypes bit for bit (checked before the file is written); onnxruntime (1.32) runs the
+INT4 and INT2 Q/DQ with basic graph optimizations (its fused QGemm/QLinearConv kernels
+reject INT2, so do not enable all optimizations for such files).
+
+Metadata (``metadata_props``) records the producer, observer, calibration source and
+bits config.
 """
 
 from __future__ import annotations
@@ -28,15 +40,17 @@ from onnx import TensorProto, helper, numpy_helper
 
 from tinydeploy.ir.graph import Graph, Op, QuantParams
 
-OPSET = 17
+OPSET = 17                                   # all 8-bit
+SUBBYTE_OPSET = {"int4": (21, 10), "int2": (25, 11)}   # dtype -> (opset, IR version)
+ONNX_INT = {"int8": TensorProto.INT8, "int4": TensorProto.INT4, "int2": TensorProto.INT2}
 NHWC_TO_NCHW = (0, 3, 1, 2)
 NCHW_TO_NHWC = (0, 2, 3, 1)
 _CLIPS = {"relu6": (0.0, 6.0), "relu_n1_to_1": (-1.0, 1.0)}
 
 
 class _Exporter:
-    def __init__(self, g: Graph):
-        self.g = g
+    def __init__(self, g: Graph, opset: int = OPSET):
+        self.g, self.opset = g, opset
         self.nodes: list[onnx.NodeProto] = []
         self.inits: list[onnx.TensorProto] = []
         self.names: set[str] = set(g.tensors)
@@ -55,6 +69,15 @@ class _Exporter:
         value = np.asarray(value)
         self.inits.append(numpy_helper.from_array(value if value.ndim == 0 else
                                                   np.ascontiguousarray(value), name))
+        return name
+
+    def int_init(self, base: str, dtype: str, values, dims) -> str:
+        """An integer initializer of ONNX type ``dtype`` (int4/int2: packed by onnx)."""
+        if dtype not in SUBBYTE_OPSET:
+            return self.init(base, np.asarray(values, dtype).reshape(dims))
+        name = self.fresh(base)
+        vals = np.asarray(values, np.int64).ravel().tolist()
+        self.inits.append(helper.make_tensor(name, ONNX_INT[dtype], list(dims), vals))
         return name
 
     def node(self, op_type: str, ins, base: str, **attrs) -> str:
@@ -79,19 +102,23 @@ class _Exporter:
 
     def qdq(self, x: str, ir: str, layout: str) -> None:
         """Quantize float ``x`` to IR tensor ``ir``'s quantization and dequantize it."""
-        q = self.g.t(ir).quant
+        t = self.g.t(ir)
+        q = t.quant
         s = self.init(f"{ir}_scale", np.float32(q.s))
-        z = self.init(f"{ir}_zp", np.int8(q.zp))
+        z = self.int_init(f"{ir}_zp", t.dtype, [q.zp], [])
         qt = self.node("QuantizeLinear", [x, s, z], f"{ir}_q")
         self.qname[ir] = qt
         self.vals[(ir, layout)] = self.node("DequantizeLinear", [qt, s, z], f"{ir}_dq")
 
-    def const_dq(self, base: str, data: np.ndarray, q: QuantParams) -> str:
-        """Per-channel (axis 0) DequantizeLinear of an integer initializer."""
+    def const_dq(self, base: str, data: np.ndarray, q: QuantParams, dtype: str = "") -> str:
+        """Per-channel (axis 0) DequantizeLinear of an integer initializer of ``dtype``
+        (default: that of ``data``)."""
         data = np.ascontiguousarray(data)
-        d = self.init(base, data)
+        dtype = dtype or str(data.dtype)
+        d = self.int_init(base, dtype, data, data.shape)
         s = self.init(f"{base}_scale", q.scale.astype(np.float32))
-        z = self.init(f"{base}_zp", np.zeros(q.scale.size, data.dtype))
+        z = self.int_init(f"{base}_zp", dtype, np.zeros(q.scale.size, np.int64),
+                          [q.scale.size])
         return self.node("DequantizeLinear", [d, s, z], f"{base}_dq", axis=0)
 
     def activation(self, x: str, act: str, base: str) -> str:
@@ -105,8 +132,10 @@ class _Exporter:
 
 
 def export_qdq(g: Graph, meta: dict[str, str] | None = None) -> onnx.ModelProto:
-    """The QDQ ONNX model of int8 IR graph ``g`` (made by ``build_integer_graph``)."""
-    e = _Exporter(g)
+    """The QDQ ONNX model of integer IR graph ``g`` (made by ``build_integer_graph``)."""
+    used = {t.dtype for t in g.tensors.values()} & set(SUBBYTE_OPSET)
+    opset, ir_version = max([SUBBYTE_OPSET[d] for d in used], default=(OPSET, 8))
+    e = _Exporter(g, opset)
     for n in g.inputs:
         e.vals[(n, "ir")] = n
     for op in g.ops:
@@ -116,8 +145,8 @@ def export_qdq(g: Graph, meta: dict[str, str] | None = None) -> onnx.ModelProto:
     outputs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, list(g.t(n).shape))
                for n in g.outputs]
     graph = helper.make_graph(e.nodes, g.name or "quantized", inputs, outputs, e.inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
-                              producer_name="tinydeploy.quantize", ir_version=8)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
+                              producer_name="tinydeploy.quantize", ir_version=ir_version)
     for k, v in sorted((meta or {}).items()):
         p = model.metadata_props.add()
         p.key, p.value = k, v
@@ -159,7 +188,7 @@ def _conv(e: _Exporter, op: Op) -> None:
         wd, group = w.data.transpose(2, 0, 1)[:, None], e.g.t(op.inputs[0]).shape[-1]
     else:
         wd, group = w.data.transpose(0, 3, 1, 2), 1
-    ins = [e.get(x.name, "nchw"), e.const_dq(w.name, wd, w.quant)]
+    ins = [e.get(x.name, "nchw"), e.const_dq(w.name, wd, w.quant, w.dtype)]
     if op.inputs[2]:
         ins.append(e.const_dq(b.name, b.data, b.quant))
     t, left, bottom, r = op.attrs["pads"]
@@ -171,7 +200,7 @@ def _conv(e: _Exporter, op: Op) -> None:
 
 def _fully_connected(e: _Exporter, op: Op) -> None:
     x, w, b = (e.g.t(n) for n in op.inputs)
-    ins = [e.get(x.name, "ir"), e.const_dq(w.name, w.data, w.quant)]
+    ins = [e.get(x.name, "ir"), e.const_dq(w.name, w.data, w.quant, w.dtype)]
     if op.inputs[2]:
         ins.append(e.const_dq(b.name, b.data, b.quant))
     y = e.node("Gemm", ins, f"{op.name}_out", transB=1)
@@ -239,8 +268,13 @@ def _mean(e: _Exporter, op: Op) -> None:
     layout = "nchw" if len(e.g.t(x).shape) == 4 and op.attrs.get("keepdims") else "ir"
     axes = [NHWC_TO_NCHW.index(a) for a in op.attrs["axes"]] if layout == "nchw" \
         else list(op.attrs["axes"])
-    y = e.node("ReduceMean", [e.get(x, layout)], f"{op.name}_out", axes=sorted(axes),
-               keepdims=int(bool(op.attrs["keepdims"])))
+    keep = int(bool(op.attrs["keepdims"]))
+    if e.opset >= 18:                          # axes became an input in opset 18
+        ax = e.init(f"{op.name}_axes", np.array(sorted(axes), np.int64))
+        y = e.node("ReduceMean", [e.get(x, layout), ax], f"{op.name}_out", keepdims=keep)
+    else:
+        y = e.node("ReduceMean", [e.get(x, layout)], f"{op.name}_out", axes=sorted(axes),
+                   keepdims=keep)
     e.qdq(y, op.outputs[0], layout)
 
 

@@ -1,9 +1,11 @@
-"""Quantization plan -> integer-deployable int8 IR graph (what ``tinydeploy compile`` runs).
+"""Quantization plan -> integer-deployable IR graph (what ``tinydeploy compile`` runs).
 
-The result is an ordinary int8 :class:`~tinydeploy.ir.graph.Graph`: float32 graph inputs
-go through a ``quantize`` op, the body is int8 (per-channel symmetric int8 weights, int32
-biases with scale ``float32(s_x) * s_w``, per-tensor asymmetric int8 activations), and each
-float32 graph output is a ``dequantize`` of its int8 tensor. It is built the way the ONNX
+The result is an ordinary integer :class:`~tinydeploy.ir.graph.Graph`: float32 graph
+inputs go through a ``quantize`` op, the body is int8 (per-channel symmetric int8 weights,
+int32 biases with scale ``float32(s_x) * s_w``, per-tensor asymmetric int8 activations),
+and each float32 graph output is a ``dequantize`` of its int8 tensor. Layers the bits
+config makes narrower get the signed packed dtypes ``int4``/``int2`` (weights and
+activations; values unpacked in numpy) and run on the sub-byte kernels. It is built the way the ONNX
 frontend imports the exported QDQ file (:mod:`tinydeploy.quantize.export_onnx`), so the
 file compiles to this very arithmetic: ``concat`` inputs of another quantization are
 requantized first, a standalone activation is an int8 ``quantize`` with ``act``.
@@ -19,17 +21,26 @@ import numpy as np
 from tinydeploy.errors import UnsupportedError
 from tinydeploy.ir.graph import Graph, Op, QuantParams, Tensor
 from tinydeploy.quantize.plan import LINEAR, QuantPlan
+from tinydeploy.quantize.precision import INT_DTYPE, PACKED_KINDS
 
-DEPLOYABLE_BITS = (8,)
+DEPLOYABLE_BITS = (2, 4, 8)
 
 
 def check_bits(plan: QuantPlan) -> None:
-    """The integer stage deploys :data:`DEPLOYABLE_BITS` only (for now); name the layer."""
-    for op in plan.graph.ops:
+    """Every width is one the kernels have, and sub-byte activations only sit between ops
+    with sub-byte kernels (``make_plan`` arranges that); name the layer otherwise."""
+    g = plan.graph
+    for op in g.ops:
         b = plan.bits[op.name]
         if b.weights not in DEPLOYABLE_BITS or b.activations not in DEPLOYABLE_BITS:
             raise UnsupportedError(f"{b.weights}-bit weights / {b.activations}-bit activations "
-                                   "cannot be deployed as integers yet (only 8-bit layers)",
+                                   f"cannot be deployed (widths {DEPLOYABLE_BITS})",
+                                   node=op.name)
+        narrow = [n for n in (*op.inputs, *op.outputs)
+                  if n and not g.t(n).is_const and plan.act_bits.get(n, 8) < 8]
+        if narrow and op.kind not in PACKED_KINDS:
+            raise UnsupportedError(f"{op.kind} has no sub-byte kernel for its "
+                                   f"{plan.act_bits[narrow[0]]}-bit tensor '{narrow[0]}'",
                                    node=op.name)
 
 
@@ -49,7 +60,8 @@ class _Builder:
     def act(self, name: str, ir_name: str | None = None) -> str:
         t = self.g.t(name)
         ir = ir_name or name
-        self.tensors[ir] = Tensor(ir, t.shape, "int8", self.plan.act[name])
+        dtype = INT_DTYPE[self.plan.act_bits.get(name, 8)]
+        self.tensors[ir] = Tensor(ir, t.shape, dtype, self.plan.act[name])
         self.names[name] = ir
         return ir
 
@@ -107,7 +119,7 @@ def _lower_linear(b: _Builder, op: Op) -> None:
     qw = b.plan.weights[op.name]
     x = b.names[op.inputs[0]]
     w = b.unique(f"{op.name}_weight")
-    b.tensors[w] = Tensor(w, qw.w.shape, "int8",
+    b.tensors[w] = Tensor(w, qw.w.shape, INT_DTYPE[b.plan.bits[op.name].weights],
                           QuantParams.make(qw.w_scale.astype(np.float64), 0, qw.axis), qw.w)
     bias = b.unique(f"{op.name}_bias")
     b.tensors[bias] = Tensor(bias, qw.bias.shape, "int32",

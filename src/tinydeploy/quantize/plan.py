@@ -9,7 +9,9 @@ only read it, so they differ exactly by the arithmetic they simulate.
 Activation parameters: the network input uses min/max of the data; an op that only moves
 values (reshape, transpose, pad, max/avg pool) keeps its input's quantization, as int8
 kernels require; softmax/logistic/tanh outputs get TFLite's fixed quantization (1/256,
--128; 1/256, -128; 1/128, 0); everything else its observer's range.
+-128; 1/256, -128; 1/128, 0); everything else its observer's range. Widths: the layer's bits
+config, except where the integer kernels need int8 (:mod:`precision`: graph inputs and
+outputs, tensors next to int8-only ops), which stay 8-bit and are listed in ``raised``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from tinydeploy.quantize.canonical import LINEAR, canonicalize
 from tinydeploy.quantize.float_ops import FLOAT_KERNELS, SAME_QUANT_KINDS, run_float
 from tinydeploy.quantize.observers import (affine_params, observe, quantize_weights,
                                            weight_scales)
+from tinydeploy.quantize.precision import deployable_act_bits
 
 BIAS_LIMIT = float(2**30)       # |bias code| bound, leaving room for the accumulation
 FIXED_OUT = {"softmax": (1.0 / 256, -128), "logistic": (1.0 / 256, -128),
@@ -59,6 +62,7 @@ class QuantPlan:
     weights: dict[str, QuantWeights]         # by op name of ``graph`` (linear layers)
     fq_weights: dict[str, np.ndarray]        # fake-quantized float-graph weights (stage 2)
     act_bits: dict[str, int] = field(default_factory=dict)    # by activation name
+    raised: list[str] = field(default_factory=list)  # sub-byte requests kept at 8 bits
     observer: str = "minmax"
     calibration: str = ""
     bias_correction: bool = False
@@ -74,8 +78,10 @@ def make_plan(fg: Graph, data: CalibrationData, observer: str = "minmax",
     g = canonicalize(fg)
     layer_bits = (bits or BitsConfig()).resolve([(op.name, op.outputs[0]) for op in g.ops])
     act_bits = {n: layer_bits[op.name].activations for op in g.ops for n in op.outputs}
-    default = (bits or BitsConfig()).default.activations
-    act_bits.update({n: default for n in g.inputs})
+    act_bits.update({n: 8 for n in g.inputs})         # the float -> integer boundary
+    act_bits, raised = deployable_act_bits(g, act_bits)
+    layer_bits = {op.name: LayerBits(layer_bits[op.name].weights, act_bits[op.outputs[0]])
+                  for op in g.ops}
     stats = collect_stats(g, data)
     act = _activation_params(g, stats, observer, act_bits)
     float_bias = {op.name: _float_bias(g, op) for op in g.ops if op.kind in LINEAR}
@@ -84,10 +90,17 @@ def make_plan(fg: Graph, data: CalibrationData, observer: str = "minmax",
     weights = {op.name: _quant_weights(g, op, act, layer_bits[op.name].weights,
                                        float_bias[op.name])
                for op in g.ops if op.kind in LINEAR}
-    plan = QuantPlan(fg, g, act, layer_bits, weights, {}, act_bits, observer, data.source,
-                     bias_correction)
+    plan = QuantPlan(fg, g, act, layer_bits, weights, {}, act_bits, raised, observer,
+                     data.source, bias_correction)
     plan.fq_weights = _fake_quant_float_weights(fg, g, layer_bits)
     return plan
+
+
+def layer_weights(plan: QuantPlan, name: str, wbits: int) -> QuantWeights:
+    """Layer ``name``'s weights and bias quantized with ``wbits`` bits (the plan's
+    activations and float bias; what ``make_plan`` would give it without bias correction)."""
+    op = next(o for o in plan.graph.ops if o.name == name)
+    return _quant_weights(plan.graph, op, plan.act, wbits, _float_bias(plan.graph, op))
 
 
 def _activation_params(g: Graph, stats, observer: str, act_bits: dict[str, int]

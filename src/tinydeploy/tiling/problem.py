@@ -160,6 +160,8 @@ def tileable(g: Graph, op: Op) -> bool:
     """True if :func:`geometry` supports the op; other ops run untiled from L2."""
     if op.kind not in TILED_KINDS or not _int8(g, op.inputs[0], op.outputs[0]):
         return False
+    if "requant" in op.attrs:   # accumulator + requant (passes/fuse_requant.py): no tiled kernel
+        return False
     x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
     if op.kind in ("add", "mul"):
         b = g.t(op.inputs[1])

@@ -1,16 +1,14 @@
 /* td_add_s8_rq.c - see td_add_s8_rq.h. */
 #include "td_add_s8_rq.h"
 
-void td_add_s8_rq(const td_add_s8_rq_args_t *args, const int8_t *a_in,
-                  const int8_t *b_in, int8_t *out)
+void td_add_s8_rq(const td_add_s8_rq_args_t *args, const int8_t *a_in, const int8_t *b_in,
+                  int8_t *out)
 {
     const td_add_s8_rq_args_t *a = args;
     int32_t c = 0;
     for (int32_t i = 0; i < a->size; ++i) {
         const int32_t acc = td_add_s8_rq_acc(a, a_in, b_in, i);
-        out[i] = (int8_t)(td_requant_value(acc, a->rq_mul[c], a->rq_add[c], a->rq_mul2,
-                            a->rq_div[c], a->rq_fp32, a->rq_rounding,
-                            a->rq_clip_lo, a->rq_clip_hi) + a->rq_out_offset);
+        out[i] = (int8_t)td_add_s8_rq_out(a, acc, c);
         if (++c == a->rq_channels) c = 0;
     }
 }

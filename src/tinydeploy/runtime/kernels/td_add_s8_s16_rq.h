@@ -1,5 +1,6 @@
-/* td_add_s8_s16_rq.h - as td_add_s8_rq.h (same args struct and accumulator), with int16_t output:
- * out = td_requant_value(acc, rq_*[channel]) + rq_out_offset as td_requant_s32_s16.
+/* td_add_s8_s16_rq.h - the kernel of td_add_s8_rq.h (same args
+ * struct and accumulator) with int16_t output: out = td_requant_value(acc, rq_*[channel])
+ * + rq_out_offset, as in td_requant_s32_s16.
  */
 #ifndef TD_ADD_S8_S16_RQ_H
 #define TD_ADD_S8_S16_RQ_H
@@ -8,7 +9,7 @@
 
 typedef td_add_s8_rq_args_t td_add_s8_s16_rq_args_t;
 
-void td_add_s8_s16_rq(const td_add_s8_s16_rq_args_t *args, const int8_t *a_in,
-                      const int8_t *b_in, int16_t *out);
+void td_add_s8_s16_rq(const td_add_s8_s16_rq_args_t *args, const int8_t *a_in, const int8_t *b_in,
+                      int16_t *out);
 
 #endif /* TD_ADD_S8_S16_RQ_H */

@@ -1,15 +1,16 @@
-/* td_conv2d_s16_rq.h - 2-D convolution with the requantization of integer-deployable graphs
- * (NEMO, QuantLab, Deeploy) fused in: int16_t input, int16_t output. Per output element
+/* td_conv2d_s16_rq.h - 2-D convolution with the requantization of
+ * integer-deployable graphs (NEMO, QuantLab, Deeploy) fused in: int16_t input, int16_t output.
+ * Per output element
  *
- *   acc = sum w * (x + input_offset) + bias, as td_conv2d_s16_s32
- *   out = td_requant_value(acc, rq_*[channel]) + rq_out_offset   (td_requant_common.h)
+ *   acc = sum w * (x + input_offset) + bias
+ *   out = td_requant_value(acc, rq_*[channel]) + rq_out_offset
  *
- * which is td_requant_s32_s16 applied to the unfused kernel's output, without the int32
- * tensor (quant/golden/fused_requant.py). Each accumulator is requantized as soon as it
- * is complete, output elements in order: the output may slide over a dying input like
- * td_conv2d_s8's (memory/sliding.py).
- * Layouts as td_conv2d_s8: input NHWC, weights OHWI [out_c, k_h, k_w, in_c / groups],
- * bias int32 [out_c] (or NULL), output NHWC. Padding taps are skipped.
+ * i.e. td_requant_s32_s16 (td_requant_common.h) applied to what td_conv2d_s16_s32
+ * writes, without the int32 tensor (quant/golden/fused_requant.py).
+ * Layouts as td_conv2d_s8: input NHWC, weights OHWI [out_c, k_h, k_w,
+ * in_c / groups], bias int32 [out_c] (or NULL), output NHWC. Padding taps are
+ * skipped. Output pixels are written in order, each after its own reads, so the
+ * output may slide over a dying input as td_conv2d_s8's (memory/sliding.py).
  *
  * The code generator rejects layers whose worst-case |acc| exceeds INT32_MAX and bounds
  * the requant intermediates below 2^62 (quant/golden/_accumulate.py, requant.py).
@@ -20,7 +21,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "td_common.h"
 #include "td_requant_common.h"
 
 typedef struct {
@@ -41,7 +41,7 @@ typedef struct {
     int32_t pad_top;
     int32_t pad_left;
     int32_t input_offset;      /* -input zero point */
-    int32_t rq_channels;       /* length of rq_mul/rq_add/rq_div (output channels) */
+    int32_t rq_channels;       /* length of rq_mul/rq_add/rq_div (last axis) */
     int32_t rq_fp32;           /* bit 0: round x*mul, bit 1: round +add (float32) */
     int32_t rq_rounding;       /* 0 floor, 1 toward zero */
     int32_t rq_clip_lo;        /* clamp bounds before the zero point */
@@ -53,10 +53,10 @@ typedef struct {
     const int64_t *rq_div;     /* > 0 */
 } td_conv2d_s16_rq_args_t;
 
-/* The accumulator of one output element (bias included); shared by the td_conv2d_s16_rq*
- * kernels, whose args structs are this one. */
-static inline int32_t td_conv2d_s16_rq_acc(const td_conv2d_s16_rq_args_t *a, const int16_t *input, const int8_t *weight,
-        const int32_t *bias, int32_t b, int32_t oy, int32_t ox, int32_t oc)
+/* The accumulator of one output element; shared by the td_conv2d_s16_rq* kernels. */
+static inline int32_t td_conv2d_s16_rq_acc(const td_conv2d_s16_rq_args_t *a, const int16_t *input,
+                                           const int8_t *weight, const int32_t *bias, int32_t b,
+                                           int32_t oy, int32_t ox, int32_t oc)
 {
     const int32_t group_c = a->in_c / a->groups;
     const int32_t c0 = (oc / (a->out_c / a->groups)) * group_c;
@@ -75,6 +75,16 @@ static inline int32_t td_conv2d_s16_rq_acc(const td_conv2d_s16_rq_args_t *a, con
         }
     }
     return acc;
+}
+
+/* acc requantized with channel c's parameters, plus the output zero point (the value
+ * stored, before the cast to the output type). */
+static inline int64_t td_conv2d_s16_rq_out(const td_conv2d_s16_rq_args_t *a, int32_t acc,
+                                           int32_t c)
+{
+    return td_requant_value(acc, a->rq_mul[c], a->rq_add[c], a->rq_mul2, a->rq_div[c],
+                            a->rq_fp32, a->rq_rounding, a->rq_clip_lo, a->rq_clip_hi)
+           + a->rq_out_offset;
 }
 
 void td_conv2d_s16_rq(const td_conv2d_s16_rq_args_t *args, const int16_t *input,

@@ -1,5 +1,6 @@
-/* td_conv2d_s16_s8_rq.h - as td_conv2d_s16_rq.h (same args struct and accumulator), with int8_t output:
- * out = td_requant_value(acc, rq_*[channel]) + rq_out_offset as td_requant_s32_s8.
+/* td_conv2d_s16_s8_rq.h - the kernel of td_conv2d_s16_rq.h (same args
+ * struct and accumulator) with int8_t output: out = td_requant_value(acc, rq_*[channel])
+ * + rq_out_offset, as in td_requant_s32_s8.
  */
 #ifndef TD_CONV2D_S16_S8_RQ_H
 #define TD_CONV2D_S16_S8_RQ_H

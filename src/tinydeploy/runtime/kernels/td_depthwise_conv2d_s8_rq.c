@@ -10,10 +10,9 @@ void td_depthwise_conv2d_s8_rq(const td_depthwise_conv2d_s8_rq_args_t *args, con
         for (int32_t oy = 0; oy < a->out_h; ++oy) {
             for (int32_t ox = 0; ox < a->out_w; ++ox) {
                 for (int32_t oc = 0; oc < a->out_c; ++oc) {
-                    const int32_t acc = td_depthwise_conv2d_s8_rq_acc(a, input, weight, bias, b, oy, ox, oc);
-                    *y++ = (int8_t)(td_requant_value(acc, a->rq_mul[oc], a->rq_add[oc], a->rq_mul2,
-                                    a->rq_div[oc], a->rq_fp32, a->rq_rounding,
-                                    a->rq_clip_lo, a->rq_clip_hi) + a->rq_out_offset);
+                    const int32_t acc = td_depthwise_conv2d_s8_rq_acc(
+                            a, input, weight, bias, b, oy, ox, oc);
+                    *y++ = (int8_t)td_depthwise_conv2d_s8_rq_out(a, acc, oc);
                 }
             }
         }

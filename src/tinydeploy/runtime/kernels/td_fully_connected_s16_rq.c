@@ -9,9 +9,7 @@ void td_fully_connected_s16_rq(const td_fully_connected_s16_rq_args_t *args, con
     for (int32_t b = 0; b < a->batches; ++b) {
         for (int32_t o = 0; o < a->out_features; ++o) {
             const int32_t acc = td_fully_connected_s16_rq_acc(a, input, weight, bias, b, o);
-            *y++ = (int16_t)(td_requant_value(acc, a->rq_mul[o], a->rq_add[o], a->rq_mul2,
-                             a->rq_div[o], a->rq_fp32, a->rq_rounding,
-                             a->rq_clip_lo, a->rq_clip_hi) + a->rq_out_offset);
+            *y++ = (int16_t)td_fully_connected_s16_rq_out(a, acc, o);
         }
     }
 }

@@ -1,5 +1,6 @@
-/* td_fully_connected_s16_s8_rq.h - as td_fully_connected_s16_rq.h (same args struct and accumulator), with int8_t output:
- * out = td_requant_value(acc, rq_*[channel]) + rq_out_offset as td_requant_s32_s8.
+/* td_fully_connected_s16_s8_rq.h - the kernel of td_fully_connected_s16_rq.h (same args
+ * struct and accumulator) with int8_t output: out = td_requant_value(acc, rq_*[channel])
+ * + rq_out_offset, as in td_requant_s32_s8.
  */
 #ifndef TD_FULLY_CONNECTED_S16_S8_RQ_H
 #define TD_FULLY_CONNECTED_S16_S8_RQ_H
@@ -8,7 +9,8 @@
 
 typedef td_fully_connected_s16_rq_args_t td_fully_connected_s16_s8_rq_args_t;
 
-void td_fully_connected_s16_s8_rq(const td_fully_connected_s16_s8_rq_args_t *args, const int16_t *input,
-                                  const int8_t *weight, const int32_t *bias, int8_t *output);
+void td_fully_connected_s16_s8_rq(const td_fully_connected_s16_s8_rq_args_t *args,
+                                  const int16_t *input, const int8_t *weight, const int32_t *bias,
+                                  int8_t *output);
 
 #endif /* TD_FULLY_CONNECTED_S16_S8_RQ_H */

@@ -1,17 +1,16 @@
 /* td_fully_connected_s8_s16_rq.c - see td_fully_connected_s8_s16_rq.h. */
 #include "td_fully_connected_s8_s16_rq.h"
 
-void td_fully_connected_s8_s16_rq(const td_fully_connected_s8_s16_rq_args_t *args, const int8_t *input,
-                                  const int8_t *weight, const int32_t *bias, int16_t *output)
+void td_fully_connected_s8_s16_rq(const td_fully_connected_s8_s16_rq_args_t *args,
+                                  const int8_t *input, const int8_t *weight, const int32_t *bias,
+                                  int16_t *output)
 {
     const td_fully_connected_s8_s16_rq_args_t *a = args;
     int16_t *y = output;
     for (int32_t b = 0; b < a->batches; ++b) {
         for (int32_t o = 0; o < a->out_features; ++o) {
             const int32_t acc = td_fully_connected_s8_rq_acc(a, input, weight, bias, b, o);
-            *y++ = (int16_t)(td_requant_value(acc, a->rq_mul[o], a->rq_add[o], a->rq_mul2,
-                             a->rq_div[o], a->rq_fp32, a->rq_rounding,
-                             a->rq_clip_lo, a->rq_clip_hi) + a->rq_out_offset);
+            *y++ = (int16_t)td_fully_connected_s8_rq_out(a, acc, o);
         }
     }
 }

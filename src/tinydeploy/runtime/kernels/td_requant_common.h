@@ -1,5 +1,7 @@
 /* td_requant_common.h - the integer requantization of integer-deployable graphs (NEMO,
- * QuantLab, Deeploy), shared by td_requant_s32_{s8,s16,s32}.
+ * QuantLab, Deeploy), shared by td_requant_s32_{s8,s16,s32} and the kernels that fuse it
+ * into their accumulator (td_*_rq: conv2d, depthwise_conv2d, fully_connected, add,
+ * sum_pool2d), so both give the same bits.
  *
  *   s = x * mul          rounded to float32 precision if fp32 & 1
  *   s = s + add          rounded to float32 precision if fp32 & 2

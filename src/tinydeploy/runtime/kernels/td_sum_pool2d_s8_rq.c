@@ -11,9 +11,7 @@ void td_sum_pool2d_s8_rq(const td_sum_pool2d_s8_rq_args_t *args, const int8_t *i
             for (int32_t ox = 0; ox < a->out_w; ++ox) {
                 for (int32_t ch = 0; ch < a->channels; ++ch) {
                     const int32_t acc = td_sum_pool2d_s8_rq_acc(a, input, b, oy, ox, ch);
-                    *y++ = (int8_t)(td_requant_value(acc, a->rq_mul[ch], a->rq_add[ch], a->rq_mul2,
-                                    a->rq_div[ch], a->rq_fp32, a->rq_rounding,
-                                    a->rq_clip_lo, a->rq_clip_hi) + a->rq_out_offset);
+                    *y++ = (int8_t)td_sum_pool2d_s8_rq_out(a, acc, ch);
                 }
             }
         }
