@@ -56,7 +56,7 @@ case = st.tuples(st.sampled_from(["conv2d", "depthwise_conv2d", "avg_pool2d", "m
 
 
 @pytest.mark.parametrize("kernels", ["ref", "opt"])
-@settings(max_examples=3, deadline=None)
+@settings(max_examples=2, deadline=None)
 @given(cases=st.lists(case, min_size=4, max_size=4), seed=st.integers(0, 2**16))
 def test_windowed_ops_overwriting_their_input_match_the_golden(kernels, cases, seed):
     rng = np.random.default_rng(seed)
