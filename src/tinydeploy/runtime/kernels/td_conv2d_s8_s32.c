@@ -1,43 +1,26 @@
-/* td_conv2d_s8_s32.c - see td_conv2d_s8_s32.h. */
+/* td_conv2d_s8_s32.c - see td_conv2d_s8_s32.h. The accumulator is the one of the fused
+ * td_conv2d_s8_rq* kernels (td_conv2d_s8_rq.h), fed this kernel's geometry. */
 #include "td_conv2d_s8_s32.h"
 
-#include <stddef.h>
-
-/* Sum over one output pixel's receptive field for output channel oc (no bias). */
-static int32_t conv_acc(const td_conv2d_s8_s32_args_t *a, const int8_t *input,
-                        const int8_t *weight, int32_t b, int32_t oy, int32_t ox,
-                        int32_t oc)
-{
-    const int32_t group_c = a->in_c / a->groups;
-    const int32_t c0 = (oc / (a->out_c / a->groups)) * group_c;
-    int32_t acc = 0;
-    for (int32_t ky = 0; ky < a->k_h; ++ky) {
-        const int32_t iy = oy * a->stride_h - a->pad_top + ky * a->dilation_h;
-        if (iy < 0 || iy >= a->in_h) continue;
-        for (int32_t kx = 0; kx < a->k_w; ++kx) {
-            const int32_t ix = ox * a->stride_w - a->pad_left + kx * a->dilation_w;
-            if (ix < 0 || ix >= a->in_w) continue;
-            const int8_t *x = input + ((b * a->in_h + iy) * a->in_w + ix) * a->in_c + c0;
-            const int8_t *w = weight + ((oc * a->k_h + ky) * a->k_w + kx) * group_c;
-            for (int32_t c = 0; c < group_c; ++c) {
-                acc += (int32_t)w[c] * ((int32_t)x[c] + a->input_offset);
-            }
-        }
-    }
-    return acc;
-}
+#include "td_conv2d_s8_rq.h"
 
 void td_conv2d_s8_s32(const td_conv2d_s8_s32_args_t *args, const int8_t *input,
         const int8_t *weight, const int32_t *bias, int32_t *output)
 {
-    const td_conv2d_s8_s32_args_t *a = args;
+    const td_conv2d_s8_rq_args_t g = {
+        .batches = args->batches, .in_h = args->in_h, .in_w = args->in_w, .in_c = args->in_c,
+        .out_h = args->out_h, .out_w = args->out_w, .out_c = args->out_c, .k_h = args->k_h,
+        .k_w = args->k_w, .groups = args->groups, .stride_h = args->stride_h,
+        .stride_w = args->stride_w, .dilation_h = args->dilation_h,
+        .dilation_w = args->dilation_w, .pad_top = args->pad_top, .pad_left = args->pad_left,
+        .input_offset = args->input_offset,
+    };
     int32_t *y = output;
-    for (int32_t b = 0; b < a->batches; ++b) {
-        for (int32_t oy = 0; oy < a->out_h; ++oy) {
-            for (int32_t ox = 0; ox < a->out_w; ++ox) {
-                for (int32_t oc = 0; oc < a->out_c; ++oc) {
-                    const int32_t acc = conv_acc(a, input, weight, b, oy, ox, oc);
-                    *y++ = bias != NULL ? acc + bias[oc] : acc;
+    for (int32_t b = 0; b < g.batches; ++b) {
+        for (int32_t oy = 0; oy < g.out_h; ++oy) {
+            for (int32_t ox = 0; ox < g.out_w; ++ox) {
+                for (int32_t oc = 0; oc < g.out_c; ++oc) {
+                    *y++ = td_conv2d_s8_rq_acc(&g, input, weight, bias, b, oy, ox, oc);
                 }
             }
         }

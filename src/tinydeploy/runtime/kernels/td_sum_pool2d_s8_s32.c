@@ -1,32 +1,24 @@
-/* td_sum_pool2d_s8_s32.c - see td_sum_pool2d_s8_s32.h. */
+/* td_sum_pool2d_s8_s32.c - see td_sum_pool2d_s8_s32.h. The accumulator is the one of the
+ * fused td_sum_pool2d_s8_rq* kernels (td_sum_pool2d_s8_rq.h), fed this kernel's geometry. */
 #include "td_sum_pool2d_s8_s32.h"
 
-#include <stddef.h>
-
-#include "td_common.h"
+#include "td_sum_pool2d_s8_rq.h"
 
 void td_sum_pool2d_s8_s32(const td_sum_pool2d_s8_s32_args_t *args, const int8_t *in,
                           int32_t *out)
 {
-    const int32_t h = args->in_h, w = args->in_w, c = args->channels;
-    for (int32_t b = 0; b < args->batches; ++b) {
-        const int8_t *img = in + (size_t)b * h * w * c;
-        for (int32_t oy = 0; oy < args->out_h; ++oy) {
-            const int32_t y_org = oy * args->stride_h - args->pad_top;
-            const int32_t y0 = TD_MAX(0, y_org);
-            const int32_t y1 = TD_MIN(h, y_org + args->kernel_h);
-            for (int32_t ox = 0; ox < args->out_w; ++ox) {
-                const int32_t x_org = ox * args->stride_w - args->pad_left;
-                const int32_t x0 = TD_MAX(0, x_org);
-                const int32_t x1 = TD_MIN(w, x_org + args->kernel_w);
-                for (int32_t ch = 0; ch < c; ++ch) {
-                    int32_t acc = 0;
-                    for (int32_t y = y0; y < y1; ++y) {
-                        for (int32_t x = x0; x < x1; ++x) {
-                            acc += img[((size_t)y * w + x) * c + ch] + args->input_offset;
-                        }
-                    }
-                    *out++ = acc;
+    const td_sum_pool2d_s8_rq_args_t g = {
+        .batches = args->batches, .in_h = args->in_h, .in_w = args->in_w,
+        .channels = args->channels, .out_h = args->out_h, .out_w = args->out_w,
+        .kernel_h = args->kernel_h, .kernel_w = args->kernel_w, .stride_h = args->stride_h,
+        .stride_w = args->stride_w, .pad_top = args->pad_top, .pad_left = args->pad_left,
+        .input_offset = args->input_offset,
+    };
+    for (int32_t b = 0; b < g.batches; ++b) {
+        for (int32_t oy = 0; oy < g.out_h; ++oy) {
+            for (int32_t ox = 0; ox < g.out_w; ++ox) {
+                for (int32_t ch = 0; ch < g.channels; ++ch) {
+                    *out++ = td_sum_pool2d_s8_rq_acc(&g, in, b, oy, ox, ch);
                 }
             }
         }
