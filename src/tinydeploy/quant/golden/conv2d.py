@@ -74,24 +74,13 @@ def prepare(g: Graph, op: Op) -> Conv2dArgs:
 
 
 def run(a: Conv2dArgs, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
+    # prepare() proved the int32 sum cannot overflow, so the raw-accumulator golden (same
+    # geometry fields) gives the exact sum; requantize it per output channel.
+    acc = _acc.run_conv2d(a, x, w, b)
     if isinstance(a, _acc.Conv2dS32Args):
-        return _acc.run_conv2d(a, x, w, b)
-    x = x.reshape(a.batches, a.in_h, a.in_w, a.in_c)
-    w = w.astype(np.int64)
-    ci, co = a.in_c // a.groups, a.out_c // a.groups
-    acc = np.zeros((a.batches * a.out_h * a.out_w, a.out_c), dtype=np.int64)
-    for ky, kx, win in cc.shifted_windows(x, a.input_offset, (a.k_h, a.k_w),
-                                          (a.stride_h, a.stride_w),
-                                          (a.dilation_h, a.dilation_w),
-                                          (a.pad_top, a.pad_left), (a.out_h, a.out_w)):
-        cols = win.reshape(-1, a.in_c)
-        for gi in range(a.groups):
-            acc[:, gi * co:(gi + 1) * co] += (cols[:, gi * ci:(gi + 1) * ci]
-                                              @ w[gi * co:(gi + 1) * co, ky, kx, :].T)
-    if b is not None:
-        acc += b.astype(np.int64).reshape(a.out_c)
-    y = cc.requantize(acc, a.out_mult, a.out_shift, a.output_offset, a.act_min, a.act_max)
-    return y.reshape(a.batches, a.out_h, a.out_w, a.out_c)
+        return acc
+    return cc.requantize(acc.astype(np.int64), a.out_mult, a.out_shift, a.output_offset,
+                         a.act_min, a.act_max)
 
 
 register("conv2d", prepare, run, Conv2dArgs)
