@@ -20,6 +20,7 @@ from tinydeploy.quant.args import KernelArgs
 from tinydeploy.quant.golden import _fixedpoint as fp
 from tinydeploy.quant.golden import register
 from tinydeploy.quant.golden.add import check_int8
+from tinydeploy.quant.requant import quantize_multiplier
 
 SCALED_DIFF_INT_BITS = 5     # exp() input is Q5.26
 ACCUM_INT_BITS = 12          # sum of exps is Q12.19
@@ -39,20 +40,12 @@ class SoftmaxArgs(KernelArgs):
 
 
 def _beta_multiplier(beta: float, scale: float, node: str) -> tuple[int, int]:
-    """TFLite PreprocessSoftmaxScaling (double-rounding build): a multiplier > 1.
-
-    Unlike :func:`requant.quantize_multiplier`, a shift of 31 is kept, as TFLite does.
-    """
+    """TFLite PreprocessSoftmaxScaling (double-rounding build): a multiplier > 1."""
     real = min(beta * scale * (1 << (31 - SCALED_DIFF_INT_BITS)), (1 << 31) - 1.0)
     if not real > 1.0:
         raise UnsupportedError(f"softmax: beta * input scale = {beta * scale} is too small",
                                node=node)
-    q, shift = math.frexp(real)
-    q_fixed = int(math.floor(q * (1 << 31) + 0.5))
-    if q_fixed == 1 << 31:
-        q_fixed //= 2
-        shift += 1
-    return q_fixed, shift
+    return quantize_multiplier(real)
 
 
 def prepare(g: Graph, op: Op) -> SoftmaxArgs:
