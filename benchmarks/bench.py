@@ -24,8 +24,8 @@ MODELS = ["kws_dscnn_int8", "vww_mobilenet_int8", "ic_resnet8_int8", "ad_autoenc
 
 def c_inference_seconds(project: Path, manifest: dict, low, reps: int) -> float:
     """Per-inference time of the generated C: (time of reps records - time of 1) / (reps-1)."""
-    from tinydeploy import hostrun
-    from tinydeploy.validate import random_inputs
+    from tinydeploy.check import hostrun
+    from tinydeploy.check.inputs import random_inputs
 
     exe = hostrun.build(project)
     rec = random_inputs(low.graph, 1, 0)[0]

@@ -125,7 +125,7 @@ def run_official(data: bytes, x: np.ndarray) -> np.ndarray:
 
 def c_outputs(onnx_path: Path, x: np.ndarray, tmp: Path) -> np.ndarray:
     """The QDQ file compiled by ``tinydeploy compile`` and run as C on the host."""
-    from tinydeploy import hostrun
+    from tinydeploy.check import hostrun
     from tinydeploy.compiler import compile_model
 
     proj = tmp / (onnx_path.stem + "_c")

@@ -24,8 +24,8 @@ def main() -> int:
 
     from tinydeploy.compiler import compile_model
     from tinydeploy.errors import TinyDeployError
-    from tinydeploy.rv32 import profile
-    from tinydeploy.rv32.qemu import require_tools
+    from tinydeploy.check.rv32 import profile
+    from tinydeploy.check.rv32.qemu import require_tools
 
     console = Console(width=160)
     try:

@@ -82,7 +82,7 @@ def float_runner(path: Path):
 
 def c_outputs(g, records: list) -> list[dict]:
     """The generated C's outputs (host build, -O2) of graph ``g``."""
-    from tinydeploy import hostrun
+    from tinydeploy.check import hostrun
     from tinydeploy.compiler import lower, write_project
 
     low = lower(g)
@@ -97,7 +97,7 @@ def c_outputs(g, records: list) -> list[dict]:
 def bench_inputs(name: str, g, n: int, seed: int) -> list[list[np.ndarray]]:
     """``n`` int8 input records (see the module doc)."""
     from tinydeploy.quant.requant import round_half_away
-    from tinydeploy.validate import random_inputs
+    from tinydeploy.check.inputs import random_inputs
 
     x = g.t(g.inputs[0])
     s, z = x.quant.s, x.quant.zp

@@ -29,9 +29,9 @@ DORY_MOBILENET_FPS = 4.3     # DORY, MobileNetV1-1.0 128x128 on GAP8 (measured, 
 
 def measure_dma(project: Path, low) -> dict[int, dict[str, int]]:
     """Per-layer DMA counters of one inference of the generated C on the host HAL."""
-    from tinydeploy import hostrun
-    from tinydeploy.codegen.tiled_stats import run_measuring
-    from tinydeploy.validate import random_inputs
+    from tinydeploy.check import hostrun
+    from tinydeploy.check.dma import run_measuring
+    from tinydeploy.check.inputs import random_inputs
 
     manifest = json.loads((project / "manifest.json").read_text())
     _, dma = run_measuring(hostrun.build(project), manifest, random_inputs(low.graph, 1, 0))
@@ -64,7 +64,7 @@ def bench_model(name: str, target: str, tmp: Path) -> dict:
 
 def bench_mobilenet() -> dict:
     from mobilenet_v1 import mobilenet_v1
-    from tinydeploy.codegen.tiled_plan import plan_tiled
+    from tinydeploy.tiling.plan import plan_tiled
     from tinydeploy.compiler import lower
     from tinydeploy.targets import load_target
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from tinydeploy import hostrun
-from tinydeploy.compiler import lower, write_project
+from tinydeploy.check import hostrun
+from tinydeploy.codegen.project import write_project
+from tinydeploy.compiler import lower
 from tinydeploy.ir.graph import Graph
 
 

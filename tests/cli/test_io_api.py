@@ -11,7 +11,7 @@ from tinydeploy.cli import main
 from tinydeploy.compiler import compile_model
 from tinydeploy.frontend import load_model
 from tinydeploy.quant.execute import run_graph
-from tinydeploy.validate import validate
+from tinydeploy.check.validate import validate
 
 
 def test_io_layout_nhwc_drops_the_edge_transposes_and_stays_exact(tmp_path):
@@ -28,7 +28,7 @@ def test_io_layout_nhwc_drops_the_edge_transposes_and_stays_exact(tmp_path):
     for a, b in zip(src.outputs, nhwc.outputs):
         w4 = want[a].transpose(0, 2, 3, 1) if want[a].ndim == 4 else want[a]
         assert np.array_equal(got[b], w4)
-    compile_model(model, tmp_path / "out", frontend_options={"io_layout": "nhwc"})
+    compile_model(model, tmp_path / "out", io_layout="nhwc")
     v = validate(tmp_path / "out", n=4)
     assert v.ok and v.c_vs_golden_exact, v.messages
 

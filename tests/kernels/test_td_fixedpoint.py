@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinydeploy import hostrun
+from tinydeploy.check import hostrun
 from tinydeploy.quant.golden import _fixedpoint as fp
 
 pytestmark = pytest.mark.cc

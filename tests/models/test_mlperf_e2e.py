@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import model_path
 from tinydeploy.compiler import compile_model
-from tinydeploy.validate import validate
+from tinydeploy.check.validate import validate
 
 MODELS = ["kws_dscnn_int8", "vww_mobilenet_int8", "ic_resnet8_int8", "ad_autoencoder_int8"]
 

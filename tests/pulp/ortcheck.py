@@ -5,7 +5,7 @@ accumulators - inside fused layers: their golden on our inputs -, requantized
 activations, pools) is compared, in the source domain and the
 ONNX layout, with what onnxruntime computes for that value on the same inputs. The model
 runs as exported (QuantLab annotations dropped, graph optimizations off: see
-``tinydeploy.frontend.pulp.reference``).
+``tinydeploy.check.pulp_reference``).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import onnx
 
-from tinydeploy.frontend.pulp.reference import reference_model
-from tinydeploy.goldens import source_views
+from tinydeploy.check.pulp_reference import reference_model
+from tinydeploy.check.goldens import source_views
 from tinydeploy.passes.fuse_requant import with_accumulators
 from tinydeploy.quant.execute import run_graph
 
@@ -49,7 +49,7 @@ def compare_layers(path: str, low, records: list[list[np.ndarray]]) -> list[str]
         for name, r in zip(layers, ref):
             r = np.asarray(r, dtype=np.float64).ravel()
             views = source_views(view, name, ours[name])
-            want = views.get("CHW", views["HWC"])
+            want = views["CHW"] if "CHW" in views else views["HWC"]
             bad = np.flatnonzero(want != r)
             assert bad.size == 0, (f"record {k}, layer '{name}': {bad.size} of {r.size} values "
                                    f"differ from onnxruntime, first at {bad[0]}: ours "

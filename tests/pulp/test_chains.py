@@ -23,7 +23,8 @@ from tinydeploy.frontend.pulp import chains, reduce
 from tinydeploy.frontend.pulp.evaluate import graph_values, reduced_values
 from tinydeploy.frontend.pulp.values import IntVal, ints, leaf
 from tinydeploy.quant.golden import GOLDENS, Golden, requant
-from tinydeploy.validate import random_inputs, validate
+from tinydeploy.check.inputs import random_inputs
+from tinydeploy.check.validate import validate
 
 VARIANTS = {
     "as_exported": {},
@@ -96,7 +97,7 @@ def test_quantlab_chain_with_annotations_matches_onnxruntime(tmp_path):
 @pytest.mark.cc
 def test_tcn_like_dilated_1d_net_matches_onnxruntime(tmp_path):
     path = _save(tmp_path, nets.tcn_net(seed=4), "tcn")
-    low = compile_model(path, tmp_path / "out", frontend_options={"input_type": "int8"})
+    low = compile_model(path, tmp_path / "out", input_type="int8")
     assert {"conv2d", "sum_pool2d", "fully_connected"} <= {op.kind for op in low.graph.ops}
     assert _requants(low.graph) >= 3
     compare_layers(path, low, random_inputs(low.graph, 10, seed=8))

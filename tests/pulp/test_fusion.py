@@ -34,9 +34,9 @@ from tinydeploy.passes import run_passes
 from tinydeploy.passes.fuse_requant import fuse_requant
 from tinydeploy.quant.execute import prepare_all, run_graph
 from tinydeploy.quant.golden.fused_requant import FUSED
-from tinydeploy.report import layer_rows
+from tinydeploy.report.layers import layer_rows
 from tinydeploy.tiling import tileable
-from tinydeploy.validate import validate_golden
+from tinydeploy.check.validate import validate_golden
 
 GAP8_L2 = 512 * 1024
 
@@ -176,7 +176,7 @@ def gap8_builds(tmp_path_factory):
         if stem not in cache:
             out = tmp_path_factory.mktemp("gap8") / stem
             low = compile_model(model_path(f"pulp/{stem}.onnx"), out, target="gap8",
-                                frontend_options=opts)
+                                **opts)
             cache[stem] = (out, low)
         return cache[stem]
     return get

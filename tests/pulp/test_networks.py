@@ -13,7 +13,8 @@ import pytest
 from tests.conftest import model_path
 from tests.pulp.ortcheck import compare_layers
 from tinydeploy.compiler import compile_model
-from tinydeploy.validate import random_inputs, validate, validate_golden
+from tinydeploy.check.inputs import random_inputs
+from tinydeploy.check.validate import validate, validate_golden
 
 pytestmark = [pytest.mark.models, pytest.mark.cc]
 
@@ -41,7 +42,7 @@ def compiled(tmp_path_factory):
     def get(stem: str, opts: dict):
         if stem not in cache:
             out = tmp_path_factory.mktemp("pulp") / stem
-            low = compile_model(model_path(f"pulp/{stem}.onnx"), out, frontend_options=opts)
+            low = compile_model(model_path(f"pulp/{stem}.onnx"), out, **opts)
             cache[stem] = (out, low)
         return cache[stem]
     return get
@@ -79,7 +80,7 @@ def test_nemo_input_is_uint8_and_float_head_is_cut_with_a_note(compiled):
 
 def test_output_tensor_option_selects_an_intermediate_tensor(tmp_path):
     low = compile_model(model_path("pulp/nemo_penguinet32.onnx"), tmp_path / "p",
-                        frontend_options={"outputs": ["75"]})
+                        output_tensors=["75"])
     g = low.graph
     assert len(g.outputs) == 1 and g.t(g.outputs[0]).shape == (1, 32, 12, 20)
     assert g.t(g.outputs[0]).dtype == "uint8"

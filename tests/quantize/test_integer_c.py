@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import model_path
 from tests.harness import run_c_graph_many
 from tests.quantize.nets import onnx_bn_net, tflite_cnn, tflite_more_ops, write
-from tinydeploy import hostrun
+from tinydeploy.check import hostrun
 from tinydeploy.cli import main
 from tinydeploy.compiler import compile_model
 from tinydeploy.quant.execute import run_graph

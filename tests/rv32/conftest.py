@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import model_path
 from tinydeploy.compiler import compile_model
-from tinydeploy.rv32.qemu import missing_tools
+from tinydeploy.check.rv32.qemu import missing_tools
 
 _MISSING = missing_tools()
 REASON = ("RISC-V toolchain/QEMU absent (" + ", ".join(w for w, _ in _MISSING)

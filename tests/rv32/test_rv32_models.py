@@ -8,10 +8,10 @@ import pytest
 
 from tests.conftest import MLPERF_MODELS
 from tests.rv32.conftest import compile_rv32, needs_qemu
-from tinydeploy import hostrun, rv32
-from tinydeploy.compiler import lower_file
-from tinydeploy.reference import run_reference
-from tinydeploy.validate import random_inputs
+from tinydeploy.check import hostrun, rv32
+from tinydeploy.project import read_project
+from tinydeploy.check.reference import run_reference
+from tinydeploy.check.inputs import random_inputs
 
 pytestmark = [pytest.mark.qemu, pytest.mark.models, needs_qemu]
 
@@ -42,11 +42,11 @@ def _check_counts(prof: dict, manifest: dict) -> None:
 @pytest.mark.parametrize("name", MLPERF_MODELS)
 def test_model_on_qemu_matches_host_and_tflm_and_counts(name, tmp_path):
     proj, manifest = compile_rv32(name, tmp_path)
-    low = lower_file(manifest["model"])
+    low = read_project(proj).lowered
     records = random_inputs(low.graph, 2, seed=11)
     host = hostrun.run(hostrun.build(proj), manifest, records)
     sim = rv32.run(rv32.build(proj), manifest, records)
-    tflm = run_reference(manifest["model"], records)
+    tflm = run_reference(read_project(proj).model, records)
     assert _same_bytes(sim, host), f"{name}: QEMU rv32imc differs from the host build"
     assert _same_bytes(sim, tflm), f"{name}: QEMU rv32imc differs from TFLite Micro"
 
@@ -57,7 +57,7 @@ def test_model_on_qemu_matches_host_and_tflm_and_counts(name, tmp_path):
 
 def test_counts_are_identical_on_two_runs_and_per_inference(tmp_path):
     proj, manifest = compile_rv32("kws_dscnn_int8", tmp_path)
-    low = lower_file(manifest["model"])
+    low = read_project(proj).lowered
     rec = random_inputs(low.graph, 1, seed=5)
     a = rv32.profile(proj, records=rec)
     b = rv32.profile(proj, records=rec)

@@ -12,9 +12,10 @@ import pytest
 
 from tests.conftest import model_path
 from tests.rv32.conftest import compile_rv32, needs_qemu
-from tinydeploy import hostrun, rv32
-from tinydeploy.compiler import lower_file
-from tinydeploy.validate import random_inputs, validate
+from tinydeploy.check import hostrun, rv32
+from tinydeploy.project import read_project
+from tinydeploy.check.inputs import random_inputs
+from tinydeploy.check.validate import validate
 
 pytestmark = [pytest.mark.qemu, pytest.mark.models, needs_qemu]
 
@@ -42,7 +43,7 @@ def test_make_rv32_run_matches_the_host_runner(tmp_path):
 
 def test_layer_dumps_on_qemu_equal_the_host_dumps(tmp_path):
     proj, m = compile_rv32("ic_resnet8_int8", tmp_path)
-    rec = random_inputs(lower_file(m["model"]).graph, 1, seed=4)
+    rec = random_inputs(read_project(proj).lowered.graph, 1, seed=4)
     (tmp_path / "h").mkdir()
     (tmp_path / "q").mkdir()
     hostrun.run(hostrun.build(proj, debug=True), m, rec, dump_dir=tmp_path / "h")

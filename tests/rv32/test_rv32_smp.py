@@ -7,17 +7,17 @@ from __future__ import annotations
 import pytest
 
 from tests.rv32.conftest import compile_rv32, needs_qemu
-from tinydeploy import hostrun, rv32
-from tinydeploy.compiler import lower_file
+from tinydeploy.check import hostrun, rv32
+from tinydeploy.project import read_project
 from tinydeploy.errors import TinyDeployError
-from tinydeploy.validate import random_inputs
+from tinydeploy.check.inputs import random_inputs
 
 pytestmark = [pytest.mark.qemu, pytest.mark.models, needs_qemu]
 
 
 def test_eight_harts_start_meet_at_barriers_and_check_every_layer(tmp_path):
     proj, m = compile_rv32("kws_dscnn_int8", tmp_path)
-    rec = random_inputs(lower_file(m["model"]).graph, 1, seed=2)
+    rec = random_inputs(read_project(proj).lowered.graph, 1, seed=2)
     res = rv32.smp_check(proj, records=rec, timeout=120)
     assert (res["harts"], res["of"]) == (8, 8)
     assert res["barrier_rounds"] == 64

@@ -17,8 +17,9 @@ import numpy as np
 
 from tests.graphs import one_op
 from tests.harness import run_c_graph_many
-from tinydeploy import hostrun
-from tinydeploy.compiler import Lowered, write_project
+from tinydeploy.check import hostrun
+from tinydeploy.codegen.project import write_project
+from tinydeploy.lowered import Lowered
 from tinydeploy.ir.graph import Graph, QuantParams, Tensor
 from tinydeploy.memory import plan_graph
 from tinydeploy.quant.golden import VARIANTS, _load_all

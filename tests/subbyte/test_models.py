@@ -17,7 +17,7 @@ from tinydeploy.frontend import load_model
 from tinydeploy.ir.graph import QuantParams, Tensor
 from tinydeploy.quant.execute import run_graph
 from tinydeploy.quant.subbyte import WEIGHTED_KINDS, requantize_weights
-from tinydeploy.validate import random_inputs
+from tinydeploy.check.inputs import random_inputs
 
 
 @pytest.mark.models

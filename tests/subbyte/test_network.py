@@ -8,10 +8,11 @@ import pytest
 
 from tests.harness import run_c_graph_many
 from tests.subbyte import _cases as cs
-from tinydeploy.compiler import lower, write_project
+from tinydeploy.codegen.project import write_project
+from tinydeploy.compiler import lower
 from tinydeploy.ir.graph import Graph, Op, QuantParams, Tensor
 from tinydeploy.quant.execute import run_graph
-from tinydeploy.report import report_dict
+from tinydeploy.report.layers import report_dict
 
 pytestmark = pytest.mark.cc
 
@@ -77,8 +78,8 @@ def test_memory_plan_and_report_count_packed_bytes(tmp_path):
     proj = write_project(low, tmp_path / "p", prefix="net")
     src = (proj / "net.c").read_text()
     assert "#define NET_WEIGHT_BYTES %d" % packed in (proj / "net.h").read_text()
-    assert "static const uint8_t net_c0_w1[81]" in src          # 162 int4 values
-    assert "static const uint8_t net_c1_w2[14]" in src          # 54 int2 values
+    assert "static const uint8_t net_l0_weights[81]" in src     # w1: 162 int4 values
+    assert "static const uint8_t net_l1_weights[14]" in src     # w2: 54 int2 values
 
 
 def test_packed_add_runs_in_place():

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from tinydeploy import hostrun
-from tinydeploy.codegen.tiled_plan import TiledPlan, plan_tiled
-from tinydeploy.codegen.tiled_stats import compare, run_measuring
+from tinydeploy.check import hostrun
+from tinydeploy.tiling.plan import TiledPlan, plan_tiled
+from tinydeploy.check.dma import compare, run_measuring
 from tinydeploy.compiler import Lowered, lower, write_project
 from tinydeploy.ir.graph import Graph, Op
 from tinydeploy.quant.execute import run_graph
@@ -43,13 +43,30 @@ def l1_range(geom, target: Target) -> tuple[int, int]:
     return need, whole
 
 
+def build_tiled(low: Lowered, plan: TiledPlan, out_dir: Path, sanitize: bool = True
+                ) -> tuple[Path, dict]:
+    """Write the tiled C of ``low`` with ``plan`` (C prefix ``net``) and build it with the
+    host HAL; (executable, manifest)."""
+    low.tiled, low.target = plan, plan.target
+    low.options = replace(low.options, name="net", target=plan.target.name)
+    proj = write_project(low, out_dir)
+    manifest = json.loads((proj / "manifest.json").read_text())
+    return hostrun.build(proj, sanitize=sanitize), manifest
+
+
+def run_tiled_measured(low: Lowered, plan: TiledPlan, records, out_dir: Path,
+                       sanitize: bool = True):
+    """Build and run the tiled C of ``low``: (outputs per record, measured DMA counters
+    per layer index of one inference, manifest)."""
+    exe, manifest = build_tiled(low, plan, out_dir, sanitize)
+    outs, dma = run_measuring(exe, manifest, records)
+    return [dict(zip(low.graph.outputs, rec)) for rec in outs], dma, manifest
+
+
 def run_tiled(low: Lowered, plan: TiledPlan, records, out_dir: Path, sanitize: bool = True):
     """Build and run the tiled C of ``low``; (outputs per record, DMA mismatch messages)."""
-    proj = write_project(low, out_dir, plan.target.name, prefix="net", tiled=plan)
-    manifest = json.loads((proj / "manifest.json").read_text())
-    exe = hostrun.build(proj, sanitize=sanitize)
-    outs, dma = run_measuring(exe, manifest, records)
-    return [dict(zip(low.graph.outputs, rec)) for rec in outs], compare(manifest, dma)
+    outs, dma, manifest = run_tiled_measured(low, plan, records, out_dir, sanitize)
+    return outs, compare(manifest, dma)
 
 
 def golden(low: Lowered, records) -> list[dict[str, np.ndarray]]:

@@ -83,7 +83,9 @@ def test_report_with_target_gives_per_layer_tiling_json_and_plot(tmp_path, capsy
     assert main(["report", str(model), "--target", "gap8", "--json", "-",
                  "--plot", str(plot)]) == 0
     text = capsys.readouterr().out
-    d = json.loads(text[:text.rindex("}") + 1])
+    full = json.loads(text[:text.rindex("}") + 1])
+    assert full["compiled"]["target"] == "gap8"
+    d = full["tiled"]
     assert d["modeled"] and d["plan"]["target"] == "gap8"
     tiled = [lay for lay in d["layers"] if lay.get("tiled") is not False]
     assert len(tiled) == 29 and d["totals"]["tiled_layers"] == 29

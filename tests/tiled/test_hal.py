@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from tinydeploy.codegen.tiled import RUNTIME
+from tinydeploy.codegen.runtime_files import RUNTIME
 
 C_MAIN = r"""
 #include <stdio.h>

@@ -19,7 +19,7 @@ from tests.tiled.helpers import golden, lowered, merge, plan_for, run_tiled
 from tests.tiling.layers import fc_graph, spatial_graph
 from tinydeploy.compiler import compile_model, lower_file
 from tinydeploy.targets import TARGET_DIR, load_target
-from tinydeploy.validate import validate
+from tinydeploy.check.validate import validate
 
 
 def target_file(tmp_path: Path, l2: int) -> Path:

@@ -1,6 +1,7 @@
 """Property: random layers, tiled at random L1 sizes (from the smallest that fits, as the
 solver's error states it, up to the untiled footprint) and random core counts, run as
-generated C bit-identical to the golden, ASan/UBSan clean, with exactly the planned DMA.
+generated C bit-identical to the golden, ASan/UBSan clean, with exactly the planned DMA
+and exactly the DMA of the independent model (tests/tiled/dma_model.py).
 
 Each case batches 15 layers (every kind twice, and a mul) into one C build."""
 
@@ -13,8 +14,11 @@ import numpy as np
 import pytest
 
 from tests.graphs import act, one_op, random_input
-from tests.tiled.helpers import golden, l1_range, lowered, merge, plan_for, run_tiled
+from tests.tiled.dma_model import bound_violations, mismatches, model_plan
+from tests.tiled.helpers import (golden, l1_range, lowered, merge, plan_for,
+                                 run_tiled_measured)
 from tests.tiling.layers import KINDS, random_layer
+from tinydeploy.check.dma import compare
 from tinydeploy.errors import TinyDeployError
 from tinydeploy.targets import load_target
 from tinydeploy.tiling import geometry, solve_layer
@@ -66,12 +70,16 @@ def test_random_layers_at_random_l1_and_cores_are_bit_exact_with_planned_dma(see
     assert set(plan.layers) == {op.name for op in low.graph.ops}
     records = [[random_input(rng, low.graph.t(n)) for n in low.graph.inputs]
                for _ in range(2)]
-    got, dma_mismatches = run_tiled(low, plan, records, tmp_path / "proj", sanitize=True)
+    got, measured, manifest = run_tiled_measured(low, plan, records, tmp_path / "proj",
+                                                 sanitize=True)
     want = golden(low, records)
     for r, (a, b) in enumerate(zip(got, want)):
         for name in low.graph.outputs:
             np.testing.assert_array_equal(a[name].reshape(b[name].shape), b[name],
                                           err_msg=f"record {r}, {name}")
-    assert dma_mismatches == []
+    assert compare(manifest, measured) == []
+    # and the independent per-tile model (tests/tiled/dma_model.py), and its lower bound
+    assert mismatches(low.graph, model_plan(low.graph, low.args, plan), measured) == []
+    assert bound_violations(low.graph, low.args, plan, measured) == []
     assert sum(lay.tiles > 1 for lay in plan.layers.values()) >= 4   # really tiled
     assert any(lay.cores > 1 for lay in plan.layers.values())

@@ -10,8 +10,8 @@ import subprocess
 import numpy as np
 import pytest
 
-from tinydeploy.codegen.tiled import RUNTIME
-from tinydeploy.codegen.tiled_split import CHANNELS, ROWS, core_parts, core_range
+from tinydeploy.codegen.runtime_files import RUNTIME
+from tinydeploy.tiling.split import CHANNELS, ROWS, core_parts, core_range
 
 CORES = range(1, 17)
 ROWS_ = range(1, 10)

@@ -14,14 +14,15 @@ from pathlib import Path
 import numpy as np
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from tinydeploy.codegen.cformat import c_comment, c_ident, c_scalar, c_string, c_values
+from tinydeploy.codegen.cformat import c_comment, c_scalar, c_string, c_values
 from tinydeploy.codegen.cformat import c_type as _c_type
+from tinydeploy.codegen.runtime_files import RUNTIME, include_closure, kernel_source
 from tinydeploy.ir.graph import Graph, Tensor
+from tinydeploy.ir.ops import OPS
 from tinydeploy.quant.args import KernelArgs
 from tinydeploy.quant.packing import is_packed, pack_bits
 
 TEMPLATES = Path(__file__).parent / "templates"
-KERNELS = Path(__file__).resolve().parents[1] / "runtime" / "kernels"
 
 
 @dataclass
@@ -74,7 +75,8 @@ class Project:
     outputs: list[CIo] = field(default_factory=list)
     arena_bytes: int = 0
     kernels: list[str] = field(default_factory=list)
-    opt_kernels: list[str] = field(default_factory=list)   # those with a kernels/opt/ variant
+    opt_kernels: list[str] = field(default_factory=list)   # those run by their opt variant
+    sources: list[str] = field(default_factory=list)       # runtime .c files shipped
     weight_bytes: int = 0
 
 
@@ -109,21 +111,37 @@ def _args_struct(proj: Project, layer: str, args: KernelArgs) -> str:
     return name
 
 
+ROLE_NAMES = {"weight": "weights", "x": "x"}
+
+
+def input_roles(op) -> list[str]:
+    """Names of an op's inputs for C arrays: its roles in :mod:`tinydeploy.ir.ops`
+    ("weights", "bias", "a", "b", ...; "in<k>" for variadic inputs)."""
+    roles = OPS[op.kind].inputs if op.kind in OPS else ()
+    out = []
+    for k in range(len(op.inputs)):
+        r = roles[k] if k < len(roles) and roles[k] != "*" else f"in{k}"
+        out.append(ROLE_NAMES.get(r, r))
+    return out
+
+
 def build_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[str, int],
                   arena_bytes: int, prefix: str) -> Project:
     """Collect everything the templates need (no text layout decisions here)."""
     proj = Project(prefix=prefix, arena_bytes=max(arena_bytes, 1))
     const_names: dict[str, str] = {}
 
-    def ptr(tname: str, const: bool) -> str:
+    def ptr(tname: str, const: bool, layer: int = -1, role: str = "") -> str:
+        """The C expression of a tensor: a named const array, or an arena address."""
         if not tname:
             return "NULL"
         t = g.t(tname)
         if t.is_const:
-            if tname not in const_names:
-                base = f"c{len(const_names)}_{c_ident(tname, 24)}"
-                const_names[tname] = _array(proj, base, _const_values(t), c_type(t.dtype),
-                                              tname)
+            if tname not in const_names:      # named after its first consumer and role
+                comment = (f"layer {layer} {g.ops[layer].kind} '{g.ops[layer].name}': "
+                           f"{role} {t.dtype} {list(t.shape)} (tensor '{tname}')")
+                const_names[tname] = _array(proj, f"l{layer}_{role}", _const_values(t),
+                                            c_type(t.dtype), comment)
                 proj.weight_bytes += t.nbytes
             return const_names[tname]
         q = "const " if const else ""
@@ -135,21 +153,22 @@ def build_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[st
         out = g.t(op.outputs[0])
         layer = CLayer(i, op.name, op.kind, None, None, [], ptr(op.outputs[0], False),
                        out.nbytes)
+        ins = [ptr(n, True, i, role) for n, role in zip(op.inputs, input_roles(op))]
         if a is not None:
             layer.func = a.C_FUNC
             layer.args = _args_struct(proj, lname, a)
             if a.C_VARIADIC:
-                layer.ins_array = [ptr(n, True) for n in op.inputs]
+                layer.ins_array = ins
                 layer.params = [f"{lname}_ins"]
             else:
-                layer.params = [ptr(n, True) for n in op.inputs]
+                layer.params = list(ins)
             layer.params.append(layer.out_ptr)
             if a.C_FUNC not in proj.kernels:
                 proj.kernels.append(a.C_FUNC)
         elif offsets.get(op.inputs[0]) != offsets.get(op.outputs[0]):
             # A no-kernel op (reshape) whose storage could not be aliased: copy the bytes.
             layer.func = "memcpy"
-            layer.params = [layer.out_ptr, ptr(op.inputs[0], True), str(out.nbytes)]
+            layer.params = [layer.out_ptr, ins[0], str(out.nbytes)]
         proj.layers.append(layer)
 
     for names, dst, word in ((g.inputs, proj.inputs, "input"),
@@ -172,31 +191,27 @@ def _env() -> Environment:
 def emit_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[str, int],
                  arena_bytes: int, out_dir: Path, prefix: str,
                  extra: dict | None = None, hook=None) -> Project:
-    """Write ``<prefix>.c/.h``, ``main.c``, ``Makefile`` and ``kernels/`` into ``out_dir``.
+    """Write ``<prefix>.c/.h``, ``main.c``, ``Makefile`` and the runtime files the network
+    uses (:mod:`.runtime_files`) into ``out_dir``.
 
-    ``hook(proj, out_dir) -> dict``, if given, may rewrite layers of the collected project
-    and write files of its own; its dict joins the templates' context (tiled targets:
-    :func:`tinydeploy.codegen.tiled.tiled_context`)."""
+    ``hook(proj) -> dict``, if given, may rewrite layers of the collected project; its
+    dict joins the templates' context (tiled targets:
+    :func:`tinydeploy.codegen.tiled.tiled_context`, whose ``sources`` are shipped too)."""
     proj = build_project(g, args, offsets, arena_bytes, prefix)
-    if g.meta.get("kernels") == "opt":
-        proj.opt_kernels = sorted(k for k in proj.kernels
-                                  if (KERNELS / "opt" / f"{k}.c").exists())
     out_dir = Path(out_dir)
-    (out_dir / "kernels").mkdir(parents=True, exist_ok=True)
-    env = _env()
     ctx = {"p": proj, "graph_name": g.name, "source": Path(g.source).name if g.source else "",
-           **(extra or {}), **(hook(proj, out_dir) if hook else {})}
+           **(extra or {}), **(hook(proj) if hook else {})}
+    kernel_set = g.meta.get("kernels", "ref")
+    proj.sources = [kernel_source(k, kernel_set) for k in sorted(proj.kernels)]
+    proj.opt_kernels = sorted(k for k in proj.kernels if "/opt/" in kernel_source(k, kernel_set))
+    if "tiled" in ctx:
+        proj.sources += ctx["tiled"]["sources"]
+    headers = [f"kernels/{k}.h" for k in proj.kernels]
+    for f in include_closure(proj.sources + headers):
+        (out_dir / f).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(RUNTIME / f, out_dir / f)
+    env = _env()
     for tmpl, fname in (("network.h.j2", f"{prefix}.h"), ("network.c.j2", f"{prefix}.c"),
                         ("main.c.j2", "main.c"), ("Makefile.j2", "Makefile")):
         (out_dir / fname).write_text(env.get_template(tmpl).render(**ctx))
-    for h in sorted(KERNELS.glob("*.h")):
-        shutil.copyfile(h, out_dir / "kernels" / h.name)
-    for k in sorted(proj.kernels):
-        shutil.copyfile(KERNELS / f"{k}.c", out_dir / "kernels" / f"{k}.c")
-    if proj.opt_kernels:          # optimized variants, same names and signatures
-        (out_dir / "kernels" / "opt").mkdir(exist_ok=True)
-        for f in sorted((KERNELS / "opt").glob("*.h")):
-            shutil.copyfile(f, out_dir / "kernels" / "opt" / f.name)
-        for k in proj.opt_kernels:
-            shutil.copyfile(KERNELS / "opt" / f"{k}.c", out_dir / "kernels" / "opt" / f"{k}.c")
     return proj

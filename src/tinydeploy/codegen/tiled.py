@@ -1,6 +1,6 @@
 """Code generation of tiled layers: the tile schedule as data, the loop in C.
 
-For every layer of a :class:`~tinydeploy.codegen.tiled_plan.TiledPlan`, this module turns
+For every layer of a :class:`~tinydeploy.tiling.plan.TiledPlan`, this module turns
 the plan into static const data - one ``td_tile_t`` per tile (output and input boxes,
 kernel pads, which operands to load; :func:`tinydeploy.tiling.schedule.iter_tiles`, the
 same walk that counts the DMA bytes), the L1 layout of every chunk, the L3 -> L2 copies
@@ -16,18 +16,16 @@ after another, L1 of exactly the target's size). Output is deterministic.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from tinydeploy.codegen.cformat import c_comment
-from tinydeploy.codegen.tiled_plan import TiledLayer, TiledPlan
+from tinydeploy.tiling.plan import TiledLayer, TiledPlan
 from tinydeploy.ir.graph import Graph
 from tinydeploy.tiling.schedule import L1Buffer
 
-RUNTIME = Path(__file__).resolve().parents[1] / "runtime"
 TEMPLATES = Path(__file__).parent / "templates"
 KINDS = {"conv2d": ("TD_TILED_CONV2D", "td_conv2d_s8"),
          "depthwise_conv2d": ("TD_TILED_DEPTHWISE_CONV2D", "td_depthwise_conv2d_s8"),
@@ -177,15 +175,5 @@ def tiled_context(proj, g: Graph, plan: TiledPlan) -> dict:
     data = env.get_template("tiled.c.j2").render(
         p=proj, layers=layers, stage_bytes=plan.stage_bytes, target=plan.target,
         n_layers=len(proj.layers))
-    return {"tiled": {"data": data, "sources": SOURCES + [HAL_SOURCE],
+    return {"tiled": {"data": data, "sources": SOURCES + [HAL_SOURCE], "hal": HAL_SOURCE,
                       "target": plan.target.name}}
-
-
-def copy_runtime(out_dir: Path) -> None:
-    """The tiled runtime and the host HAL, into ``out_dir/tiled`` and ``out_dir/hal``."""
-    for sub in ("tiled", "hal"):
-        dst = Path(out_dir) / sub
-        dst.mkdir(parents=True, exist_ok=True)
-        for f in sorted((RUNTIME / sub).iterdir()):
-            if f.suffix in (".c", ".h"):
-                shutil.copyfile(f, dst / f.name)

@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from tinydeploy.errors import TinyDeployError
+from tinydeploy.frontend.onnx import load_onnx
+from tinydeploy.frontend.pulp import detect_file, load_pulp
+from tinydeploy.frontend.tflite import load_tflite
 from tinydeploy.ir.graph import Graph
+from tinydeploy.passes.io_layout import io_layout_nhwc
 
 FORMATS = {".tflite": "tflite", ".onnx": "onnx"}
 
@@ -31,7 +35,6 @@ def load_model(path: str | Path, io_layout: str = "source", **options) -> Graph:
                               file=str(path))
     g = _load(Path(path), options)
     if io_layout == "nhwc":
-        from tinydeploy.passes.io_layout import io_layout_nhwc
         g = io_layout_nhwc(g)
     return g
 
@@ -43,16 +46,13 @@ def _load(path: Path, options: dict) -> Graph:
     options = {k: v for k, v in options.items() if v}
     try:
         if fmt == "onnx":
-            from tinydeploy.frontend.pulp import detect_file, load_pulp
             if detect_file(path):
                 return load_pulp(path, **options)
         if options:
             raise TinyDeployError(f"{', '.join(sorted(options))} apply to NEMO/QuantLab/"
                                   "Deeploy integer-deployable ONNX graphs only")
         if fmt == "tflite":
-            from tinydeploy.frontend.tflite import load_tflite
             return load_tflite(path)
-        from tinydeploy.frontend.onnx import load_onnx
         return load_onnx(path)
     except TinyDeployError as e:
         raise e.with_file(str(path))

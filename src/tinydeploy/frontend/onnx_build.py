@@ -22,10 +22,10 @@ import numpy as np
 import onnx
 
 from tinydeploy.errors import TinyDeployError, UnsupportedError
+from tinydeploy.frontend.onnx_ops import NCHW_TO_NHWC, NHWC_TO_NCHW, same_bytes
+from tinydeploy.frontend.onnx_reader import node_error, node_label
 from tinydeploy.ir.graph import Op, QuantParams, Tensor
 
-NCHW_TO_NHWC = (0, 2, 3, 1)
-NHWC_TO_NCHW = (0, 3, 1, 2)
 QDTYPES = {np.dtype(np.int8): "int8", np.dtype(np.uint8): "uint8"}
 # ONNX INT4/UINT4/INT2/UINT2 (opset 21/25) arrive as ml_dtypes arrays; imported as int8
 # values first, the IR tensors get the packed dtype once the graph is built.
@@ -65,20 +65,9 @@ class QConst:
         return s * (self.data.astype(np.float64) - z)
 
 
-def same_bytes(shape: tuple[int, ...], perm: tuple[int, ...]) -> bool:
-    """True when transposing ``shape`` by ``perm`` does not move any byte."""
-    moved = [p for p in perm if shape[p] != 1]
-    return moved == sorted(moved)
-
-
 def same_quant(a: QuantParams | None, b: QuantParams | None) -> bool:
     return (a is not None and b is not None and np.array_equal(a.scale, b.scale)
             and np.array_equal(a.zero_point, b.zero_point))
-
-
-def node_label(node: onnx.NodeProto) -> str:
-    """How messages name a node: its name, else its first output."""
-    return node.name or (node.output[0] if node.output else node.op_type)
 
 
 @dataclass
@@ -107,9 +96,7 @@ class Builder:
     # -- errors ---------------------------------------------------------------------------
     def error(self, reason: str, cls: type = UnsupportedError) -> TinyDeployError:
         """An error naming the file and the node being imported (raise it)."""
-        n = self.node
-        return cls(reason, file=self.path, node=node_label(n) if n else None,
-                   op=n.op_type if n else None)
+        return node_error(self.path, self.node, reason, cls)
 
     # -- tensors and ops ------------------------------------------------------------------
     def unique(self, base: str) -> str:

@@ -8,15 +8,12 @@ two ONNX forms cannot drift apart.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from tinydeploy.frontend.onnx_build import (NCHW_TO_NHWC, Builder, QConst, Value,
-                                            same_quant)
+from tinydeploy.frontend.onnx_build import Builder, QConst, Value, same_quant
+from tinydeploy.frontend.onnx_ops import INF, NCHW_TO_NHWC, conv_form, pool_kernel, spatial
 from tinydeploy.ir.graph import QuantParams
 
-INF = float("inf")
 ACT_RANGES = {"none": (-INF, INF), "relu": (0.0, INF), "relu6": (0.0, 6.0),
               "relu_n1_to_1": (-1.0, 1.0)}
 # TFLite's fixed output quantization of its int8 lookup-style kernels.
@@ -40,37 +37,6 @@ def choose_act(lo: float, hi: float, q: QuantParams) -> str | None:
         if abs(got[0] - want[0]) <= s / 2 and abs(got[1] - want[1]) <= s / 2:
             return act
     return None
-
-
-def spatial(b: Builder, a: dict, in_hw, k_hw, ceil_mode: int = 0):
-    """(stride, dilation, pads (top, left, bottom, right), out_hw) of a 2-D conv/pool."""
-    stride = tuple(int(v) for v in a.get("strides", (1, 1)))
-    dil = tuple(int(v) for v in a.get("dilations", (1, 1)))
-    auto = a.get("auto_pad", "NOTSET")
-    if len(stride) != 2 or len(dil) != 2:
-        raise b.error("only 2-D convolution/pooling is supported")
-    eff = [(k - 1) * d + 1 for k, d in zip(k_hw, dil)]
-    if auto in ("SAME_UPPER", "SAME_LOWER"):
-        out = [-(-i // s) for i, s in zip(in_hw, stride)]
-        total = [max((o - 1) * s + e - i, 0) for o, s, e, i in zip(out, stride, eff, in_hw)]
-        begin = [t // 2 if auto == "SAME_UPPER" else t - t // 2 for t in total]
-        pads = [*begin, *(t - p for t, p in zip(total, begin))]
-    elif auto == "VALID":
-        pads = [0, 0, 0, 0]
-    else:
-        pads = [int(v) for v in a.get("pads", (0, 0, 0, 0))]
-    rnd = math.ceil if ceil_mode else math.floor
-    out = []
-    for d in range(2):
-        span = in_hw[d] + pads[d] + pads[d + 2] - eff[d]
-        o = int(rnd(span / stride[d])) + 1
-        if ceil_mode and (o - 1) * stride[d] >= in_hw[d] + pads[d]:
-            o -= 1      # the last window must start inside the input or its left padding
-        pads[d + 2] += max(0, (o - 1) * stride[d] + eff[d] - (in_hw[d] + pads[d] + pads[d + 2]))
-        out.append(o)
-    if min(out) < 1:
-        raise b.error(f"kernel {list(k_hw)} does not fit input {list(in_hw)}")
-    return stride, dil, (pads[0], pads[1], pads[2], pads[3]), tuple(out)
 
 
 def prepare_bias(b: Builder, bias, x_scale: float, w_scale: np.ndarray, c_out: int
@@ -122,14 +88,12 @@ def emit_conv(b: Builder, x: Value, w: QConst, bias, a: dict, out_q: QuantParams
         raise b.error(f"per-channel weight scales must be on axis 0 (got axis {w.axis})")
     stride, dil, pads, (oh, ow) = spatial(b, a, (h, wd), (kh, kw))
     attrs = dict(stride=stride, dilation=dil, pads=pads, act=act)
-    if group == 1 and ipg == c:
-        kind, wdata, axis = "conv2d", w.data.transpose(0, 2, 3, 1), 0
-    elif group == c and ipg == 1 and o % c == 0:
-        kind, wdata, axis = "depthwise_conv2d", w.data[:, 0].transpose(1, 2, 0), 2
-        attrs["depth_multiplier"] = o // c
+    kind, multiplier = conv_form(b, group, c, o, ipg)
+    if kind == "conv2d":
+        wdata, axis = w.data.transpose(0, 2, 3, 1), 0
     else:
-        raise b.error(f"grouped convolution (group {group}, {c} input channels) is not "
-                      "supported; only group 1 or depthwise")
+        wdata, axis = w.data[:, 0].transpose(1, 2, 0), 2
+        attrs["depth_multiplier"] = multiplier
     x_scale = b.quant(xi).s
     bdata = prepare_bias(b, bias, x_scale, w.scale, o)
     w_ir = b.const(f"{name}_weight", wdata.astype(np.int8), w.quant(axis), w.dtype)
@@ -163,9 +127,7 @@ def emit_pool(b: Builder, kind: str, x: Value, a: dict, out_q: QuantParams, act:
     """max_pool2d / avg_pool2d; pooling keeps the input quantization, then requantizes."""
     xi = b.as_onnx(x) if channels_last else b.as_nhwc(x)
     n, h, w, c = b.t(xi).shape
-    k = tuple(int(v) for v in a.get("kernel_shape", ()))
-    if len(k) != 2 or tuple(a.get("dilations", (1, 1))) != (1, 1):
-        raise b.error("only 2-D pooling without dilation is supported")
+    k = pool_kernel(b, a)
     stride, _, pads, (oh, ow) = spatial(b, a, (h, w), k, int(a.get("ceil_mode", 0)))
     q_in = b.quant(xi)
     include_pad = bool(a.get("count_include_pad", 0)) or not any(pads)
@@ -275,20 +237,6 @@ def emit_concat(b: Builder, ins: list[Value], axis: int, out_q: QuantParams,
     y = b.act(name, shape, out_q)
     b.add_op("concat", irs, [y], axis=ir_axis)
     return Value(y, nhwc=nhwc)
-
-
-def softmax_axis(b: Builder, shape, axis: int, opset: int) -> int:
-    """The one axis a Softmax normalizes over. Before opset 13 it is all dims from ``axis``
-    on, flattened: fine when at most one of them is larger than 1."""
-    rank = len(shape)
-    axis = int(axis) % rank
-    if opset >= 13:
-        return axis
-    big = [d for d in range(axis, rank) if shape[d] > 1]
-    if len(big) > 1:
-        raise b.error(f"softmax (opset {opset}) over the flattened dims {axis}.. of "
-                      f"{list(shape)} is not supported")
-    return big[0] if big else rank - 1
 
 
 def emit_nonlinear(b: Builder, kind: str, x: Value, out_q: QuantParams, name: str,

@@ -1,31 +1,13 @@
-"""Whole-graph steps of the ONNX importer: constant folding, graph outputs, clean-up."""
+"""Whole-graph steps of the ONNX importer: graph outputs, sub-byte dtypes, clean-up."""
 
 from __future__ import annotations
 
-import numpy as np
 import onnx
-from onnx import TensorProto, helper
+from onnx import TensorProto
 
 from tinydeploy.errors import TinyDeployError
 from tinydeploy.frontend.onnx_build import Builder
 from tinydeploy.ir.graph import Graph, QuantParams, Tensor
-
-
-def fold_node(b: Builder, node: onnx.NodeProto) -> list[np.ndarray]:
-    """Evaluate a node whose inputs are all constants (shape arithmetic, weight prep)."""
-    from onnx.reference import ReferenceEvaluator
-
-    ins = [i for i in node.input if i]
-    feeds = {i: b.consts[i] for i in ins}
-    vis = [helper.make_tensor_value_info(i, helper.np_dtype_to_tensor_dtype(v.dtype), v.shape)
-           for i, v in feeds.items()]
-    outs = [helper.make_empty_tensor_value_info(o) for o in node.output if o]
-    model = helper.make_model(helper.make_graph([node], "fold", vis, outs),
-                              opset_imports=[helper.make_opsetid("", b.opset)])
-    try:
-        return [np.asarray(v) for v in ReferenceEvaluator(model).run(None, feeds)]
-    except Exception as e:  # noqa: BLE001 - any evaluation failure is the model's
-        raise b.error(f"cannot evaluate constant node: {e}") from None
 
 
 def _add_output(b: Builder, o: onnx.ValueInfoProto) -> str:

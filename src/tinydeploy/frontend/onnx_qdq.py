@@ -15,33 +15,28 @@ import numpy as np
 import onnx
 from onnx import TensorProto
 
+from tinydeploy.frontend import onnx_ops
 from tinydeploy.frontend.onnx_build import Builder, QConst
 from tinydeploy.frontend.onnx_emit import (INF, choose_act, emit_binary, emit_concat,
                                            emit_conv, emit_fc, emit_global_avg, emit_mean,
-                                           emit_nonlinear, emit_pool, softmax_axis)
-from tinydeploy.frontend.onnx_qop import attrs, opt, q_params
+                                           emit_nonlinear, emit_pool)
+from tinydeploy.frontend.onnx_ops import (gemm_flags, ir_kind, reduce_axes,
+                                          softmax_axis, softmax_default_axis)
+from tinydeploy.frontend.onnx_qop import q_params
+from tinydeploy.frontend.onnx_reader import attrs, opt
 
 PASS_FLOAT = {"Identity", "Dropout"}
 
 
 def clip_bounds(b: Builder, node: onnx.NodeProto) -> tuple[float, float, np.dtype | None]:
-    """(min, max, dtype of the bounds) of a Relu or Clip (attributes before opset 11)."""
-    if node.op_type == "Relu":
-        return 0.0, INF, None
-    a = attrs(node)
-    if "min" in a or "max" in a:
-        return float(a.get("min", -INF)), float(a.get("max", INF)), None
-    vals, dtype = [-INF, INF], None
-    for i in (1, 2):
-        name = opt(node, i)
-        if name is None:
-            continue
+    """(min, max, dtype of the bounds) of a Relu or Clip; a bound may be a DequantizeLinear
+    of a constant (its real value; the dtype then stays that of the other bound)."""
+    def bound(name: str):
         if name in b.qconsts:
-            vals[i - 1] = float(b.qconsts[name].real().reshape(-1)[0])
-        else:
-            c = b.const_of(name, "Clip bound")
-            vals[i - 1], dtype = float(c.reshape(-1)[0]), c.dtype
-    return vals[0], vals[1], dtype
+            return float(b.qconsts[name].real().reshape(-1)[0]), None
+        c = b.const_of(name, "Clip bound")
+        return float(c.reshape(-1)[0]), c.dtype
+    return onnx_ops.clip_bounds(node, bound)
 
 
 def _bias_operand(b: Builder, node: onnx.NodeProto, t: str):
@@ -128,14 +123,13 @@ def conv(b: Builder, node: onnx.NodeProto) -> None:
 
 
 def gemm(b: Builder, node: onnx.NodeProto) -> None:
-    a = attrs(node)
-    alpha, beta = float(a.get("alpha", 1.0)), float(a.get("beta", 1.0))
-    if a.get("transA", 0) or alpha <= 0:
+    alpha, beta, trans_a, trans_b = gemm_flags(node)
+    if trans_a or alpha <= 0:           # alpha scales the weight scales: must stay > 0
         raise b.error("Gemm with transA or alpha <= 0 is not supported")
     x, w = b.val(node.input[0]), _weight(b, node.input[1])
     if w.data.ndim != 2:
         raise b.error(f"Gemm weight must be 2-D, got {list(w.data.shape)}")
-    if a.get("transB", 0):
+    if trans_b:
         w = QConst(w.data, (w.scale * np.float32(alpha)).astype(np.float32), w.zp, w.axis,
                    w.dtype)
     else:
@@ -166,12 +160,11 @@ def _operand(b: Builder, name: str):
     return b.val(name)      # raises: not quantized
 
 
-def _binary(kind: str):
-    def handler(b: Builder, node: onnx.NodeProto) -> None:
-        ins = [_operand(b, n) for n in node.input]
-        q, act, name, _ = _out(b, node)
-        b.vals[name] = emit_binary(b, kind, ins, q, act, name)
-    return handler
+def binary(b: Builder, node: onnx.NodeProto) -> None:
+    """Add / Mul."""
+    ins = [_operand(b, n) for n in node.input]
+    q, act, name, _ = _out(b, node)
+    b.vals[name] = emit_binary(b, ir_kind(node), ins, q, act, name)
 
 
 def average_pool(b: Builder, node: onnx.NodeProto) -> None:
@@ -187,18 +180,10 @@ def global_average_pool(b: Builder, node: onnx.NodeProto) -> None:
 
 
 def reduce_mean(b: Builder, node: onnx.NodeProto) -> None:
-    a = attrs(node)
     x = b.val(node.input[0])
     rank = len(b.onnx_shape(x))
-    axes = a.get("axes")
-    if axes is None and opt(node, 1):
-        axes = b.const_of(node.input[1], "axes").tolist()
-    if not axes:
-        if a.get("noop_with_empty_axes", 0):
-            raise b.error("ReduceMean with noop_with_empty_axes is not supported")
-        axes = list(range(rank))
-    axes = sorted({int(v) % rank for v in axes})
-    keep = bool(a.get("keepdims", 1))
+    axes = reduce_axes(b, node, rank)
+    keep = bool(attrs(node).get("keepdims", 1))
     q, _, name, _ = _out(b, node, allow_act=False)
     if rank == 4 and axes == [2, 3] and keep:
         b.vals[name] = emit_global_avg(b, x, q, name)
@@ -206,16 +191,13 @@ def reduce_mean(b: Builder, node: onnx.NodeProto) -> None:
         b.vals[name] = emit_mean(b, x, axes, keep, q, name)
 
 
-def _unary(kind: str):
-    def handler(b: Builder, node: onnx.NodeProto) -> None:
-        x = b.val(node.input[0])
-        axis = -1
-        if kind == "softmax":
-            default = 1 if b.opset < 13 else -1
-            axis = softmax_axis(b, b.onnx_shape(x), attrs(node).get("axis", default), b.opset)
-        q, _, name, _ = _out(b, node, allow_act=False)
-        b.vals[name] = emit_nonlinear(b, kind, x, q, name, axis)
-    return handler
+def nonlinear(b: Builder, node: onnx.NodeProto) -> None:
+    """Softmax / Sigmoid / Tanh into the canonical output quantization, requantized."""
+    kind, x, axis = ir_kind(node), b.val(node.input[0]), -1
+    if kind == "softmax":
+        axis = softmax_axis(b, b.onnx_shape(x), softmax_default_axis(node, b.opset), b.opset)
+    q, _, name, _ = _out(b, node, allow_act=False)
+    b.vals[name] = emit_nonlinear(b, kind, x, q, name, axis)
 
 
 def concat(b: Builder, node: onnx.NodeProto) -> None:
@@ -224,10 +206,9 @@ def concat(b: Builder, node: onnx.NodeProto) -> None:
     b.vals[name] = emit_concat(b, ins, attrs(node)["axis"], q, name)
 
 
+# role (onnx_ops.OPS) -> handler
 HANDLERS = {
-    "Conv": conv, "Gemm": gemm, "MatMul": matmul, "Add": _binary("add"),
-    "Mul": _binary("mul"), "AveragePool": average_pool,
-    "GlobalAveragePool": global_average_pool, "ReduceMean": reduce_mean,
-    "Softmax": _unary("softmax"), "Sigmoid": _unary("logistic"), "Tanh": _unary("tanh"),
-    "Concat": concat,
+    "conv": conv, "gemm": gemm, "matmul": matmul, "binary": binary,
+    "avg_pool": average_pool, "global_avg_pool": global_average_pool,
+    "reduce_mean": reduce_mean, "nonlinear": nonlinear, "concat": concat,
 }

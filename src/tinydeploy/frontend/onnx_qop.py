@@ -2,7 +2,8 @@
 QuantizeLinear/DequantizeLinear handlers that both forms share.
 
 Every QLinear op carries its input and output scales/zero points as inputs; the output's
-become the IR tensor's quantization, the inputs' must agree with their producers'.
+become the IR tensor's quantization, the inputs' must agree with their producers'. Which
+input slots hold them is in the op table (:data:`onnx_ops.OPS`, ``quant_slots``).
 """
 
 from __future__ import annotations
@@ -13,35 +14,20 @@ from onnx import TensorProto
 
 from tinydeploy.frontend.onnx_build import SUBBYTE_NP, Builder, QConst, Value, same_quant
 from tinydeploy.frontend.onnx_emit import (emit_binary, emit_concat, emit_conv, emit_fc,
-                                           emit_global_avg, emit_nonlinear, emit_pool,
-                                           softmax_axis)
+                                           emit_global_avg, emit_nonlinear, emit_pool)
+from tinydeploy.frontend.onnx_ops import OPS, ir_kind, softmax_axis
+from tinydeploy.frontend.onnx_reader import attrs, opt
 from tinydeploy.ir.graph import QuantParams
 
 ELEM_DTYPE = {TensorProto.INT8: "int8", TensorProto.UINT8: "uint8"}
 
-# (scale, zero point) input slots that describe each quantized input slot of an op.
-INPUT_QUANT_SLOTS = {
-    "QLinearConv": {0: (1, 2)}, "QLinearMatMul": {0: (1, 2), 3: (4, 5)},
-    "QLinearAdd": {0: (1, 2), 3: (4, 5)}, "QLinearMul": {0: (1, 2), 3: (4, 5)},
-    "QGemm": {0: (1, 2)}, "QLinearAveragePool": {0: (1, 2)},
-    "QLinearGlobalAveragePool": {0: (1, 2)}, "QLinearSigmoid": {0: (1, 2)},
-    "QLinearSoftmax": {0: (1, 2)}, "DequantizeLinear": {0: (1, 2)},
-}
-PASS_THROUGH = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Identity",
-                "MaxPool", "Pad", "Dropout"}
 
-
-def attrs(node: onnx.NodeProto) -> dict:
-    out = {}
-    for a in node.attribute:
-        v = onnx.helper.get_attribute_value(a)
-        out[a.name] = v.decode() if isinstance(v, bytes) else v
-    return out
-
-
-def opt(node: onnx.NodeProto, i: int) -> str | None:
-    """Name of optional input ``i``, None when absent or empty."""
-    return node.input[i] if len(node.input) > i and node.input[i] else None
+def _quant_slots(node: onnx.NodeProto) -> dict[int, tuple[int, int]]:
+    """Input slot -> (scale slot, zero point slot) of the quantized inputs of ``node``."""
+    if node.op_type == "QLinearConcat":
+        return {i: (i + 1, i + 2) for i in range(2, len(node.input), 3)}
+    spec = OPS.get(node.op_type)
+    return {i: (s, z) for i, s, z in spec.quant_slots} if spec else {}
 
 
 def input_quant(b: Builder, name: str) -> tuple[str, str | None] | None:
@@ -53,13 +39,11 @@ def input_quant(b: Builder, name: str) -> tuple[str, str | None] | None:
             if id(n) in seen:
                 continue
             seen.add(id(n))
-            slots = dict(INPUT_QUANT_SLOTS.get(n.op_type, {}))
-            if n.op_type == "QLinearConcat":
-                slots = {i: (i + 1, i + 2) for i in range(2, len(n.input), 3)}
+            slots = _quant_slots(n)
             for i, inp in enumerate(n.input):
                 if inp == t and i in slots:
                     return n.input[slots[i][0]], opt(n, slots[i][1])
-            if n.op_type in PASS_THROUGH:
+            if n.op_type in OPS and OPS[n.op_type].keeps_quant:
                 todo.append(n.output[0])
     return None
 
@@ -184,12 +168,12 @@ def qgemm(b: Builder, node: onnx.NodeProto) -> None:
     b.vals[node.output[0]] = emit_fc(b, x, w, bias, out_q, "none", node.output[0])
 
 
-def _binary(kind: str):
-    def handler(b: Builder, node: onnx.NodeProto) -> None:
-        ins = [_in(b, node, 0), _in(b, node, 3)]
-        out_q = b.act_quant(node.input[6], opt(node, 7))
-        b.vals[node.output[0]] = emit_binary(b, kind, ins, out_q, "none", node.output[0])
-    return handler
+def qlinear_binary(b: Builder, node: onnx.NodeProto) -> None:
+    """QLinearAdd / QLinearMul."""
+    ins = [_in(b, node, 0), _in(b, node, 3)]
+    out_q = b.act_quant(node.input[6], opt(node, 7))
+    b.vals[node.output[0]] = emit_binary(b, ir_kind(node), ins, out_q, "none",
+                                         node.output[0])
 
 
 def qlinear_average_pool(b: Builder, node: onnx.NodeProto) -> None:
@@ -212,22 +196,21 @@ def qlinear_concat(b: Builder, node: onnx.NodeProto) -> None:
                                          node.output[0])
 
 
-def _unary(kind: str):
-    def handler(b: Builder, node: onnx.NodeProto) -> None:
-        a = attrs(node)
-        x = _value(b, node, 0)
-        axis = softmax_axis(b, b.onnx_shape(x), a.get("axis", -1), a.get("opset", 13))
-        out_q = b.act_quant(node.input[3], opt(node, 4))
-        b.vals[node.output[0]] = emit_nonlinear(b, kind, x, out_q, node.output[0], axis)
-    return handler
+def qlinear_nonlinear(b: Builder, node: onnx.NodeProto) -> None:
+    """QLinearSigmoid / QLinearSoftmax (com.microsoft: ``opset`` attribute, default 13)."""
+    a = attrs(node)
+    x = _value(b, node, 0)
+    axis = softmax_axis(b, b.onnx_shape(x), a.get("axis", -1), a.get("opset", 13))
+    out_q = b.act_quant(node.input[3], opt(node, 4))
+    b.vals[node.output[0]] = emit_nonlinear(b, ir_kind(node), x, out_q, node.output[0],
+                                            axis)
 
 
+# role (onnx_ops.OPS) -> handler
 HANDLERS = {
-    "QuantizeLinear": quantize_linear, "DequantizeLinear": dequantize_linear,
-    "QLinearConv": qlinear_conv, "QLinearMatMul": qlinear_matmul, "QGemm": qgemm,
-    "QLinearAdd": _binary("add"), "QLinearMul": _binary("mul"),
-    "QLinearAveragePool": qlinear_average_pool,
-    "QLinearGlobalAveragePool": qlinear_global_average_pool,
-    "QLinearConcat": qlinear_concat, "QLinearSigmoid": _unary("logistic"),
-    "QLinearSoftmax": _unary("softmax"),
+    "quantize_linear": quantize_linear, "dequantize_linear": dequantize_linear,
+    "qlinear_conv": qlinear_conv, "qlinear_matmul": qlinear_matmul, "qgemm": qgemm,
+    "qlinear_binary": qlinear_binary, "qlinear_avg_pool": qlinear_average_pool,
+    "qlinear_global_avg_pool": qlinear_global_average_pool,
+    "qlinear_concat": qlinear_concat, "qlinear_nonlinear": qlinear_nonlinear,
 }

@@ -14,53 +14,19 @@ import numpy as np
 import onnx
 from onnx import TensorProto
 
-from tinydeploy.frontend.onnx_build import NCHW_TO_NHWC, NHWC_TO_NCHW, Builder, QConst, Value
+from tinydeploy.frontend.onnx_build import Builder, QConst, Value
 from tinydeploy.frontend.onnx_emit import emit_clamp, emit_pad, emit_pool
+from tinydeploy.frontend.onnx_ops import (NCHW_TO_NHWC, NHWC_TO_NCHW, pad_amounts,
+                                          reshape_target, transpose_perm)
 from tinydeploy.frontend.onnx_qdq import clip_bounds
-from tinydeploy.frontend.onnx_qop import attrs, opt, q_params
+from tinydeploy.frontend.onnx_qop import q_params
+from tinydeploy.frontend.onnx_reader import attrs, opt
 
 
 def _in_shape(b: Builder, name: str) -> tuple[int, ...]:
     if name in b.qconsts:
         return b.qconsts[name].data.shape
     return b.onnx_shape(b.val(name))
-
-
-def _axes(b: Builder, node: onnx.NodeProto, rank: int) -> list[int] | None:
-    a = attrs(node)
-    axes = a.get("axes")
-    if axes is None and opt(node, 1):
-        axes = b.const_of(node.input[1], "axes").tolist()
-    return None if axes is None else [int(v) % rank for v in axes]
-
-
-def reshape_target(b: Builder, node: onnx.NodeProto, shape: tuple[int, ...]) -> tuple:
-    """Output shape of Reshape/Flatten/Squeeze/Unsqueeze applied to ``shape``."""
-    op, size = node.op_type, int(np.prod(shape, dtype=np.int64))
-    if op == "Flatten":
-        ax = int(attrs(node).get("axis", 1)) % (len(shape) + 1)
-        return (int(np.prod(shape[:ax], dtype=np.int64)),
-                int(np.prod(shape[ax:], dtype=np.int64)))
-    if op == "Squeeze":
-        axes = _axes(b, node, len(shape))
-        return tuple(d for i, d in enumerate(shape)
-                     if not (d == 1 and (axes is None or i in axes)))
-    if op == "Unsqueeze":
-        raw = attrs(node).get("axes") or b.const_of(node.input[1], "axes").tolist()
-        rank = len(shape) + len(raw)
-        out = list(shape)
-        for ax in sorted(int(v) % rank for v in raw):
-            out.insert(ax, 1)
-        return tuple(out)
-    target = [int(v) for v in b.const_of(node.input[1], "shape")]
-    if not attrs(node).get("allowzero", 0):
-        target = [shape[i] if v == 0 else v for i, v in enumerate(target)]
-    if -1 in target:
-        known = int(np.prod([v for v in target if v != -1], dtype=np.int64))
-        target[target.index(-1)] = size // max(known, 1)
-    if int(np.prod(target, dtype=np.int64)) != size:
-        raise b.error(f"cannot reshape {list(shape)} to {target}")
-    return tuple(target)
 
 
 def _fold_axis(b: Builder, c: QConst, new_shape: tuple, perm=None) -> int | None:
@@ -94,7 +60,7 @@ def reshape_like(b: Builder, node: onnx.NodeProto) -> None:
 def transpose(b: Builder, node: onnx.NodeProto) -> None:
     x, out = node.input[0], node.output[0]
     rank = len(_in_shape(b, x))
-    perm = tuple(int(p) for p in attrs(node).get("perm", range(rank - 1, -1, -1)))
+    perm = transpose_perm(node, rank)
     if x in b.qconsts:
         c = b.qconsts[x]
         b.qconsts[out] = QConst(c.data.transpose(perm), c.scale, c.zp,
@@ -140,17 +106,11 @@ def max_pool(b: Builder, node: onnx.NodeProto) -> None:
 
 
 def pad(b: Builder, node: onnx.NodeProto) -> None:
+    """Constant pad; the fill (attribute or input 2, a quantized code or a real) must be
+    real 0, i.e. the zero point."""
     a = attrs(node)
-    if a.get("mode", "constant") != "constant":
-        raise b.error(f"Pad mode '{a['mode']}' is not supported (only constant)")
     v = b.val(node.input[0])
-    rank = len(b.onnx_shape(v))
-    pads = a.get("pads") or b.const_of(node.input[1], "pads").tolist()
-    axes = [int(x) % rank for x in b.const_of(node.input[3], "axes")] if opt(node, 3) \
-        else list(range(rank))
-    full = [0] * (2 * rank)
-    for i, ax in enumerate(axes):
-        full[ax], full[ax + rank] = int(pads[i]), int(pads[i + len(axes)])
+    full = pad_amounts(b, node, len(b.onnx_shape(v)))
     x_type, code, real = b.types.get(node.input[0], TensorProto.FLOAT), None, 0.0
     if opt(node, 2):
         c = b.const_of(node.input[2], "constant_value")
@@ -187,9 +147,8 @@ def clamp(b: Builder, node: onnx.NodeProto) -> None:
     b.vals[name] = emit_clamp(b, v, lo, hi, q, name)
 
 
+# role (onnx_ops.OPS) -> handler
 HANDLERS = {
-    "Reshape": reshape_like, "Flatten": reshape_like, "Squeeze": reshape_like,
-    "Unsqueeze": reshape_like, "Transpose": transpose, "Identity": identity,
-    "Dropout": identity, "Cast": identity, "Shape": shape, "MaxPool": max_pool,
-    "Pad": pad, "Relu": clamp, "Clip": clamp,
+    "reshape": reshape_like, "transpose": transpose, "identity": identity, "shape": shape,
+    "max_pool": max_pool, "pad": pad, "clamp": clamp,
 }

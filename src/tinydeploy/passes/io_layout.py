@@ -23,7 +23,10 @@ def _is_bridge(g: Graph, op: Op, perm: tuple[int, ...]) -> bool:
         return False
     if op.kind == "transpose":
         return tuple(op.attrs["perm"]) == perm
-    return op.kind == "reshape" and tuple(x.shape[i] for i in perm) == tuple(y.shape)
+    # a bridging reshape changes the shape (unless every dim is 1); a same-shape reshape
+    # (C == H == W) moves no axis and is no bridge
+    return op.kind == "reshape" and tuple(x.shape) != tuple(y.shape) and \
+        tuple(x.shape[i] for i in perm) == tuple(y.shape)
 
 
 def _single_consumer(g: Graph, name: str) -> Op | None:
@@ -50,17 +53,27 @@ def io_layout_nhwc(g: Graph) -> Graph:
                 permute_shape(n, TO_NHWC)
             rename[op.outputs[0]] = chain[-1]
             drop.add(ops.index(op))
-    for out in g.outputs:                         # bridge -> [elementwise]* -> output
+    copied = False
+    for out in dict.fromkeys(g.outputs):          # bridge -> [elementwise]* -> output
         chain, op = [out], g.producer(out)
         while op is not None and op.kind in ELEMENTWISE and len(g.consumers(op.inputs[0])) == 1:
             chain.append(op.inputs[0])
             op = g.producer(op.inputs[0])
-        if op is not None and _is_bridge(g, op, TO_NCHW) and len(g.consumers(op.outputs[0])) == 1:
+        # the bridge's output feeds only the chain (nothing when the bridge is the output)
+        if op is not None and _is_bridge(g, op, TO_NCHW) and \
+                len(g.consumers(op.outputs[0])) == (1 if len(chain) > 1 else 0):
             for n in chain:
                 permute_shape(n, TO_NHWC)     # NCHW -> NHWC is the same permutation
+            src = rename.get(op.inputs[0], op.inputs[0])
+            if len(chain) == 1 and (src in g.inputs or src in g.outputs or
+                                    src in rename.values() or g.outputs.count(out) > 1):
+                # dropping it would make the output alias another edge: a plain copy
+                ops[ops.index(op)] = op.with_(kind="reshape", attrs={})
+                copied = True
+                continue
             rename[chain[-1]] = op.inputs[0]
             drop.add(ops.index(op))
-    if not drop:
+    if not drop and not copied:
         return g
     new_ops = []
     for i, op in enumerate(ops):

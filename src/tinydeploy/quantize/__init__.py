@@ -1,6 +1,6 @@
 """Float model -> integer-deployable int8 model, through explicit stages (NEMO-style).
 
-``quantize_file`` is what ``tinydeploy quantize`` runs::
+``driver.quantize_file`` is what ``tinydeploy quantize`` runs::
 
     load float graph        (float_graph: .tflite / .onnx, float32)
     -> deployable graph     (canonical: BatchNorm folded, activations fused)
@@ -14,15 +14,3 @@ The four stages (float, fake-quantized, quantized-deployable, integer-deployable
 runnable on the same inputs (:mod:`stages`); :mod:`report` measures per-layer SQNR
 between them. Per-layer bit widths come from :mod:`bits`.
 """
-
-from __future__ import annotations
-
-__all__ = ["QuantizeResult", "quantize_file", "quantize_graph"]
-
-
-def __getattr__(name: str):
-    """Lazy: ``import tinydeploy.quantize`` (the CLI parser does) stays cheap."""
-    if name in __all__:
-        from tinydeploy.quantize import driver
-        return getattr(driver, name)
-    raise AttributeError(name)

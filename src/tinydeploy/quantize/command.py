@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sys
 
+from tinydeploy.quantize.driver import quantize_file
 from tinydeploy.quantize.observers import OBSERVERS
+from tinydeploy.quantize.report import format_report
 
 
 def add_parser(sub) -> None:
@@ -40,9 +42,6 @@ def _warn(msg: str) -> None:
 
 
 def run(a) -> int:
-    from tinydeploy.quantize.driver import quantize_file
-    from tinydeploy.quantize.report import format_report
-
     res = quantize_file(a.model, a.output, calib=a.calib, observer=a.observer, bits=a.bits,
                         bias_correction=a.bias_correction, report=a.report, warn=_warn,
                         budget_kb=a.budget)

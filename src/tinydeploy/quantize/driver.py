@@ -18,6 +18,7 @@ import numpy as np
 import onnx
 
 from tinydeploy.errors import TinyDeployError
+from tinydeploy.frontend.onnx import load_onnx
 from tinydeploy.ir.graph import Graph
 from tinydeploy.quant.execute import run_graph
 from tinydeploy.quantize.bits import BitsConfig, load_bits
@@ -74,8 +75,6 @@ def quantize_graph(fg: Graph, data: CalibrationData, observer: str = "minmax",
 def _check_reimport(raw: bytes, integer: IntegerStage, data: CalibrationData) -> None:
     """The exported file, read by the ONNX frontend, must compute the integer graph's
     outputs bit for bit (else it is a quantizer bug: refuse to write it)."""
-    from tinydeploy.frontend.onnx import load_onnx
-
     with tempfile.TemporaryDirectory(prefix="td_quantize_") as tmp:
         path = Path(tmp) / "check.onnx"
         path.write_bytes(raw)

@@ -12,7 +12,9 @@ from pathlib import Path
 from tinydeploy.errors import TinyDeployError, UnsupportedError
 from tinydeploy.frontend import model_format
 from tinydeploy.ir.graph import Graph
+from tinydeploy.quantize.float_onnx import load_float_onnx
 from tinydeploy.quantize.float_ops import FLOAT_KERNELS
+from tinydeploy.quantize.float_tflite import load_float_tflite
 
 
 def load_float_model(path: str | Path) -> Graph:
@@ -22,12 +24,7 @@ def load_float_model(path: str | Path) -> Graph:
     if not path.is_file():
         raise TinyDeployError("no such file", file=str(path))
     try:
-        if fmt == "tflite":
-            from tinydeploy.quantize.float_tflite import load_float_tflite
-            g = load_float_tflite(path)
-        else:
-            from tinydeploy.quantize.float_onnx import load_float_onnx
-            g = load_float_onnx(path)
+        g = load_float_tflite(path) if fmt == "tflite" else load_float_onnx(path)
     except TinyDeployError as e:
         raise e.with_file(str(path))
     for op in g.ops:

@@ -1,8 +1,12 @@
-"""Float ONNX nodes -> float graph ops: one short handler per operator.
+"""Float ONNX nodes -> float graph ops: one handler per role of the op table.
 
-Handlers resolve inputs to :class:`FValue` activations or numpy constants, choose the
-layout (NHWC for convolutions and pooling), and add float graph ops named after the node.
-Padding/stride arithmetic is the int8 frontend's (:func:`onnx_emit.spatial`).
+The shared op table (:data:`tinydeploy.frontend.onnx_ops.OPS`) says which operators the
+quantizer accepts and which handler here converts each; attribute decoding (strides,
+pads, dilations, conv groups, Reshape targets, axes, Clip bounds, Pad amounts) is the
+table module's, shared with the int8 frontend. Handlers resolve inputs to
+:class:`FValue` activations or numpy constants, choose the layout (NHWC for convolutions
+and pooling), and add float graph ops named after the node. The float reference runs a
+batch of samples along axis 0: ops that mix samples or take a constant operand are refused.
 """
 
 from __future__ import annotations
@@ -10,27 +14,23 @@ from __future__ import annotations
 import numpy as np
 import onnx
 
-from tinydeploy.frontend.onnx_build import NCHW_TO_NHWC
-from tinydeploy.frontend.onnx_emit import spatial
-from tinydeploy.frontend.onnx_graph import fold_node
-from tinydeploy.frontend.onnx_qop import attrs, opt
-from tinydeploy.frontend.onnx_shape import reshape_target
-from tinydeploy.quantize.float_onnx import FloatBuilder, FValue
+from tinydeploy.frontend import onnx_ops
+from tinydeploy.frontend.onnx_ops import (INF, NCHW_TO_NHWC, conv_form, gemm_flags, ir_kind,
+                                          pad_amounts, pool_kernel, reduce_axes,
+                                          reshape_target, softmax_axis,
+                                          softmax_default_axis, spatial, transpose_perm)
+from tinydeploy.frontend.onnx_reader import attrs, constant_value, evaluate, opt
+from tinydeploy.quantize.float_onnx_builder import FloatBuilder, FValue
 
-INF = float("inf")
 CLIPS = {(0.0, INF): "relu", (0.0, 6.0): "relu6", (-1.0, 1.0): "relu_n1_to_1"}
 
 
 def fold(b: FloatBuilder, node: onnx.NodeProto) -> None:
     """A Constant, or a node of constants only (shape arithmetic): evaluate once."""
     if node.op_type == "Constant":
-        a = node.attribute[0]
-        if a.name != "value":
-            b.consts[node.output[0]] = np.asarray(onnx.helper.get_attribute_value(a))
-        else:
-            b.consts[node.output[0]] = onnx.numpy_helper.to_array(a.t)
+        b.consts[node.output[0]] = constant_value(node, b.path)
         return
-    for name, value in zip(node.output, fold_node(b, node)):
+    for name, value in zip(node.output, evaluate(node, b.consts, b.opset, b.path)):
         b.consts[name] = value
 
 
@@ -49,17 +49,14 @@ def conv(b: FloatBuilder, node: onnx.NodeProto) -> None:
     if w.ndim != 4:
         raise b.error(f"only 2-D convolution is supported (weight {list(w.shape)})")
     o, ipg, kh, kw = w.shape
-    group = int(a.get("group", 1))
     stride, dil, pads, (oh, ow) = spatial(b, a, (h, w_), (kh, kw))
     at = dict(stride=stride, dilation=dil, pads=pads, act="none")
-    if group == 1 and ipg == c:
-        kind, wd = "conv2d", w.transpose(0, 2, 3, 1)
-    elif group == c and ipg == 1 and o % c == 0:
-        kind, wd = "depthwise_conv2d", w[:, 0].transpose(1, 2, 0)
-        at["depth_multiplier"] = o // c
+    kind, multiplier = conv_form(b, int(a.get("group", 1)), c, o, ipg)
+    if kind == "conv2d":
+        wd = w.transpose(0, 2, 3, 1)
     else:
-        raise b.error(f"grouped convolution (group {group}, {c} input channels) is not "
-                      "supported; only group 1 or depthwise")
+        wd = w[:, 0].transpose(1, 2, 0)
+        at["depth_multiplier"] = multiplier
     bias = b.const(f"{node.output[0]}_bias", b.const_of(opt(node, 2), "bias")) \
         if opt(node, 2) else ""
     wn = b.const(f"{node.output[0]}_weight", wd)
@@ -81,13 +78,13 @@ def _fc(b: FloatBuilder, node, x: FValue, w: np.ndarray, bias, out: str) -> None
 
 
 def gemm(b: FloatBuilder, node: onnx.NodeProto) -> None:
-    a = attrs(node)
-    if a.get("transA", 0):
+    alpha, beta, trans_a, trans_b = gemm_flags(node)
+    if trans_a:
         raise b.error("Gemm with transA is not supported")
-    w = b.const_of(node.input[1], "weight").astype(np.float64) * float(a.get("alpha", 1.0))
-    w = w if a.get("transB", 0) else w.T
-    bias = b.const_of(opt(node, 2), "bias").astype(np.float64).reshape(-1) * \
-        float(a.get("beta", 1.0)) if opt(node, 2) else None
+    w = b.const_of(node.input[1], "weight").astype(np.float64) * alpha
+    w = w if trans_b else w.T
+    bias = b.const_of(opt(node, 2), "bias").astype(np.float64).reshape(-1) * beta \
+        if opt(node, 2) else None
     _fc(b, node, b.val(node.input[0]), w, bias, node.output[0])
 
 
@@ -120,14 +117,9 @@ def batch_norm(b: FloatBuilder, node: onnx.NodeProto) -> None:
 
 
 def clamp(b: FloatBuilder, node: onnx.NodeProto) -> None:
-    lo, hi = 0.0, INF
-    if node.op_type == "Clip":
-        a = attrs(node)
-        lo, hi = float(a.get("min", -INF)), float(a.get("max", INF))
-        if opt(node, 1):
-            lo = float(b.const_of(opt(node, 1), "Clip min").reshape(-1)[0])
-        if opt(node, 2):
-            hi = float(b.const_of(opt(node, 2), "Clip max").reshape(-1)[0])
+    """Relu / Clip: a standalone ``act`` op (the quantizer fuses it into its producer)."""
+    lo, hi, _ = onnx_ops.clip_bounds(
+        node, lambda name: (float(b.const_of(name, "Clip bound").reshape(-1)[0]), None))
     if (lo, hi) not in CLIPS:
         raise b.error(f"clamp to [{lo:g}, {hi:g}] is not supported (relu, relu6, relu_n1_to_1)")
     v = b.val(node.input[0])
@@ -135,51 +127,45 @@ def clamp(b: FloatBuilder, node: onnx.NodeProto) -> None:
              act=CLIPS[(lo, hi)])
 
 
-def binary(kind: str):
-    def handler(b: FloatBuilder, node: onnx.NodeProto) -> None:
-        if any(i in b.consts for i in node.input):
-            raise b.error(f"{node.op_type} with a constant operand is not supported")
-        vs = [b.val(i) for i in node.input]
-        shapes = [b.shape(v) for v in vs]
-        if shapes[0] != shapes[1]:
-            raise b.error(f"{node.op_type} of shapes {shapes} (broadcasting) is not supported")
-        nhwc = len(shapes[0]) == 4 and any(v.nhwc for v in vs)
-        ins = [b.as_nhwc(v) if nhwc else b.as_onnx(v) for v in vs]
-        b.add_op(kind, ins, [_out(b, node, b.tensors[ins[0]].shape, nhwc)], act="none")
-    return handler
+def binary(b: FloatBuilder, node: onnx.NodeProto) -> None:
+    """Add / Mul of two activations of the same shape."""
+    if any(i in b.consts for i in node.input):
+        raise b.error(f"{node.op_type} with a constant operand is not supported")
+    vs = [b.val(i) for i in node.input]
+    shapes = [b.shape(v) for v in vs]
+    if shapes[0] != shapes[1]:
+        raise b.error(f"{node.op_type} of shapes {shapes} (broadcasting) is not supported")
+    nhwc = len(shapes[0]) == 4 and any(v.nhwc for v in vs)
+    ins = [b.as_nhwc(v) if nhwc else b.as_onnx(v) for v in vs]
+    b.add_op(ir_kind(node), ins, [_out(b, node, b.tensors[ins[0]].shape, nhwc)], act="none")
 
 
-def pool(kind: str):
-    def handler(b: FloatBuilder, node: onnx.NodeProto) -> None:
-        a = attrs(node)
-        x = b.as_nhwc(b.val(node.input[0]))
-        n, h, w, c = b.tensors[x].shape
-        if node.op_type == "GlobalAveragePool":
-            k, stride, pads, (oh, ow) = (h, w), (1, 1), (0, 0, 0, 0), (1, 1)
-        else:
-            k = tuple(int(v) for v in a.get("kernel_shape", ()))
-            if len(k) != 2 or a.get("ceil_mode", 0) or tuple(a.get("dilations", (1, 1))) != (1, 1):
-                raise b.error("only 2-D pooling without ceil_mode or dilation is supported")
-            stride, _, pads, (oh, ow) = spatial(b, a, (h, w), k)
-        if kind == "avg_pool2d" and a.get("count_include_pad", 0) and any(pads):
-            t, left, bot, r = pads         # padding counted: pad with zeros, then pool
-            y = b.act(f"{node.output[0]}_padded", (n, h + t + bot, w + left + r, c))
-            b.add_op("pad", [x], [y], pads=((0, 0), (t, bot), (left, r), (0, 0)))
-            x, pads = y, (0, 0, 0, 0)
-        b.add_op(kind, [x], [_out(b, node, (n, oh, ow, c), nhwc=True)], kernel=k,
-                 stride=stride, pads=pads, act="none")
-    return handler
+def pool(b: FloatBuilder, node: onnx.NodeProto) -> None:
+    """AveragePool / MaxPool / GlobalAveragePool, in NHWC."""
+    a, kind = attrs(node), ir_kind(node)
+    x = b.as_nhwc(b.val(node.input[0]))
+    n, h, w, c = b.tensors[x].shape
+    if node.op_type == "GlobalAveragePool":
+        k, stride, pads, (oh, ow) = (h, w), (1, 1), (0, 0, 0, 0), (1, 1)
+    else:
+        k = pool_kernel(b, a)
+        if a.get("ceil_mode", 0):
+            raise b.error("pooling with ceil_mode is not supported")
+        stride, _, pads, (oh, ow) = spatial(b, a, (h, w), k)
+    if kind == "avg_pool2d" and a.get("count_include_pad", 0) and any(pads):
+        t, left, bot, r = pads         # padding counted: pad with zeros, then pool
+        y = b.act(f"{node.output[0]}_padded", (n, h + t + bot, w + left + r, c))
+        b.add_op("pad", [x], [y], pads=((0, 0), (t, bot), (left, r), (0, 0)))
+        x, pads = y, (0, 0, 0, 0)
+    b.add_op(kind, [x], [_out(b, node, (n, oh, ow, c), nhwc=True)], kernel=k,
+             stride=stride, pads=pads, act="none")
 
 
 def reduce_mean(b: FloatBuilder, node: onnx.NodeProto) -> None:
-    a = attrs(node)
     v = b.val(node.input[0])
     rank = len(b.shape(v))
-    axes = a.get("axes")
-    if axes is None and opt(node, 1):
-        axes = b.const_of(opt(node, 1), "axes").tolist()
-    axes = sorted({int(x) % rank for x in (axes if axes else range(rank))})
-    keep = bool(a.get("keepdims", 1))
+    axes = reduce_axes(b, node, rank)
+    keep = bool(attrs(node).get("keepdims", 1))
     if 0 in axes:
         raise b.error("ReduceMean over the batch dimension is not supported")
     if v.nhwc and keep:
@@ -201,8 +187,7 @@ def reshape(b: FloatBuilder, node: onnx.NodeProto) -> None:
 
 def transpose(b: FloatBuilder, node: onnx.NodeProto) -> None:
     v = b.val(node.input[0])
-    rank = len(b.shape(v))
-    perm = tuple(int(p) for p in attrs(node).get("perm", range(rank - 1, -1, -1)))
+    perm = transpose_perm(node, len(b.shape(v)))
     if perm[0] != 0:
         raise b.error("Transpose that moves the batch dimension is not supported")
     if v.nhwc and perm == NCHW_TO_NHWC:           # NCHW -> NHWC of an NHWC-held tensor
@@ -212,15 +197,12 @@ def transpose(b: FloatBuilder, node: onnx.NodeProto) -> None:
 
 
 def pad(b: FloatBuilder, node: onnx.NodeProto) -> None:
-    a = attrs(node)
-    if a.get("mode", "constant") != "constant":
-        raise b.error("only constant padding is supported")
-    if opt(node, 2) and float(b.const_of(opt(node, 2), "pad value").reshape(-1)[0]) != 0:
-        raise b.error("padding with a value other than 0 is not supported")
-    if opt(node, 3):
-        raise b.error("Pad with axes is not supported")
     v = b.val(node.input[0])
-    pads = [int(p) for p in (a.get("pads") or b.const_of(opt(node, 1), "pads").tolist())]
+    pads = pad_amounts(b, node, len(b.shape(v)))
+    value = b.const_of(opt(node, 2), "pad value").reshape(-1)[0] if opt(node, 2) else \
+        attrs(node).get("value", 0.0)
+    if float(value) != 0:
+        raise b.error("padding with a value other than 0 is not supported")
     r = len(pads) // 2
     pairs = [(pads[i], pads[i + r]) for i in range(r)]
     if v.nhwc:
@@ -243,31 +225,26 @@ def concat(b: FloatBuilder, node: onnx.NodeProto) -> None:
     b.add_op("concat", ins, [_out(b, node, shape, nhwc)], axis=ir_axis)
 
 
-def unary(kind: str):
-    def handler(b: FloatBuilder, node: onnx.NodeProto) -> None:
-        v = b.val(node.input[0])
-        at = {}
-        if kind == "softmax":
-            rank = len(b.shape(v))
-            axis = int(attrs(node).get("axis", 1 if b.opset < 13 else -1)) % rank
-            if axis != rank - 1:
-                raise b.error("softmax over an axis other than the last is not supported")
-            v, at = FValue(b.as_onnx(v)), {"beta": 1.0}
-        b.add_op(kind, [v.ir], [_out(b, node, b.tensors[v.ir].shape, v.nhwc)], **at)
-    return handler
+def nonlinear(b: FloatBuilder, node: onnx.NodeProto) -> None:
+    """Softmax (over the last axis) / Sigmoid / Tanh."""
+    kind, v, at = ir_kind(node), b.val(node.input[0]), {}
+    if kind == "softmax":
+        shape = b.shape(v)
+        axis = softmax_axis(b, shape, softmax_default_axis(node, b.opset), b.opset)
+        if axis != len(shape) - 1:
+            raise b.error("softmax over an axis other than the last is not supported")
+        v, at = FValue(b.as_onnx(v)), {"beta": 1.0}
+    b.add_op(kind, [v.ir], [_out(b, node, b.tensors[v.ir].shape, v.nhwc)], **at)
 
 
 def identity(b: FloatBuilder, node: onnx.NodeProto) -> None:
     b.vals[node.output[0]] = b.val(node.input[0])
 
 
+# role (onnx_ops.OPS) -> handler
 HANDLERS = {
-    "Conv": conv, "Gemm": gemm, "MatMul": matmul, "BatchNormalization": batch_norm,
-    "Relu": clamp, "Clip": clamp, "Add": binary("add"), "Mul": binary("mul"),
-    "AveragePool": pool("avg_pool2d"), "MaxPool": pool("max_pool2d"),
-    "GlobalAveragePool": pool("avg_pool2d"), "ReduceMean": reduce_mean,
-    "Flatten": reshape, "Reshape": reshape, "Squeeze": reshape, "Unsqueeze": reshape,
-    "Transpose": transpose, "Pad": pad, "Concat": concat, "Softmax": unary("softmax"),
-    "Sigmoid": unary("logistic"), "Tanh": unary("tanh"), "Identity": identity,
-    "Dropout": identity,
+    "conv": conv, "gemm": gemm, "matmul": matmul, "batch_norm": batch_norm, "clamp": clamp,
+    "binary": binary, "avg_pool": pool, "max_pool": pool, "global_avg_pool": pool,
+    "reduce_mean": reduce_mean, "reshape": reshape, "transpose": transpose, "pad": pad,
+    "concat": concat, "nonlinear": nonlinear, "identity": identity,
 }

@@ -1,11 +1,19 @@
 """Float .tflite -> float graph (see :mod:`tinydeploy.quantize.float_ops`).
 
-The flatbuffer is parsed by the int8 frontend's reader (same checks and messages for a
-damaged file); the ops are mapped here, keeping float32 tensors. Layouts are those of the
-IR (depthwise weights lose their leading 1). Weights stored as int8 with a float scale
-(dynamic-range "hybrid" files such as MLPerf Tiny's KWS) and float16 weights are
-dequantized to float32 on load: the float graph is what the hybrid file means, with
-float activations. Op names are ``<index>_<OPNAME>``, as in the int8 frontend.
+The file is read by the shared reader (:mod:`tinydeploy.frontend.tflite_reader`: the same
+checks and messages for a damaged file as ``tinydeploy compile``) and every operator is
+mapped through the shared op table (:mod:`tinydeploy.frontend.tflite_ops`), so layouts
+and op names (``<index>_<OPNAME>``) are the int8 frontend's. What is float lives here:
+
+- tensors keep float32 data. Weights stored as int8 with a float scale (dynamic-range
+  "hybrid" files such as MLPerf Tiny's KWS) and float16 weights are dequantized to
+  float32 on load, and a DEQUANTIZE of a constant is folded into a float32 constant: the
+  float graph is what the file means, with float activations;
+- depthwise weights get an ``<name>_hwc`` copy without the leading 1 (the file's tensor
+  stays in the graph, unused);
+- a standalone RELU/RELU6/RELU_N1_TO_1 stays an ``act`` op (the quantizer fuses it);
+- the float reference runs a batch of samples along axis 0, so ops that mix samples
+  (MEAN over, TRANSPOSE of axis 0) or take a constant operand are refused.
 """
 
 from __future__ import annotations
@@ -13,80 +21,51 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import tflite
 
-from tinydeploy.errors import TinyDeployError, UnsupportedError
-from tinydeploy.frontend.tflite import _c_identifier, _Reader
-from tinydeploy.ir.graph import Graph, Op, Tensor
-from tinydeploy.quantize.float_tflite_ops import MAPPERS as _MAPPERS
+from tinydeploy.errors import TinyDeployError
+from tinydeploy.frontend.tflite_ops import FLOAT, GraphState, OpConverter, supported
+from tinydeploy.frontend.tflite_reader import TT, c_identifier, read_tflite, type_name
+from tinydeploy.ir.graph import Graph, Tensor
 
-_TT = tflite.TensorType
-_FLOAT_TYPES = {_TT.FLOAT32: np.float32, _TT.FLOAT16: np.float16}
-_INT_TYPES = {_TT.INT8: np.int8, _TT.UINT8: np.uint8, _TT.INT32: np.int32,
-              _TT.INT64: np.int64, _TT.INT16: np.int16}
-_ACTS = {0: "none", 1: "relu", 2: "relu_n1_to_1", 3: "relu6"}
+_FLOAT_TYPES = {TT.FLOAT32: np.float32, TT.FLOAT16: np.float16}
+_INT_TYPES = {TT.INT8: np.int8, TT.UINT8: np.uint8, TT.INT32: np.int32,
+              TT.INT64: np.int64, TT.INT16: np.int16}
 
 
 def load_float_tflite(path: str | Path) -> Graph:
     """Read a float (or dynamic-range) .tflite file into a float graph."""
-    path = Path(path)
+    model = read_tflite(path)
+    state = GraphState()
+    for raw in model.ops:
+        _FloatOp(model, raw, state).convert()
+    edge = _FloatOp(model, model.edges(), state)
+    inputs = [edge.tensor(j) for j in model.inputs if not model.tensors[j].data]
+    outputs = [edge.tensor(j) for j in model.outputs]
+    g = Graph(c_identifier(Path(path).stem), dict(state.tensors), state.ops, inputs, outputs,
+              source=model.file, meta={"format": "tflite", "float": True})
     try:
-        buf = path.read_bytes()
-    except OSError as e:
-        raise TinyDeployError(f"cannot read model: {e.strerror or e}", file=str(path)) from e
-    r = _Reader(buf, str(path))
-    return _Converter(r, str(path)).graph(_c_identifier(path.stem))
+        g.validate()
+    except AssertionError as e:
+        raise TinyDeployError(f"inconsistent model graph: {e}", file=model.file) from e
+    return g
 
 
-class _Converter:
-    def __init__(self, r: _Reader, file: str):
-        self.r, self.file = r, file
-        self.tensors: dict[str, Tensor] = {}
-        self.ops: list[Op] = []
-        self.node = ""
-        self.out_name = ""
+class _FloatOp(OpConverter):
+    """One TFLite op converted to float graph ops: the float side of the table's hooks."""
 
-    def fail(self, reason: str):
-        where = f"output '{self.out_name}': " if self.out_name else ""
-        raise UnsupportedError(where + reason, file=self.file, node=self.node or None)
+    LOADER = FLOAT
 
-    def graph(self, name: str) -> Graph:
-        for index, (opname, ins, outs, raw) in enumerate(self.r.ops):
-            self.node = f"{index}_{opname}"
-            self.out_name = self.r.names[outs[0]] if outs and outs[0] >= 0 else ""
-            mapper = _MAPPERS.get(opname)
-            if mapper is None:
-                self.fail(f"unsupported operator {opname} (the quantizer handles "
-                          f"{', '.join(sorted(_MAPPERS))})")
-            mapper(self, ins, outs, raw)
-        self.node = self.out_name = ""
-        inputs = [self.tensor(j) for j in self.r.inputs if not self.r.tensors[j].data]
-        outputs = [self.tensor(j) for j in self.r.outputs]
-        g = Graph(name, dict(self.tensors), self.ops, inputs, outputs, source=self.file,
-                  meta={"format": "tflite", "float": True})
-        try:
-            g.validate()
-        except AssertionError as e:
-            raise TinyDeployError(f"inconsistent model graph: {e}", file=self.file) from e
-        return g
+    def unsupported(self, opname: str) -> str:
+        return (f"unsupported operator {opname} (the quantizer handles "
+                f"{', '.join(supported(FLOAT))})")
 
-    # -- tensors ----------------------------------------------------------------------
-    def tensor(self, j: int) -> str:
-        """IR name of TFLite tensor ``j`` (converted on first use); "" for -1."""
-        if j < 0:
-            return ""
-        name = self.r.names[j]
-        if name not in self.tensors:
-            self.tensors[name] = self._convert(j, name)
-        return name
-
-    def _convert(self, j: int, name: str) -> Tensor:
-        t = self.r.tensors[j]
+    def convert_tensor(self, j: int) -> Tensor:
+        t, name = self.model.tensors[j], self.model.names[j]
         if any(s <= 0 for s in t.shape[1:]):
             self.fail(f"tensor '{name}' has a dynamic or empty shape {list(t.shape)}")
         if not t.data:
-            if t.type != _TT.FLOAT32:
-                self.fail(f"activation '{name}' is {_type_name(t.type)}, not float32: this "
+            if t.type != TT.FLOAT32:
+                self.fail(f"activation '{name}' is {type_name(t.type)}, not float32: this "
                           "is a quantized model; compile it with 'tinydeploy compile'")
             return Tensor(name, t.shape, "float32")
         return Tensor(name, t.shape, *self._const_data(t, name))
@@ -96,7 +75,7 @@ class _Converter:
             data = np.frombuffer(t.data, _FLOAT_TYPES[t.type]).astype(np.float32)
             return "float32", None, data.reshape(t.shape)
         if t.type not in _INT_TYPES:
-            self.fail(f"constant '{name}' has unsupported type {_type_name(t.type)}")
+            self.fail(f"constant '{name}' has unsupported type {type_name(t.type)}")
         data = np.frombuffer(t.data, _INT_TYPES[t.type]).reshape(t.shape)
         if t.scale is None:
             return str(data.dtype), None, data.copy()
@@ -108,39 +87,55 @@ class _Converter:
         real = (data.astype(np.float64) - z) * s.astype(np.float64)
         return "float32", None, real.astype(np.float32)
 
-    def t(self, j: int) -> Tensor:
-        return self.tensors[self.tensor(j)]
-
-    def const(self, j: int, what: str) -> np.ndarray:
-        if j < 0 or not self.r.tensors[j].data:
+    def _float_const(self, n: int, what: str) -> Tensor:
+        name = self.input(n)
+        if not name or not self.t(name).is_const:
             self.fail(f"{what} must be a constant tensor")
-        return self.t(j).data
+        if self.t(name).dtype != "float32":
+            self.fail(f"{what} '{name}' is {self.t(name).dtype}, expected float")
+        return self.t(name)
 
-    def new_tensor(self, hint: str, shape) -> str:
-        name = hint
-        while name in self.tensors or name in self.r.names:
-            name += "_"
-        self.tensors[name] = Tensor(name, tuple(int(s) for s in shape), "float32")
-        return name
+    def weights(self, n: int) -> Tensor:
+        return self._float_const(n, "weights")
 
-    def add(self, kind: str, ins, outs, suffix: str = "", **attrs) -> None:
-        name = self.node + (f"_{suffix}" if suffix else "")
-        self.ops.append(Op(kind, name, tuple(ins), tuple(outs), attrs))
+    def bias(self, n: int) -> str:
+        return self._float_const(n, "bias").name if self.input(n) else ""
 
-    def options(self, raw, cls: type):
-        if raw.BuiltinOptionsType() != getattr(tflite.BuiltinOptions, cls.__name__):
-            return None
-        table = raw.BuiltinOptions()
-        opts = cls()
-        opts.Init(table.Bytes, table.Pos)
-        return opts
+    def depthwise_weights(self, n: int) -> Tensor:
+        w = self.weights(n)
+        if len(w.shape) != 4 or w.shape[0] != 1:
+            self.fail("depthwise weights must be [1, KH, KW, C*M]")
+        name = w.name + "_hwc"
+        if name not in self.state.tensors:
+            self.put(Tensor(name, w.shape[1:], "float32", None, w.data.reshape(w.shape[1:])))
+        return self.t(name)
 
-    def act(self, code: int) -> str:
-        if code not in _ACTS:
-            self.fail(f"unsupported fused activation {code}")
-        return _ACTS[code]
+    def activation(self, act: str) -> None:
+        self.add("act", (self.input(0),), act=act)
 
+    def check_pad_value(self, x: Tensor, y: Tensor, n: int) -> None:
+        if len(self.ins) > n and self.input(n) and \
+                float(self.const(n, "pad value").ravel()[0]) != 0:
+            self.fail("padding with a value other than 0 is not supported")
 
-def _type_name(code: int) -> str:
-    names = {v: k for k, v in vars(_TT).items() if not k.startswith("_")}
-    return names.get(code, str(code)).lower()
+    def dequantize(self) -> None:
+        """Constant weights stored as float16/int8: fold into a float32 constant."""
+        if not self.model.tensors[self.ins[0]].data:
+            self.fail("DEQUANTIZE input (a float model dequantizes weights only) must be "
+                      "a constant tensor")
+        data = self.t(self.input(0)).data
+        j = self.outs[0]
+        name, shape = self.model.names[j], self.model.tensors[j].shape
+        self.put(Tensor(name, shape, "float32", None, np.asarray(data, np.float32)
+                        .reshape(shape)))
+        self.state.converted[j] = name            # a constant from now on
+
+    def add(self, kind: str, inputs, outputs=None, suffix: str = "", **attrs) -> None:
+        """Refuse what the float reference cannot run over a batch of samples."""
+        if kind in ("add", "mul") and any(self.t(n).is_const for n in inputs if n):
+            self.fail(f"{self.opname} with a constant operand is not supported")
+        if kind == "mean" and 0 in attrs["axes"]:
+            self.fail(f"{self.opname} over the batch dimension is not supported")
+        if kind == "transpose" and attrs["perm"][0] != 0:
+            self.fail(f"{self.opname} that moves the batch dimension is not supported")
+        super().add(kind, inputs, outputs, suffix, **attrs)

@@ -74,6 +74,7 @@ class LayerGeometry:
     param_bytes: tuple[int, ...] = ()  # per-channel arrays: bytes per output channel
     macs_per_output: int = 1
     requant: bool = False              # outputs pay requant_cycles
+    group_channels: int = 1            # a chunk of ONE group of a grouped conv: its size
 
     @property
     def macs(self) -> int:
@@ -85,8 +86,10 @@ class LayerGeometry:
 
     @property
     def c_step(self) -> int:
-        """Channel tiles are multiples of this (whole groups), for grouped/channel-wise ops."""
-        return self.out_c // self.groups if self.groups > 1 else 1
+        """Channel tiles are multiples of this (whole groups), for grouped/channel-wise ops.
+        A one-group chunk of a grouped conv computes like a dense conv but its tiles still
+        hold whole groups: the runtime counts a tile's groups with the layer's step."""
+        return self.out_c // self.groups if self.groups > 1 else self.group_channels
 
     def extent(self, dim: str) -> int:
         return {"h": self.out_h, "w": self.out_w, "c": self.out_c}[dim]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from tinydeploy.codegen.boards import rv32imc
 from tinydeploy.codegen.cformat import c_comment, c_string
 from tinydeploy.errors import TinyDeployError
 
@@ -50,11 +51,7 @@ def board_context(name: str) -> dict:
 
 
 def _values(b: Board) -> dict:
-    if b.name == "qemu-rv32":
-        from tinydeploy import rv32
-
-        return rv32.template_values()
-    return {}
+    return rv32imc.template_values() if b.name == "qemu-rv32" else {}
 
 
 def emit_board(name: str, out_dir: Path, ctx: dict) -> list[str]:

@@ -5,7 +5,7 @@ Deeploy): every requantization is spelled out as nodes, evaluated symbolically
 Package map: :mod:`.detect` (which dialect, by what the nodes compute), :mod:`.lower`
 (the walk), :mod:`.layers` and :mod:`.elementwise` (node handlers), :mod:`.build` (IR
 construction), :mod:`.nemo`, :mod:`.quantlab`, :mod:`.deeploy` (what is dialect-specific),
-:mod:`.reference` (onnxruntime as the independent reference, where it can run the file).
+(onnxruntime as the independent reference lives in :mod:`tinydeploy.check.pulp_reference`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import onnx
 from tinydeploy.errors import TinyDeployError
 from tinydeploy.frontend.pulp import deeploy, nemo, quantlab
 from tinydeploy.frontend.pulp.detect import detect, detect_file
+from tinydeploy.frontend.pulp.lower import lower
 from tinydeploy.ir.graph import Graph
 
 DIALECTS = {"nemo": nemo, "quantlab": quantlab, "deeploy": deeploy}
@@ -33,8 +34,6 @@ def load_pulp(path: str | Path, input_type: str | None = None,
     ``outputs``: ONNX tensor names to produce instead of the graph outputs (whose float
     heads are otherwise cut).
     """
-    from tinydeploy.frontend.pulp.lower import lower
-
     path = str(path)
     try:
         model = onnx.load(path)

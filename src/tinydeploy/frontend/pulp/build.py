@@ -10,6 +10,7 @@ the IR (``[N, C, L]`` as ``[N, 1, L, C]``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from math import gcd
 
 import numpy as np
 import onnx
@@ -238,7 +239,6 @@ def _sum_range(terms: list[IntVal], mults: list[int]):
 def _split_weights(coefs) -> tuple[list[int] | None, np.ndarray]:
     """Per-term integer weights w_i and per-channel factors f[c] with coef_i[c] = w_i * f[c]
     (f[c] = the gcd of the channel's coefficients, sign of the first); None if none exist."""
-    from math import gcd
 
     cols = bcast(*coefs)
     factor = []

@@ -14,6 +14,7 @@ and start a new chain, so a graph with several roundings in a row becomes severa
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import numpy as np
@@ -174,7 +175,6 @@ def integral(ch: Chain) -> bool:
 
 def clip(ch: Chain, lo, hi, node: str) -> Chain:
     """Clamp to integer bounds (``None`` = unbounded); float bounds are rounded inward."""
-    import math
     lo_i = None if lo is None or lo == -np.inf else math.ceil(lo)
     hi_i = None if hi is None or hi == np.inf else math.floor(hi)
     big = 2**80

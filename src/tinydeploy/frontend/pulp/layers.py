@@ -9,6 +9,7 @@ Weights must be integer-valued floats that fit int8 (what the exporters write).
 from __future__ import annotations
 
 import numpy as np
+import onnx
 
 from tinydeploy.frontend.pulp.build import Builder, ir_shape
 from tinydeploy.frontend.pulp.values import IntVal, bcast, ints, leaf
@@ -18,7 +19,6 @@ F32_EXACT = 1 << 24
 
 
 def attrs(node) -> dict:
-    import onnx
     return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
 
 

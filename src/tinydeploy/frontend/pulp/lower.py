@@ -9,9 +9,12 @@ their value range has).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import onnx
-from onnx import numpy_helper
+from onnx import helper, numpy_helper
+from onnx.reference import ReferenceEvaluator
 
 from tinydeploy.errors import TinyDeployError
 from tinydeploy.frontend.pulp import deeploy, elementwise, layers
@@ -51,9 +54,9 @@ def lower(model: onnx.ModelProto, path: str, dialect: str, input_type: str,
     b.node = None
     _finish_outputs(b, wanted)
     meta = {"format": "onnx", "dialect": dialect, "notes": list(dict.fromkeys(b.notes)),
-            "source_outputs": list(wanted), "input_type": input_type}
-    import pathlib
-    return Graph(pathlib.Path(path).stem, dict(b.tensors), list(b.ops), list(b.inputs),
+            "source_outputs": list(wanted), "outputs_requested": bool(outputs),
+            "input_type": input_type}
+    return Graph(Path(path).stem, dict(b.tensors), list(b.ops), list(b.inputs),
                  list(b.outputs), path, meta)
 
 
@@ -73,9 +76,6 @@ def _constants(b: Builder, g: onnx.GraphProto) -> None:
 
 def _fold(b: Builder, node: onnx.NodeProto) -> None:
     """Evaluate a node whose inputs are all constants (shape arithmetic, weight prep)."""
-    from onnx import helper
-    from onnx.reference import ReferenceEvaluator
-
     feeds = {i: b.consts[i] for i in node.input if i}
     vis = [helper.make_tensor_value_info(i, helper.np_dtype_to_tensor_dtype(v.dtype), v.shape)
            for i, v in feeds.items()]
@@ -223,7 +223,7 @@ def _finish_outputs(b: Builder, wanted: list[str]) -> None:
             v = b.narrow(v, (storage(lo, hi)[0],), f"output '{name}'")
             t = b.t(v.ir)
         src = v.ir
-        if len(v.shape) >= 3 and tuple(t.shape) != tuple(v.shape):
+        if len(v.shape) in (3, 4):   # always: the IR is NHWC whatever the shapes look like
             src = _to_source_layout(b, v, name)
         if want == "uint8":
             y = b.tensor(f"{name}_u8", v.shape, "uint8", 0)
@@ -237,14 +237,29 @@ def _finish_outputs(b: Builder, wanted: list[str]) -> None:
 
 
 def _to_source_layout(b: Builder, v: IntVal, name: str) -> str:
-    """NHWC IR tensor -> the ONNX (NCHW or NCL) shape."""
+    """NHWC IR tensor -> the ONNX (NCHW or NCL) layout and shape.
+
+    Decided by the value's rank, never by comparing shapes: an NCHW shape can equal its
+    NHWC one (C == H == W) while the bytes still have to move. A 4-D output is the
+    ``transpose`` itself (the edge that ``--io-layout nhwc`` drops); a 3-D one is a
+    transpose to [N, C, 1, L] and a reshape to [N, C, L]; when no byte moves (C = 1 or
+    H * W = 1) it is a reshape.
+    """
     t = b.t(v.ir)
+    if tuple(t.shape) != ir_shape(v.shape):
+        raise b.error(f"internal: output '{name}' is held as {list(t.shape)}, not the NHWC "
+                      f"form {list(ir_shape(v.shape))} of its ONNX shape {list(v.shape)}",
+                      TinyDeployError)
     n, h, w, c = t.shape
     zp = b.zp(v)
     if c > 1 and h * w > 1:
         if t.dtype not in ("int8", "uint8"):
             raise b.error(f"output '{name}' is {t.dtype} in NCHW layout; only 8-bit outputs "
                           "are transposed (pick the requantized tensor with --output)")
+        if len(v.shape) == 4:
+            out = b.tensor(f"{name}_src", v.shape, t.dtype, zp)
+            b.op("transpose", [v.ir], [out], perm=(0, 3, 1, 2))
+            return out
         y = b.tensor(f"{name}_nchw", (n, c, h, w), t.dtype, zp)
         b.op("transpose", [v.ir], [y], perm=(0, 3, 1, 2))
         src = y

@@ -21,6 +21,8 @@
 #ifndef TD_HAL_H
 #define TD_HAL_H
 
+#include "../td_names.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,7 +39,7 @@ typedef struct {
     int32_t dst_stride[2];   /* the same in dst */
 } td_dma_box_t;
 
-typedef struct {
+typedef struct td_dma_counters_s {
     uint64_t bytes[TD_DMA_DIRS];
     uint64_t transfers[TD_DMA_DIRS];
 } td_dma_counters_t;

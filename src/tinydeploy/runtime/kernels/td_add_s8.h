@@ -7,6 +7,8 @@
 #ifndef TD_ADD_S8_H
 #define TD_ADD_S8_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 typedef struct {

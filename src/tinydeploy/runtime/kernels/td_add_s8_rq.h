@@ -17,6 +17,8 @@
 #ifndef TD_ADD_S8_RQ_H
 #define TD_ADD_S8_RQ_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 #include "td_requant_common.h"

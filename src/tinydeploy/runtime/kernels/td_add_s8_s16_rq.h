@@ -5,6 +5,8 @@
 #ifndef TD_ADD_S8_S16_RQ_H
 #define TD_ADD_S8_S16_RQ_H
 
+#include "../td_names.h"
+
 #include "td_add_s8_rq.h"
 
 typedef td_add_s8_rq_args_t td_add_s8_s16_rq_args_t;

@@ -10,6 +10,8 @@
 #ifndef TD_ADD_SB_H
 #define TD_ADD_SB_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 typedef struct {

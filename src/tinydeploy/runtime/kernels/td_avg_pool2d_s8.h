@@ -6,6 +6,8 @@
 #ifndef TD_AVG_POOL2D_S8_H
 #define TD_AVG_POOL2D_S8_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 typedef struct {

@@ -7,6 +7,8 @@
 #ifndef TD_BROADCAST_H
 #define TD_BROADCAST_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 #define TD_MAX_DIMS 6

@@ -8,6 +8,8 @@
 #ifndef TD_COMMON_H
 #define TD_COMMON_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 #include <stddef.h>
 

@@ -5,6 +5,8 @@
 #ifndef TD_CONCAT_S8_H
 #define TD_CONCAT_S8_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 typedef struct {

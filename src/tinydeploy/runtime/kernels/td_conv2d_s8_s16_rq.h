@@ -5,6 +5,8 @@
 #ifndef TD_CONV2D_S8_S16_RQ_H
 #define TD_CONV2D_S8_S16_RQ_H
 
+#include "../td_names.h"
+
 #include "td_conv2d_s8_rq.h"
 
 typedef td_conv2d_s8_rq_args_t td_conv2d_s8_s16_rq_args_t;

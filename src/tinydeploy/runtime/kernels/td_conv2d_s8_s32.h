@@ -11,6 +11,8 @@
 #ifndef TD_CONV2D_S8_S32_H
 #define TD_CONV2D_S8_S32_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 typedef struct {

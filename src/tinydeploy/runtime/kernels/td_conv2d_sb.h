@@ -14,6 +14,8 @@
 #ifndef TD_CONV2D_SB_H
 #define TD_CONV2D_SB_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 typedef struct {

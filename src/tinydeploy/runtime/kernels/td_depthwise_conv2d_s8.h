@@ -13,6 +13,8 @@
 #ifndef TD_DEPTHWISE_CONV2D_S8_H
 #define TD_DEPTHWISE_CONV2D_S8_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 typedef struct {

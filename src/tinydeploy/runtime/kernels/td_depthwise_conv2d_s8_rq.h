@@ -16,6 +16,8 @@
 #ifndef TD_DEPTHWISE_CONV2D_S8_RQ_H
 #define TD_DEPTHWISE_CONV2D_S8_RQ_H
 
+#include "../td_names.h"
+
 #include <stddef.h>
 #include <stdint.h>
 

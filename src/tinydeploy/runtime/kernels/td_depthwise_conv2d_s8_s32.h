@@ -10,6 +10,8 @@
 #ifndef TD_DEPTHWISE_CONV2D_S8_S32_H
 #define TD_DEPTHWISE_CONV2D_S8_S32_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 typedef struct {

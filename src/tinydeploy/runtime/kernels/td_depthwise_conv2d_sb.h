@@ -10,6 +10,8 @@
 #ifndef TD_DEPTHWISE_CONV2D_SB_H
 #define TD_DEPTHWISE_CONV2D_SB_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 typedef struct {

@@ -5,6 +5,8 @@
 #ifndef TD_DEQUANTIZE_S8_F32_H
 #define TD_DEQUANTIZE_S8_F32_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 typedef struct {

@@ -9,6 +9,8 @@
 #ifndef TD_FIXEDPOINT_H
 #define TD_FIXEDPOINT_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 #include "td_common.h"

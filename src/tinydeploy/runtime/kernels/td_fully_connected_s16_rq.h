@@ -16,6 +16,8 @@
 #ifndef TD_FULLY_CONNECTED_S16_RQ_H
 #define TD_FULLY_CONNECTED_S16_RQ_H
 
+#include "../td_names.h"
+
 #include <stddef.h>
 #include <stdint.h>
 

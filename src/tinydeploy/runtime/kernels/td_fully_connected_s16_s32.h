@@ -8,6 +8,8 @@
 #ifndef TD_FULLY_CONNECTED_S16_S32_H
 #define TD_FULLY_CONNECTED_S16_S32_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 typedef struct {

@@ -5,6 +5,8 @@
 #ifndef TD_FULLY_CONNECTED_S16_S8_RQ_H
 #define TD_FULLY_CONNECTED_S16_S8_RQ_H
 
+#include "../td_names.h"
+
 #include "td_fully_connected_s16_rq.h"
 
 typedef td_fully_connected_s16_rq_args_t td_fully_connected_s16_s8_rq_args_t;

@@ -12,6 +12,8 @@
 #ifndef TD_FULLY_CONNECTED_S8_H
 #define TD_FULLY_CONNECTED_S8_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 typedef struct {

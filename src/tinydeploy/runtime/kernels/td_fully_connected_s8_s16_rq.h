@@ -5,6 +5,8 @@
 #ifndef TD_FULLY_CONNECTED_S8_S16_RQ_H
 #define TD_FULLY_CONNECTED_S8_S16_RQ_H
 
+#include "../td_names.h"
+
 #include "td_fully_connected_s8_rq.h"
 
 typedef td_fully_connected_s8_rq_args_t td_fully_connected_s8_s16_rq_args_t;

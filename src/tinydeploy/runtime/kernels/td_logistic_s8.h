@@ -8,6 +8,8 @@
 #ifndef TD_LOGISTIC_S8_H
 #define TD_LOGISTIC_S8_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 typedef struct {

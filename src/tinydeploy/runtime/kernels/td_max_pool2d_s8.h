@@ -5,6 +5,8 @@
 #ifndef TD_MAX_POOL2D_S8_H
 #define TD_MAX_POOL2D_S8_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 typedef struct {

@@ -9,6 +9,8 @@
 #ifndef TD_MAX_POOL2D_SB_H
 #define TD_MAX_POOL2D_SB_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 typedef struct {

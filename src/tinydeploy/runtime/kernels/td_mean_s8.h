@@ -8,6 +8,8 @@
 #ifndef TD_MEAN_S8_H
 #define TD_MEAN_S8_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 #define TD_MEAN_MAX_DIMS 6

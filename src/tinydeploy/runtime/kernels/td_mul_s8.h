@@ -6,6 +6,8 @@
 #ifndef TD_MUL_S8_H
 #define TD_MUL_S8_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 typedef struct {

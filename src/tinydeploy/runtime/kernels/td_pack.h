@@ -8,6 +8,8 @@
 #ifndef TD_PACK_H
 #define TD_PACK_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 /* Element i of a packed tensor, sign-extended when is_signed. */

@@ -5,6 +5,8 @@
 #ifndef TD_PAD_S8_H
 #define TD_PAD_S8_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 #define TD_PAD_MAX_DIMS 6

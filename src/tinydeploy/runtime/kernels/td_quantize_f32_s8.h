@@ -6,6 +6,8 @@
 #ifndef TD_QUANTIZE_F32_S8_H
 #define TD_QUANTIZE_F32_S8_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 typedef struct {

@@ -14,6 +14,8 @@
 #ifndef TD_REQUANT_COMMON_H
 #define TD_REQUANT_COMMON_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 /* The integer nearest to v that a float32 can hold: keep the 24 most significant bits of

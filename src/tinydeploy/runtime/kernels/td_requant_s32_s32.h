@@ -4,6 +4,8 @@
 #ifndef TD_REQUANT_S32_S32_H
 #define TD_REQUANT_S32_S32_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 typedef struct {

@@ -5,6 +5,8 @@
 #ifndef TD_REQUANTIZE_S8_U8_H
 #define TD_REQUANTIZE_S8_U8_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 typedef struct {

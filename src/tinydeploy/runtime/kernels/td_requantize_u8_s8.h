@@ -5,6 +5,8 @@
 #ifndef TD_REQUANTIZE_U8_S8_H
 #define TD_REQUANTIZE_U8_S8_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 typedef struct {

@@ -8,6 +8,8 @@
 #ifndef TD_SOFTMAX_S8_H
 #define TD_SOFTMAX_S8_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 typedef struct {

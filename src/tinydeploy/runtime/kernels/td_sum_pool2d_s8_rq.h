@@ -15,6 +15,8 @@
 #ifndef TD_SUM_POOL2D_S8_RQ_H
 #define TD_SUM_POOL2D_S8_RQ_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 #include "td_common.h"

@@ -6,6 +6,8 @@
 #ifndef TD_SUM_POOL2D_S8_S32_H
 #define TD_SUM_POOL2D_S8_S32_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 typedef struct {

@@ -6,6 +6,8 @@
 #ifndef TD_TRANSPOSE_S8_H
 #define TD_TRANSPOSE_S8_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 #define TD_TRANSPOSE_MAX_DIMS 6

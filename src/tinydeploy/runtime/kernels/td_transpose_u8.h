@@ -4,6 +4,8 @@
 #ifndef TD_TRANSPOSE_U8_H
 #define TD_TRANSPOSE_U8_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 #include "td_transpose_s8.h"

@@ -18,6 +18,8 @@
 #ifndef TD_SPLIT_H
 #define TD_SPLIT_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
 #define TD_SPLIT_ROWS 0

@@ -24,9 +24,11 @@
 #ifndef TD_TILED_H
 #define TD_TILED_H
 
+#include "../td_names.h"
+
 #include <stdint.h>
 
-#include "td_hal.h"
+#include "../hal/td_hal.h"
 #include "td_split.h"
 
 enum {

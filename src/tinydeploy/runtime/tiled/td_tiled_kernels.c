@@ -18,13 +18,13 @@
 
 #include <stddef.h>
 
-#include "td_add_s8.h"
-#include "td_avg_pool2d_s8.h"
-#include "td_conv2d_s8.h"
-#include "td_depthwise_conv2d_s8.h"
-#include "td_fully_connected_s8.h"
-#include "td_max_pool2d_s8.h"
-#include "td_mul_s8.h"
+#include "../kernels/td_add_s8.h"
+#include "../kernels/td_avg_pool2d_s8.h"
+#include "../kernels/td_conv2d_s8.h"
+#include "../kernels/td_depthwise_conv2d_s8.h"
+#include "../kernels/td_fully_connected_s8.h"
+#include "../kernels/td_max_pool2d_s8.h"
+#include "../kernels/td_mul_s8.h"
 
 typedef struct {              /* the part's view of the tile */
     const td_tile_job_t *job;

@@ -4,6 +4,9 @@
  */
 #ifndef TD_BOARD_RV32_H
 #define TD_BOARD_RV32_H
+/* the project's link names (plain #defines: also right for td_start.S) */
+#include "../td_names.h"
+
 #ifndef __ASSEMBLER__
 
 #include <stddef.h>

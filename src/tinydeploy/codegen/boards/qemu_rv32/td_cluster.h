@@ -12,6 +12,8 @@
 
 #include <stdint.h>
 
+#include "../td_names.h"
+
 #ifndef TD_NUM_HARTS
 #define TD_NUM_HARTS 8
 #endif

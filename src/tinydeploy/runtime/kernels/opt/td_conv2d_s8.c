@@ -17,9 +17,9 @@
  *
  * Static scratch: TD_OPT_CONV_PACK_BYTES + 4 * TD_OPT_CONV_COL_WORDS bytes (24 KiB).
  */
-#include "td_conv2d_s8.h"
+#include "../td_conv2d_s8.h"
 
-#include "td_common.h"
+#include "../td_common.h"
 #include "td_opt_common.h"
 #include "td_opt_conv_stage.h"
 #include "td_opt_gemm.h"

@@ -14,9 +14,9 @@
  *
  * Static scratch: 4 * TD_OPT_DW_WORDS bytes (8 KiB).
  */
-#include "td_depthwise_conv2d_s8.h"
+#include "../td_depthwise_conv2d_s8.h"
 
-#include "td_common.h"
+#include "../td_common.h"
 #include "td_opt_common.h"
 
 #ifndef TD_OPT_DW_WORDS

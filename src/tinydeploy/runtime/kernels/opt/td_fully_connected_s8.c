@@ -11,9 +11,9 @@
  *
  * Static scratch: 2 * TD_OPT_FC_CHUNK bytes (2 KiB).
  */
-#include "td_fully_connected_s8.h"
+#include "../td_fully_connected_s8.h"
 
-#include "td_common.h"
+#include "../td_common.h"
 #include "td_opt_common.h"
 
 #ifndef TD_OPT_FC_CHUNK

@@ -35,9 +35,11 @@
 #ifndef TD_OPT_COMMON_H
 #define TD_OPT_COMMON_H
 
+#include "../../td_names.h"
+
 #include <stdint.h>
 
-#include "td_common.h"
+#include "../td_common.h"
 
 /* GCC's default scheduler and register allocator spill the 20-accumulator blocks on
  * RV32 (~2.9 instead of ~2.4 instructions per MAC); these three options avoid that.

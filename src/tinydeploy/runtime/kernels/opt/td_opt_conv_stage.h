@@ -10,10 +10,12 @@
 #ifndef TD_OPT_CONV_STAGE_H
 #define TD_OPT_CONV_STAGE_H
 
+#include "../../td_names.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
-#include "td_conv2d_s8.h"
+#include "../td_conv2d_s8.h"
 #include "td_opt_common.h"
 
 /* How a convolution layer is computed (td_conv2d_s8.c: cv_make_plan). */

@@ -13,6 +13,8 @@
 #ifndef TD_OPT_GEMM_H
 #define TD_OPT_GEMM_H
 
+#include "../../td_names.h"
+
 #include <stdint.h>
 
 #include "td_opt_common.h"

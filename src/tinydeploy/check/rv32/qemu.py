@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tinydeploy import hostrun
+from tinydeploy.check import hostrun
+from tinydeploy.codegen.boards.rv32imc import ARCH, LIBC, QEMU_FLAGS, SEMIHOST
 from tinydeploy.errors import TinyDeployError
 
 BOARD = "qemu-rv32"
@@ -32,30 +33,11 @@ GCC = "riscv64-unknown-elf-gcc"
 QEMU = "qemu-system-riscv32"
 PKG_GCC, PKG_LIBC, PKG_QEMU = ("gcc-riscv64-unknown-elf", "picolibc-riscv64-unknown-elf",
                                "qemu-system-misc")
-ARCH = "-march=rv32imc -mabi=ilp32"
-CFLAGS = "-O3 -std=c99 -Wall -Wextra -Werror"
-LIBC = "--specs=picolibc.specs --oslib=semihost"
-# QEMU virt jumps to DRAM (0x80000000): code and constants there, RAM 16 MiB above.
-FLASH, FLASH_SIZE, RAM, RAM_SIZE, STACK = 0x80000000, 0x1000000, 0x81000000, 0x1000000, 0x10000
-# a=off,f=off,d=off: anything outside rv32imc traps instead of passing
-QEMU_FLAGS = ["-machine", "virt", "-cpu", "rv32,a=off,f=off,d=off", "-bios", "none",
-              "-display", "none", "-serial", "none", "-monitor", "none"]
-SEMIHOST = "enable=on,target=native,chardev=c0"
-HARTS = 8
 TIMEOUT = 600.0
 ELF_SUFFIX = {"run": "_rv32.elf", "debug": "_rv32_debug.elf", "prof": "_rv32_prof.elf",
               "smp": "_rv32_smp.elf"}
 EXIT_MEANING = {1: "trap (illegal instruction or bad memory access)", 2: "runner error",
                 3: "check failed", 4: "not all harts started", 134: "abort/assert"}
-
-
-def template_values() -> dict:
-    """What ``boards/qemu_rv32/*.j2`` need: the same constants the runner uses."""
-    mem = " \\\n              ".join(f"-Wl,--defsym={k}=0x{v:x}" for k, v in (
-        ("__flash", FLASH), ("__flash_size", FLASH_SIZE), ("__ram", RAM),
-        ("__ram_size", RAM_SIZE), ("__stack_size", STACK)))
-    return {"arch": ARCH, "cflags": CFLAGS, "libc": LIBC, "mem": mem, "ram": RAM,
-            "qemu_flags": " ".join(QEMU_FLAGS), "semihost": SEMIHOST, "harts": HARTS}
 
 
 def missing_tools(build: bool = True, run: bool = True) -> list[tuple[str, str]]:

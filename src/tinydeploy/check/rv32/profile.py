@@ -16,8 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
+from tinydeploy.check.inputs import random_inputs
+from tinydeploy.check.rv32 import qemu
+from tinydeploy.codegen.boards.rv32imc import HARTS
 from tinydeploy.errors import TinyDeployError
-from tinydeploy.rv32 import qemu
+from tinydeploy.ir.ops import macs
+from tinydeploy.project import as_project
 
 
 def _category(g, op) -> str:
@@ -50,18 +54,13 @@ def profile(project: str | Path, n: int = 1, seed: int = 0, records=None,
     ``{"index", "name", "kind", "category", "macs", "instructions",
     "instructions_per_mac"}`` (``instructions_per_mac`` None for layers without MACs).
     """
-    from tinydeploy.compiler import lower_file
-    from tinydeploy.ir.ops import macs
-    from tinydeploy.validate import _manifest, random_inputs
-
-    project = Path(project)
-    manifest = qemu.check_board(project, _manifest(project))
+    proj = as_project(project)
+    manifest = qemu.check_board(proj.path, proj.manifest)
     qemu.require_tools()
-    low = lower_file(manifest["model"])
-    g = low.graph
+    g = proj.lowered.graph
     if records is None:
         records = random_inputs(g, n, seed)
-    elf = qemu.build(project, "prof")
+    elf = qemu.build(proj.path, "prof")
     _, console = qemu.run_raw(elf, manifest, records, icount=True, progress=progress,
                               timeout=timeout)
     v = _parse(console, len(g.ops))
@@ -76,7 +75,7 @@ def profile(project: str | Path, n: int = 1, seed: int = 0, records=None,
     total_macs = sum(r["macs"] for r in layers)
     layer_sum = sum(r["instructions"] for r in layers)
     run_total = round(v["run"] / runs)
-    return {"model": manifest["model"], "runs": runs, "probe": probe, "layers": layers,
+    return {"model": manifest["model_name"], "runs": runs, "probe": probe, "layers": layers,
             "totals": {"macs": total_macs, "layer_instructions": layer_sum,
                        "run_instructions": run_total,
                        "instructions_per_mac": run_total / total_macs if total_macs else None,
@@ -100,48 +99,16 @@ def count_instructions(project_dir: str | Path, n: int = 1, seed: int = 0) -> li
     return profile(project_dir, n=n, seed=seed)["layers"]
 
 
-def print_profile(prof: dict, console=None) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = console or Console()
-    tab = Table(title=f"instructions on QEMU rv32imc: {Path(prof['model']).name} "
-                      f"(mean of {prof['runs']} run{'s' if prof['runs'] != 1 else ''})")
-    for col, just in (("#", "right"), ("layer", "left"), ("op", "left"), ("MACs", "right"),
-                      ("instructions", "right"), ("instr/MAC", "right")):
-        tab.add_column(col, justify=just)
-
-    def ipm(x):
-        return "" if x is None else f"{x:.2f}"
-
-    for r in prof["layers"]:
-        tab.add_row(str(r["index"]), r["name"][:32], r["kind"], f"{r['macs']:,}",
-                    f"{r['instructions']:,}", ipm(r["instructions_per_mac"]))
-    t = prof["totals"]
-    tab.add_section()
-    tab.add_row("", "sum of layers", "", f"{t['macs']:,}", f"{t['layer_instructions']:,}",
-                ipm(t["layer_instructions"] / t["macs"] if t["macs"] else None))
-    tab.add_row("", "whole run", "", "", f"{t['run_instructions']:,}",
-                ipm(t["instructions_per_mac"]))
-    console.print(tab)
-    cats = ", ".join(f"{k} {ipm(c['instructions_per_mac']) or '-'}"
-                     for k, c in sorted(t["by_category"].items()))
-    console.print(f"instructions/MAC by layer type: {cats}  "
-                  f"(probe cost {prof['probe']} instructions per layer, subtracted)")
-
-
-def smp_check(project: str | Path, records=None, harts: int = qemu.HARTS,
+def smp_check(project: str | Path, records=None, harts: int = HARTS,
               timeout: float | None = None) -> dict:
     """Run the multi-hart build on ``-smp harts``: harts start and park, fork/barrier test,
     every layer's output checksummed in slices by all harts. Returns the check's numbers
     and the network's outputs (to compare with the host run)."""
-    from tinydeploy.validate import _manifest
-
-    project = Path(project)
-    manifest = qemu.check_board(project, _manifest(project))
+    proj = as_project(project)
+    manifest = qemu.check_board(proj.path, proj.manifest)
     if records is None:
         records = [[np.zeros(s["shape"], dtype=s["dtype"]) for s in manifest["inputs"]]]
-    elf = qemu.build(project, "smp")
+    elf = qemu.build(proj.path, "smp")
     outs, console = qemu.run_raw(elf, manifest, records, harts=harts, timeout=timeout)
     line = next((x for x in console.splitlines() if x.startswith("td-smp ")), None)
     if line is None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from tinydeploy.codegen.tiled_split import split_dim
+from tinydeploy.tiling.split import split_dim
 from tinydeploy.errors import TinyDeployError
 from tinydeploy.ir.graph import Graph
 from tinydeploy.memory import MemoryPlan
@@ -162,7 +162,7 @@ def chunk_geometry(geom: LayerGeometry, c0: int, c1: int) -> LayerGeometry:
     if geom.groups > 1:
         groups = ch // geom.c_step
         return replace(geom, out_c=ch, in_c=groups * (geom.in_c // geom.groups),
-                       groups=groups)
+                       groups=groups, group_channels=geom.c_step if groups == 1 else 1)
     return replace(geom, out_c=ch)
 
 

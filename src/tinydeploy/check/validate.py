@@ -3,22 +3,24 @@ reference interpreter, and name the first differing layer on a mismatch."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from tinydeploy import hostrun, rv32
-from tinydeploy.compiler import Lowered, lower_file
+from tinydeploy.check import dma as dma_check
+from tinydeploy.check import hostrun, rv32
+from tinydeploy.check.goldens import GoldenCheck, check_golden
+from tinydeploy.check.inputs import load_npy_inputs, random_inputs
+from tinydeploy.check.pulp_reference import run_pulp_reference
+from tinydeploy.check.reference import reference_name, run_reference
 from tinydeploy.errors import TinyDeployError
-from tinydeploy.frontend.pulp.reference import run_pulp_reference
 from tinydeploy.ir.graph import Graph
+from tinydeploy.lowered import Lowered
+from tinydeploy.project import CompiledProject, as_project
 from tinydeploy.quant.execute import run_graph
 from tinydeploy.quant.packing import from_storage
-from tinydeploy.reference import reference_name, run_reference
 
 
 @dataclass
@@ -42,60 +44,6 @@ class Validation:
                 and self.sim_vs_host_exact is not False and self.dma_exact is not False)
 
 
-def random_inputs(g: Graph, n: int, seed: int) -> list[list[np.ndarray]]:
-    """``n`` seeded input records covering each input's full integer range.
-
-    Float inputs get values spread over the range their QuantizeLinear/QUANTIZE represents.
-    """
-    rng = np.random.default_rng(seed)
-    records = []
-    for _ in range(n):
-        rec = []
-        for name in g.inputs:
-            t = g.t(name)
-            if t.dtype == "float32":
-                q = _float_input_range(g, name)
-                rec.append(rng.uniform(q[0], q[1], size=t.shape).astype(np.float32))
-            else:
-                info = np.iinfo(np.dtype(t.dtype))
-                rec.append(rng.integers(info.min, info.max, size=t.shape, endpoint=True)
-                           .astype(t.dtype))
-        records.append(rec)
-    return records
-
-
-def _float_input_range(g: Graph, name: str) -> tuple[float, float]:
-    for op in g.consumers(name):
-        out = g.t(op.outputs[0])
-        if op.kind == "quantize" and out.quant is not None:
-            info = np.iinfo(np.dtype(out.dtype))
-            s, z = out.quant.s, out.quant.zp
-            return s * (info.min - z), s * (info.max - z)
-    return -1.0, 1.0
-
-
-def load_npy_inputs(g: Graph, paths: list[str]) -> list[list[np.ndarray]]:
-    """User inputs: each .npy holds one input (or a batch along a new leading axis)."""
-    if len(g.inputs) != 1:
-        raise TinyDeployError(".npy inputs are supported for single-input networks only")
-    t = g.t(g.inputs[0])
-    records = []
-    for p in paths:
-        try:
-            x = np.load(p, allow_pickle=False)
-        except Exception as e:  # noqa: BLE001 - any unreadable file is the user's error
-            raise TinyDeployError(f"cannot read .npy: {e}", file=p) from None
-        if x.dtype != np.dtype(t.dtype):
-            raise TinyDeployError(f"dtype {x.dtype} does not match input '{t.name}' "
-                                  f"({t.dtype})", file=p)
-        batch = x.reshape((-1, *t.shape)) if x.size % t.size == 0 else None
-        if batch is None or x.size == 0:
-            raise TinyDeployError(f"shape {x.shape} does not match input '{t.name}' "
-                                  f"{list(t.shape)}", file=p)
-        records += [[b] for b in batch]
-    return records
-
-
 def _lsb_diff(a: np.ndarray, b: np.ndarray, lsb: float = 1.0) -> np.ndarray:
     """|a - b| in units of the output's quantization step (LSB)."""
     if a.dtype.kind == "f":
@@ -113,26 +61,30 @@ def output_lsb(g: Graph, name: str) -> float:
     return 1.0
 
 
-def validate(project: str | Path, n: int = 20, seed: int = 0, npy: list[str] | None = None,
-             sanitize: bool = False, tolerance: float | None = None,
-             progress=None, on: str = "host", timeout: float | None = None) -> Validation:
-    """``on="qemu"``: checks the rv32imc build on QEMU (also byte-identical to the host's)."""
-    project = Path(project)
-    manifest = _manifest(project)
-    _check_on(project, manifest, on)
-    model = manifest["model"]
-    low = lower_file(model, **manifest.get("frontend_options", {}))
-    records = random_inputs(low.graph, n, seed) + load_npy_inputs(low.graph, npy or [])
-    exe = hostrun.build(project, sanitize=sanitize)
+def validate(project: str | Path | CompiledProject, n: int = 20, seed: int = 0,
+             npy: list[str] | None = None, sanitize: bool = False,
+             tolerance: float | None = None, progress=None, on: str = "host",
+             timeout: float | None = None, records=None) -> Validation:
+    """Build the project, run ``n`` seeded random inputs (plus ``npy`` files, or exactly
+    ``records``), compare with the numpy golden and the reference interpreter.
+
+    ``on="qemu"``: checks the rv32imc build on QEMU (also byte-identical to the host's)."""
+    proj = as_project(project)
+    manifest = proj.manifest
+    _check_on(proj.path, manifest, on)
+    model = str(proj.model)
+    low = proj.lowered
+    if records is None:
+        records = random_inputs(low.graph, n, seed) + load_npy_inputs(low.graph, npy or [])
+    exe = hostrun.build(proj.path, sanitize=sanitize)
     dma = None
-    if manifest.get("tiled"):       # tiled target: also measure the DMA of every layer
-        from tinydeploy.codegen.tiled_stats import run_measuring
-        c_out, dma = run_measuring(exe, manifest, records)
+    if proj.tiled:                  # tiled target: also measure the DMA of every layer
+        c_out, dma = dma_check.run_measuring(exe, manifest, records)
     else:
         c_out = hostrun.run(exe, manifest, records)
     sim_bad = None
     if on == "qemu":
-        c_out, sim_bad = _run_qemu(project, manifest, records, c_out, progress, timeout)
+        c_out, sim_bad = _run_qemu(proj.path, manifest, records, c_out, progress, timeout)
     golden = [run_graph(low.graph, rec, low.args) for rec in records]
     if progress:
         progress("ran C and golden")
@@ -161,14 +113,13 @@ def validate(project: str | Path, n: int = 20, seed: int = 0, npy: list[str] | N
     v = Validation(len(records), fmt_ref, g_exact, max_lsb, exact, tol, on=on,
                    sim_vs_host_exact=None if on == "host" else sim_bad is None)
     if dma is not None:
-        from tinydeploy.codegen.tiled_stats import compare
-        v.dma, dma_msgs = dma, compare(manifest, dma)
+        v.dma, dma_msgs = dma, dma_check.compare(manifest, dma)
         v.dma_exact = not dma_msgs
         v.messages += dma_msgs
     if sim_bad is not None:
         v.messages.append(f"QEMU rv32imc output differs from the host build on input {sim_bad}")
     if not g_exact:
-        v.first_bad_layer = first_bad_layer(project, manifest, low, records[bad_record], on)
+        v.first_bad_layer = first_bad_layer(proj.path, manifest, low, records[bad_record], on)
         v.messages.append(f"C differs from the golden on input {bad_record}: first differing "
                           f"layer {v.first_bad_layer}")
     if max_lsb > tol:
@@ -180,15 +131,12 @@ def validate(project: str | Path, n: int = 20, seed: int = 0, npy: list[str] | N
     return v
 
 
-def validate_golden(project: str | Path, golden_dir: str | Path, sanitize: bool = False):
+def validate_golden(project: str | Path | CompiledProject, golden_dir: str | Path,
+                    sanitize: bool = False) -> GoldenCheck:
     """Build the project with per-layer dumps, run it on a golden folder's inputs (DORY
-    text files or Deeploy .npz) and match every golden layer (see :mod:`goldens`)."""
-    from tinydeploy.goldens import check_golden
-
-    project = Path(project)
-    manifest = _manifest(project)
-    low = lower_file(manifest["model"], **manifest.get("frontend_options", {}))
-    return check_golden(project, golden_dir, low, manifest, sanitize)
+    text files or Deeploy .npz) and match every golden layer (see :mod:`.goldens`)."""
+    proj = as_project(project)
+    return check_golden(proj.path, golden_dir, proj.lowered, proj.manifest, sanitize)
 
 
 def _check_on(project: Path, manifest: dict, on: str) -> None:
@@ -244,17 +192,3 @@ def first_bad_layer(project: Path, manifest: dict, low: Lowered, record,
                     f"element {idx}: C {got[idx]} vs golden {want.ravel()[idx]}"
                 return f"#{layer['index']} {layer['kind']} '{layer['name']}' ({detail})"
     return "none (all layers match; the final copy-out differs)"
-
-
-def _manifest(project: Path) -> dict:
-    f = project / "manifest.json"
-    if not f.is_file():
-        raise TinyDeployError("not a tinydeploy output directory (no manifest.json)",
-                              file=str(project))
-    m = json.loads(f.read_text())
-    if not m.get("model") or not Path(m["model"]).is_file():
-        raise TinyDeployError(f"source model {m.get('model')} not found", file=str(project))
-    if hashlib.sha256(Path(m["model"]).read_bytes()).hexdigest() != m["model_sha256"]:
-        raise TinyDeployError(f"source model {m['model']} changed since compile; recompile",
-                              file=str(project))
-    return m

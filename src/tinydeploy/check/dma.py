@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tinydeploy import hostrun
+from tinydeploy.check import hostrun
 from tinydeploy.errors import TinyDeployError
 
 KEYS = ("in_bytes", "in_transfers", "out_bytes", "out_transfers", "l3_bytes", "l3_transfers")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import tflite
 
 from tinydeploy.errors import TinyDeployError
 from tinydeploy.frontend import model_format
@@ -31,9 +32,7 @@ def run_reference(model: str | Path, records: list[list[np.ndarray]]
 
 
 def _run_tflm(model: Path, records):
-    from tflite_micro import runtime
-
-    import tflite
+    from tflite_micro import runtime     # test extra: imported only when used
 
     data = model.read_bytes()
     n_out = tflite.Model.GetRootAsModel(data, 0).Subgraphs(0).OutputsLength()

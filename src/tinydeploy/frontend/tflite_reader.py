@@ -1,0 +1,247 @@
+"""The one reader of .tflite files, shared by the int8 frontend and the float quantizer.
+
+:func:`read_tflite` parses and validates the flatbuffer once: tensors (with their buffer
+bytes and quantization), operator codes, operators and the subgraph's inputs/outputs are
+read eagerly, so most damage to a file surfaces here, in one place, as "corrupt or
+truncated" with the file named, whichever loader asked. Tensor names are made unique
+(:attr:`TFLiteModel.names`) because both loaders use them as IR tensor names.
+
+What a tensor *means* (int8 with quantization, or float data) is the loader's business;
+what an operator's options mean is not: :class:`OpReader` decodes them (options tables,
+fused activation, SAME/VALID padding to explicit pads, strides, dilation) and formats
+errors the same way for both loaders (file, node ``<index>_<OPNAME>``, output tensor,
+reason). The per-operator contexts of both loaders derive from it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
+
+import numpy as np
+import tflite
+from tflite.utils import BUILTIN_OPCODE2NAME
+
+from tinydeploy.errors import TinyDeployError, UnsupportedError
+
+TT = tflite.TensorType
+TYPE_NAMES: dict[int, str] = {v: k.lower() for k, v in vars(TT).items()
+                              if not k.startswith("_")}
+ACTIVATIONS = {0: "none", 1: "relu", 2: "relu_n1_to_1", 3: "relu6"}
+_OPTION_TYPES = {v: k for k, v in vars(tflite.BuiltinOptions).items() if not k.startswith("_")}
+
+
+def type_name(code: int) -> str:
+    """Lower-case name of a TFLite tensor type code ("int8", "float16", ...)."""
+    return TYPE_NAMES.get(code, str(code))
+
+
+def c_identifier(stem: str) -> str:
+    """A C identifier made of a file stem (the graph name both loaders give)."""
+    s = re.sub(r"\W", "_", stem, flags=re.ASCII)
+    return s if s and not s[0].isdigit() else f"m_{s}"
+
+
+class RawTensor:
+    """A TFLite tensor with everything read out of the flatbuffer eagerly (no conversion)."""
+
+    def __init__(self, t, model, buf: bytes):
+        self.name = (t.Name() or b"").decode("utf-8", "replace")
+        self.shape = tuple(int(s) for s in t.ShapeAsNumpy()) if not t.ShapeIsNone() else ()
+        self.signature = (None if t.ShapeSignatureIsNone()
+                          else tuple(int(s) for s in t.ShapeSignatureAsNumpy()))
+        self.type = t.Type()
+        self.variable = bool(t.IsVariable())
+        self.sparse = t.Sparsity() is not None
+        if t.Buffer() >= model.BuffersLength():
+            raise ValueError(f"tensor {self.name!r} refers to buffer {t.Buffer()}")
+        self.data = _buffer_bytes(model.Buffers(t.Buffer()), buf) if t.Buffer() else b""
+        q = t.Quantization()
+        self.scale = self.zero_point = None
+        self.qdim = 0
+        if q is not None and not q.ScaleIsNone() and q.ScaleLength() > 0:
+            self.scale = q.ScaleAsNumpy().astype(np.float64)
+            self.zero_point = (np.zeros(1, np.int64) if q.ZeroPointIsNone()
+                               else q.ZeroPointAsNumpy().astype(np.int64))
+            self.qdim = q.QuantizedDimension()
+
+
+def _buffer_bytes(b, buf: bytes) -> bytes:
+    if b.Offset() > 1:      # large models keep buffers after the flatbuffer
+        end = b.Offset() + b.Size()
+        if end > len(buf):
+            raise ValueError(f"buffer [{b.Offset()}, {end}) beyond end of file")
+        return buf[b.Offset():end]
+    return b.DataAsNumpy().tobytes() if b.DataLength() else b""
+
+
+def _opcode_name(oc) -> str:
+    code = max(oc.BuiltinCode(), oc.DeprecatedBuiltinCode())
+    if code == tflite.BuiltinOperator.CUSTOM:
+        return f"CUSTOM({(oc.CustomCode() or b'').decode('utf-8', 'replace')})"
+    return BUILTIN_OPCODE2NAME.get(code, f"BUILTIN_{code}")
+
+
+@dataclass(frozen=True)
+class RawOp:
+    """One operator: builtin name, TFLite tensor indices (-1: absent) and its table."""
+
+    index: int
+    opname: str
+    inputs: list[int]
+    outputs: list[int]
+    table: object = None         # the tflite.Operator, for its builtin options
+
+    @property
+    def node(self) -> str:
+        """How IR op names and error messages name this operator."""
+        return f"{self.index}_{self.opname}"
+
+
+class TFLiteModel:
+    """A validated single-subgraph schema-v3 TFLite model, read eagerly."""
+
+    def __init__(self, buf: bytes, file: str):
+        self.file = file
+        if len(buf) < 8 or buf[4:8] != b"TFL3":
+            raise TinyDeployError(f"not a TFLite model: file identifier {buf[4:8]!r} "
+                                  "is not b'TFL3'", file=file)
+        try:
+            self._parse(buf)
+        except TinyDeployError:
+            raise
+        except Exception as e:     # any accessor can trip over a damaged flatbuffer
+            raise TinyDeployError(f"corrupt or truncated TFLite flatbuffer "
+                                  f"({type(e).__name__}: {e})", file=file) from e
+
+    def _parse(self, buf: bytes) -> None:
+        m = tflite.Model.GetRootAs(buf, 0)
+        if m.Version() != 3:
+            raise UnsupportedError(f"TFLite schema version {m.Version()} (expected 3)",
+                                   file=self.file)
+        if m.SubgraphsLength() != 1:
+            raise UnsupportedError(f"{m.SubgraphsLength()} subgraphs: only single-subgraph "
+                                   "models are supported", file=self.file)
+        codes = [_opcode_name(m.OperatorCodes(i)) for i in range(m.OperatorCodesLength())]
+        sg = m.Subgraphs(0)
+        self.tensors = [RawTensor(sg.Tensors(i), m, buf) for i in range(sg.TensorsLength())]
+        self.ops: list[RawOp] = []
+        for i in range(sg.OperatorsLength()):
+            op = sg.Operators(i)
+            ins = [] if op.InputsIsNone() else [int(j) for j in op.InputsAsNumpy()]
+            outs = [] if op.OutputsIsNone() else [int(j) for j in op.OutputsAsNumpy()]
+            for j in ins + outs:
+                if not -1 <= j < len(self.tensors):
+                    raise ValueError(f"operator {i} refers to tensor {j}")
+            self.ops.append(RawOp(i, codes[op.OpcodeIndex()], ins, outs, op))
+        self.inputs = [] if sg.InputsIsNone() else [int(j) for j in sg.InputsAsNumpy()]
+        self.outputs = [] if sg.OutputsIsNone() else [int(j) for j in sg.OutputsAsNumpy()]
+        if not all(0 <= j < len(self.tensors) for j in self.inputs + self.outputs):
+            raise ValueError(f"graph inputs {self.inputs} / outputs {self.outputs} out of range")
+        self.names = _unique_names([t.name for t in self.tensors])
+
+    def edges(self) -> RawOp:
+        """The graph inputs/outputs as a pseudo-operator (errors say "graph inputs/outputs")."""
+        return RawOp(-1, "graph", self.inputs, self.outputs)
+
+
+def read_tflite(path: str | Path) -> TFLiteModel:
+    """Read and validate a .tflite file; a TinyDeployError naming the file if it is bad."""
+    path = Path(path)
+    try:
+        buf = path.read_bytes()
+    except OSError as e:
+        raise TinyDeployError(f"cannot read model: {e.strerror or e}", file=str(path)) from e
+    return TFLiteModel(buf, str(path))
+
+
+def _unique_names(names: list[str]) -> list[str]:
+    out, seen = [], set()
+    for i, n in enumerate(names):
+        n = n or f"tensor_{i}"
+        cand = n
+        while cand in seen:
+            cand = f"{n}_{i}" if cand == n else cand + "_"
+        seen.add(cand)
+        out.append(cand)
+    return out
+
+
+class OpReader:
+    """One operator as every loader sees it: identity, error messages, decoded options."""
+
+    def __init__(self, model: TFLiteModel, op: RawOp):
+        self.model, self.op = model, op
+        self.index, self.opname, self.ins, self.outs = op.index, op.opname, op.inputs, op.outputs
+        self.name = op.node
+
+    def fail(self, reason: str, unsupported: bool = True) -> NoReturn:
+        """Raise an error naming the file, this node and its first output tensor."""
+        cls = UnsupportedError if unsupported else TinyDeployError
+        if self.index < 0:
+            raise cls(f"graph inputs/outputs: {reason}", file=self.model.file)
+        out = self.model.names[self.outs[0]] if self.outs and self.outs[0] >= 0 else "?"
+        raise cls(f"output '{out}': {reason}", file=self.model.file, node=self.name)
+
+    def options(self, cls: type, required: bool = True):
+        """The op's builtin options table; None when absent and not ``required``."""
+        raw = self.op.table
+        if not required and raw.BuiltinOptionsType() == tflite.BuiltinOptions.NONE:
+            return None
+        if raw.BuiltinOptionsType() != getattr(tflite.BuiltinOptions, cls.__name__):
+            got = _OPTION_TYPES.get(raw.BuiltinOptionsType(), "?")
+            self.fail(f"expected {cls.__name__}, found {got}", unsupported=False)
+        table = raw.BuiltinOptions()
+        opts = cls()
+        opts.Init(table.Bytes, table.Pos)
+        return opts
+
+    def act(self, code: int) -> str:
+        """IR name of a fused activation function code."""
+        if code not in ACTIVATIONS:
+            self.fail(f"unsupported fused activation {code}")
+        return ACTIVATIONS[code]
+
+    def fused_act(self, opts) -> str:
+        """The options' fused activation; "none" when the options are absent."""
+        return "none" if opts is None else self.act(opts.FusedActivationFunction())
+
+    def conv_geometry(self, opts, kernel) -> dict:
+        """stride, dilation and explicit pads of a Conv2D/DepthwiseConv2D options table."""
+        stride = (opts.StrideH(), opts.StrideW())
+        dil = (opts.DilationHFactor(), opts.DilationWFactor())
+        pads = self.explicit_pads(opts.Padding(), kernel, stride, dil)
+        return {"stride": stride, "dilation": dil, "pads": pads}
+
+    def pool_geometry(self, opts) -> dict:
+        """kernel, stride and explicit pads of a Pool2DOptions table."""
+        kernel, stride = (opts.FilterHeight(), opts.FilterWidth()), (opts.StrideH(),
+                                                                      opts.StrideW())
+        pads = self.explicit_pads(opts.Padding(), kernel, stride, (1, 1))
+        return {"kernel": kernel, "stride": stride, "pads": pads}
+
+    def explicit_pads(self, padding: int, kernel, stride, dilation
+                      ) -> tuple[int, int, int, int]:
+        """(top, left, bottom, right) for SAME/VALID, as TFLite computes them; checks the
+        output size: ``total = max((out-1)*stride + (k-1)*dilation + 1 - in, 0)``, the odd
+        pixel at the bottom/right."""
+        x = self.model.tensors[self.ins[0]].shape
+        y = self.model.tensors[self.outs[0]].shape
+        if len(x) != 4 or len(y) != 4:
+            self.fail(f"expected 4-D NHWC input/output, got {list(x)} -> {list(y)}")
+        if min(*stride, *dilation, *kernel) < 1:
+            self.fail(f"invalid stride {stride}, dilation {dilation} or kernel {kernel}",
+                      unsupported=False)
+        pads = []
+        for i in range(2):
+            size, k, s, d = x[i + 1], kernel[i], stride[i], dilation[i]
+            eff = (k - 1) * d + 1
+            out = -(-size // s) if padding == tflite.Padding.SAME else (size - eff + s) // s
+            if out != y[i + 1]:
+                self.fail(f"output size {y[i + 1]} != {out} computed from the padding, "
+                          "stride and kernel", unsupported=False)
+            total = max((out - 1) * s + eff - size, 0)
+            pads.append((total // 2, total - total // 2))
+        return pads[0][0], pads[1][0], pads[0][1], pads[1][1]

@@ -1,0 +1,86 @@
+"""Compile options: one frozen record, written into the project's manifest and read back
+by :func:`tinydeploy.load_project`, so a project is always re-checked exactly as it was
+compiled."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+
+from tinydeploy.errors import TinyDeployError
+
+KERNEL_SETS = ("ref", "opt")
+BOARDS = ("host", "qemu-rv32")
+IO_LAYOUTS = ("source", "nhwc")
+INPUT_TYPES = ("int8", "uint8")
+DEFAULT_KERNELS = {"host": "ref", "qemu-rv32": "opt"}
+
+
+@dataclass(frozen=True)
+class CompileOptions:
+    """How to compile a model.
+
+    - ``target``: a bundled target name (``tinydeploy targets``) or a target ``.toml`` path;
+      targets with more than one memory level tile every layer through L1.
+    - ``board``: ``host`` (portable C only) or ``qemu-rv32`` (adds the bare-metal rv32imc
+      build and QEMU runner).
+    - ``kernels``: ``ref`` (plain reference C) or ``opt`` (optimized variants tuned for
+      rv32imc); ``None`` picks the board's default (host ref, qemu-rv32 opt).
+    - ``name``: the C prefix of the generated API (default: the model file's name).
+    - ``io_layout``: ``source`` (the model's own, NCHW for ONNX) or ``nhwc``.
+    - ``input_type``: NEMO/QuantLab/Deeploy graphs: C type of the input (int8 or uint8).
+    - ``output_tensors``: NEMO/QuantLab/Deeploy graphs: ONNX tensors to produce as outputs
+      instead of the graph outputs.
+    """
+
+    target: str = "host"
+    board: str = "host"
+    kernels: str | None = None
+    name: str | None = None
+    io_layout: str = "source"
+    input_type: str | None = None
+    output_tensors: tuple[str, ...] = ()
+
+    @classmethod
+    def make(cls, base: "CompileOptions | None" = None, **values) -> "CompileOptions":
+        """``base`` with ``values`` replaced; unknown names are an error."""
+        known = {f.name for f in fields(cls)}
+        bad = sorted(set(values) - known)
+        if bad:
+            raise TypeError(f"unknown compile option(s) {', '.join(bad)} "
+                            f"(known: {', '.join(sorted(known))})")
+        if "output_tensors" in values:
+            values["output_tensors"] = tuple(values["output_tensors"] or ())
+        if values.get("io_layout") is None and "io_layout" in values:
+            values["io_layout"] = "source"
+        return replace(base or cls(), **values)
+
+    def resolved(self, file: str | None = None) -> "CompileOptions":
+        """Checked, with the board's default kernel set filled in."""
+        def bad(what: str, value, allowed) -> TinyDeployError:
+            return TinyDeployError(f"unknown {what} '{value}' ({' or '.join(allowed)})",
+                                   file=file)
+
+        if self.board not in BOARDS:
+            raise bad("board", self.board, BOARDS)
+        if self.io_layout not in IO_LAYOUTS:
+            raise bad("io layout", self.io_layout, IO_LAYOUTS)
+        if self.input_type is not None and self.input_type not in INPUT_TYPES:
+            raise bad("input type", self.input_type, INPUT_TYPES)
+        kernels = self.kernels or DEFAULT_KERNELS[self.board]
+        if kernels not in KERNEL_SETS:
+            raise bad("kernel set", kernels, KERNEL_SETS)
+        return replace(self, kernels=kernels, output_tensors=tuple(self.output_tensors))
+
+    def frontend(self) -> dict:
+        """The keyword arguments of :func:`tinydeploy.frontend.load_model`."""
+        return {"io_layout": self.io_layout, "input_type": self.input_type,
+                "outputs": list(self.output_tensors) or None}
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["output_tensors"] = list(self.output_tensors)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "CompileOptions":
+        return cls.make(**{k: v for k, v in d.items() if k in {f.name for f in fields(cls)}})
