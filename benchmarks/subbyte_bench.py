@@ -83,7 +83,8 @@ def float_runner(path: Path):
 def c_outputs(g, records: list) -> list[dict]:
     """The generated C's outputs (host build, -O2) of graph ``g``."""
     from tinydeploy.check import hostrun
-    from tinydeploy.compiler import lower, write_project
+    from tinydeploy.codegen.project import write_project
+    from tinydeploy.compiler import lower
 
     low = lower(g)
     with tempfile.TemporaryDirectory(prefix="td_sbbench_") as tmp:

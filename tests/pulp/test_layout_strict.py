@@ -18,7 +18,7 @@ import onnx
 import pytest
 
 import tinydeploy
-from tests.conftest import MODELS_DIR, model_path
+from tests.conftest import model_path
 from tests.pulp import nets
 from tinydeploy.check.hostrun import build, run
 from tinydeploy.check.pulp_reference import _deeploy_runner
@@ -286,31 +286,41 @@ def test_dory_permuted_output_file_fails_in_the_per_record_form(dory_project, tm
 
 
 # -- every accepted Deeploy network ----------------------------------------------------------
-def _deeploy_folders() -> list[str]:
-    root = MODELS_DIR / "deeploy"
-    if not root.is_dir():
-        return ["(absent)"]
-    return sorted(p.name for p in root.iterdir() if (p / "network.onnx").exists())
-
-
 @pytest.mark.models
-@pytest.mark.parametrize("name", _deeploy_folders())
+@pytest.mark.parametrize("name", sorted(KNOWN_ACCEPTED))
 def test_every_accepted_deeploy_network_is_exact_in_the_declared_layout(name, tmp_path):
     folder = model_path(f"deeploy/{name}")
-    z = np.load(folder / "inputs.npz")
-    pulp = detect_file(folder / "network.onnx")
-    itype = _input_type([z[k] for k in z.files]) if pulp else None
-    try:
-        proj = tinydeploy.compile(folder / "network.onnx", tmp_path / "out",
-                                  input_type=itype)
-    except TinyDeployError as e:
-        if name in KNOWN_ACCEPTED:
-            raise
-        pytest.skip(f"refused: {e.reason[:120]}")
+    proj = tinydeploy.compile(folder / "network.onnx", tmp_path / "out",
+                              input_type=_folder_input_type(folder))
     _assert_exact_in_declared_layout(proj, folder)
     check = proj.validate_golden(folder)
     assert check.ok, [m.detail for m in check.matches if not m.ok]
     assert sum(m.output for m in check.matches) == len(proj.manifest["outputs"])
+
+
+@pytest.mark.models
+def test_the_other_deeploy_networks_are_refused_cleanly(tmp_path):
+    """Every folder outside KNOWN_ACCEPTED is refused with the project's own error (no
+    other exception); one that compiles belongs in KNOWN_ACCEPTED (and its exactness
+    test) - this keeps the list honest as support grows."""
+    root = model_path("deeploy")
+    newly = []
+    for folder in sorted(p for p in root.iterdir() if (p / "network.onnx").exists()):
+        if folder.name in KNOWN_ACCEPTED:
+            continue
+        try:
+            tinydeploy.compile(folder / "network.onnx", tmp_path / folder.name,
+                               input_type=_folder_input_type(folder))
+        except TinyDeployError:
+            continue
+        newly.append(folder.name)
+    assert not newly, f"now accepted, add to KNOWN_ACCEPTED: {newly}"
+
+
+def _folder_input_type(folder: Path) -> str | None:
+    z = np.load(folder / "inputs.npz")
+    return _input_type([z[k] for k in z.files]) if detect_file(folder / "network.onnx") \
+        else None
 
 
 # -- validate with several inputs ------------------------------------------------------------

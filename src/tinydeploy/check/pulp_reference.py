@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 import onnx
+from onnx.reference import ReferenceEvaluator
+from onnx.reference.op_run import OpRun
 from onnx import numpy_helper
 
 from tinydeploy.errors import TinyDeployError
@@ -134,8 +136,6 @@ def _set_outputs(m: onnx.ModelProto, outputs: list[str]) -> None:
 
 
 def _requant_shift_class(domain: str):
-    from onnx.reference.op_run import OpRun
-
     def scalar(a) -> float:
         return float(np.asarray(a).ravel()[0])
 
@@ -192,8 +192,6 @@ def _float64(m: onnx.ModelProto) -> None:
 
 
 def _deeploy_runner(m: onnx.ModelProto, outputs: list[str], path: str):
-    from onnx.reference import ReferenceEvaluator
-
     _set_outputs(m, outputs)
     del m.graph.value_info[:]
     _float64(m)
