@@ -2,6 +2,8 @@
 #   make demo   install, generate a demo network, compile, build, run, validate, report
 #   make test   the test suite (pytest)
 #   make bench  benchmarks vs TFLite Micro measured in the same run; tiled targets (modeled)
+#   make fuzz   N mutated model files (seeded): each compiles (and runs clean under
+#               ASan/UBSan) or is refused with one line naming the file
 PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
@@ -9,7 +11,7 @@ STAMP   = $(VENV)/.installed-stamp
 
 RISCV_PKGS = gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc
 
-.PHONY: install riscv-tools demo test bench clean
+.PHONY: install riscv-tools demo test bench fuzz clean
 
 install: $(STAMP)
 
@@ -35,6 +37,16 @@ demo: install
 
 test: install riscv-tools
 	$(PY) -m pytest -q -n 2 tests
+
+# make fuzz [N=10000] [SEED=0] [BUILD=all|K] [JOBS=2]: progress on stderr, then a table per
+# outcome, per mutation kind and per failure place; exit 1 on any traceback, internal
+# error, hang, crash, unnamed-file error or sanitizer report.
+N     ?= 10000
+SEED  ?= 0
+BUILD ?= all
+JOBS  ?= 2
+fuzz: install
+	$(PY) -m tests.fuzz $(N) --seed $(SEED) --build $(BUILD) --jobs $(JOBS)
 
 bench: install riscv-tools
 	$(PY) benchmarks/bench.py

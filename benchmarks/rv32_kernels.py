@@ -9,14 +9,14 @@ only reported for a bit-exact kernel.
 
     .venv/bin/python benchmarks/rv32_kernels.py [--json out.json]
 
-The helpers (``program_source``, ``build_elf``, ``run_elf``) are also used by
-tests/kernels/test_opt_kernels.py for its QEMU check.
+The program is tests/kernels/opt_program.py's (also built on the host by the tests);
+``build_elf`` and ``run_elf`` are used by tests/kernels/test_opt_kernels.py for its QEMU
+check.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import re
 import shutil
@@ -28,8 +28,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-KERNELS = REPO / "src" / "tinydeploy" / "runtime" / "kernels"
-FUNCS = ("td_conv2d_s8", "td_depthwise_conv2d_s8", "td_fully_connected_s8")
+RUNTIME = REPO / "src" / "tinydeploy" / "runtime"
 GCC = "riscv64-unknown-elf-gcc"
 QEMU = "qemu-system-riscv32"
 ARCH = ["-march=rv32imc", "-mabi=ilp32"]
@@ -50,110 +49,17 @@ def toolchain_missing() -> str | None:
     return None
 
 
-# ---- C source of a program --------------------------------------------------------
+# ---- build ------------------------------------------------------------------------
+# (the program itself: tests/kernels/opt_program.py, shared with the host tests)
 
-def _c_array(name: str, ctype: str, values, const: bool = True) -> str:
-    vals = np.asarray(values).ravel().astype(np.int64)
-    body = ",".join(str(int(v)) for v in vals) if vals.size else "0"
-    return f"static {'const ' if const else ''}{ctype} {name}[{max(vals.size, 1)}] = {{{body}}};\n"
-
-
-def _func(args) -> str:
-    return type(args).C_FUNC
-
-
-def _case_source(i: int, case, expect: np.ndarray) -> str:
-    """Data and a runner for case i: run(opt) -> instret, output in y<i>."""
-    args, x, w, b = case
-    fn = _func(args)
-    src = [_c_array(f"x{i}", "int8_t", x, const=False), _c_array(f"w{i}", "int8_t", w),
-           _c_array(f"m{i}", "int32_t", args.out_mult),
-           _c_array(f"s{i}", "int32_t", args.out_shift), _c_array(f"e{i}", "int8_t", expect)]
-    if b is not None:
-        src.append(_c_array(f"b{i}", "int32_t", b))
-    members = []
-    for f in dataclasses.fields(args):
-        if "array" in f.metadata:
-            members.append(f".{f.name} = {'m' if f.name == 'out_mult' else 's'}{i}")
-        else:
-            members.append(f".{f.name} = {int(getattr(args, f.name))}")
-    src.append(f"static const {fn}_args_t a{i} = {{{', '.join(members)}}};\n")
-    src.append(f"static int8_t y{i}[{expect.size}];\n")
-    bias = f"b{i}" if b is not None else "NULL"
-    src.append(
-        f"static uint32_t run{i}(int opt)\n{{\n    uint32_t t0, t1;\n"
-        f"    t0 = rd_instret();\n"
-        f"    if (opt) {fn}_opt(&a{i}, x{i}, w{i}, {bias}, y{i});\n"
-        f"    else {fn}(&a{i}, x{i}, w{i}, {bias}, y{i});\n"
-        f"    t1 = rd_instret();\n    return t1 - t0;\n}}\n")
-    return "".join(src)
-
-
-_PRELUDE = """\
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-#include "td_conv2d_s8.h"
-#include "td_depthwise_conv2d_s8.h"
-#include "td_fully_connected_s8.h"
-void td_conv2d_s8_opt(const td_conv2d_s8_args_t *, const int8_t *, const int8_t *,
-                      const int32_t *, int8_t *);
-void td_depthwise_conv2d_s8_opt(const td_depthwise_conv2d_s8_args_t *, const int8_t *,
-                                const int8_t *, const int32_t *, int8_t *);
-void td_fully_connected_s8_opt(const td_fully_connected_s8_args_t *, const int8_t *,
-                               const int8_t *, const int32_t *, int8_t *);
-/* minstret: retired instructions under qemu -icount (Zicsr enabled for this asm only) */
-static inline uint32_t rd_instret(void)
-{
-    uint32_t v;
-    __asm__ volatile(".option push\\n.option arch, +zicsr\\ncsrr %0, minstret\\n.option pop"
-                     : "=r"(v) :: "memory");
-    return v;
-}
-"""
-
-
-def program_source(cases, expects, dump: bool = False) -> str:
-    """A program running every case with the reference and the optimized kernel; prints
-    ``case <i> ref <instret> <ok> opt <instret> <ok>`` (ok: output == golden bytes), and
-    with ``dump`` both outputs in hex. Exit status: number of mismatching outputs."""
-    parts = [_PRELUDE]
-    for i, (case, exp) in enumerate(zip(cases, expects)):
-        parts.append(_case_source(i, case, exp))
-    body = ["int main(void)\n{\n    int bad = 0;\n    uint32_t n;\n    int ok;\n"]
-    for i, exp in enumerate(expects):
-        body.append(f'    printf("case {i}");\n')
-        for opt, tag in ((0, "ref"), (1, "opt")):
-            body.append(f"    memset(y{i}, 0x55, sizeof y{i});\n    n = run{i}({opt});\n"
-                        f"    ok = memcmp(y{i}, e{i}, sizeof y{i}) == 0;\n    bad += !ok;\n"
-                        f'    printf(" {tag} %lu %d", (unsigned long)n, ok);\n')
-            if dump:
-                body.append(f'    printf(" {tag}hex ");\n'
-                            f"    for (unsigned j = 0; j < sizeof y{i}; ++j) "
-                            f'printf("%02x", (unsigned)(uint8_t)y{i}[j]);\n')
-        body.append('    printf("\\n");\n')
-    body.append("    return bad;\n}\n")
-    return "".join(parts + body)
-
-
-# ---- build and run ----------------------------------------------------------------
-
-def build_elf(main_src: str, work: Path, opt_level: str = "-O3") -> Path:
-    """Compile the program with the reference kernels and the renamed optimized ones."""
+def build_elf(main_src: str, sources, work: Path, opt_level: str = "-O3") -> Path:
+    """Compile the program with the reference and the optimized kernels it calls."""
     work.mkdir(parents=True, exist_ok=True)
     (work / "main.c").write_text(main_src)
-    common = [GCC, *ARCH, opt_level, "-std=c99", "-Wall", "-Wextra", f"-I{KERNELS}"]
-    objs = []
-    for f in FUNCS:
-        for tag, src, extra in (("ref", KERNELS / f"{f}.c", []),
-                                ("opt", KERNELS / "opt" / f"{f}.c", [f"-D{f}={f}_opt"])):
-            obj = work / f"{f}_{tag}.o"
-            subprocess.run([*common, *extra, "--specs=picolibc.specs", "-c", str(src), "-o",
-                            str(obj)], check=True, capture_output=True, text=True)
-            objs.append(str(obj))
+    common = [GCC, *ARCH, opt_level, "-std=c99", "-Wall", "-Wextra", f"-I{RUNTIME}"]
     elf = work / "prog.elf"
-    subprocess.run([*common, *LINK, str(work / "main.c"), *objs, "-o", str(elf)], check=True,
-                   capture_output=True, text=True)
+    subprocess.run([*common, *LINK, str(work / "main.c"), *map(str, sources), "-o", str(elf)],
+                   check=True, capture_output=True, text=True)
     return elf
 
 
@@ -161,21 +67,6 @@ def run_elf(elf: Path, timeout: float = 600) -> tuple[int, str]:
     r = subprocess.run(["timeout", str(timeout), QEMU, *QEMU_ARGS, "-kernel", str(elf)],
                        capture_output=True, text=True)
     return r.returncode, r.stdout
-
-
-_LINE = re.compile(r"case (\d+) ref (\d+) (\d) (?:refhex (\S*) )?"
-                   r"opt (\d+) (\d)(?: opthex (\S*))?")
-
-
-def parse(stdout: str) -> list[dict]:
-    """The program's per-case lines as dicts (instret counts, golden match, hex dumps)."""
-    rows = []
-    for line in stdout.splitlines():
-        m = _LINE.match(line.strip())
-        if m:
-            rows.append(dict(ref=int(m[2]), ref_ok=m[3] == "1", ref_hex=m[4],
-                             opt=int(m[5]), opt_ok=m[6] == "1", opt_hex=m[7]))
-    return rows
 
 
 # ---- benchmark layers ---------------------------------------------------------------
@@ -219,13 +110,14 @@ def layers():
 def bench(work: Path) -> list[dict]:
     sys.path.insert(0, str(REPO))
     from tests.kernels import opt_cases as oc
+    from tests.kernels import opt_program as op
 
     results = []
     for name, key, case in layers():
-        exp = oc.golden(case)
-        elf = build_elf(program_source([case], [exp]), work / re.sub(r"\W+", "_", name))
+        c = oc.as_case(case)
+        elf = build_elf(op.source([c]), op.sources([c]), work / re.sub(r"\W+", "_", name))
         code, out = run_elf(elf)
-        rows = parse(out)
+        rows = op.parse(out)
         if code != 0 or len(rows) != 1:
             raise RuntimeError(f"{name}: program failed (exit {code}):\n{out}")
         r = rows[0]
@@ -251,7 +143,7 @@ def print_table(results: list[dict]) -> None:
               f"{r['opt']:10d} {r['opt_per_mac']:7.3f} {r['speedup']:7.2f} {target:>6s} "
               f"{r['best_library']:>5s} {'yes' if r['exact'] else 'NO'}")
     print("target: issue #7; lib: best existing library (muRISCV-NN scalar) on the same setup."
-          "\nCounts are whole kernel calls (packing, staging, requantization included).")
+          "\nCounts are whole kernel calls (staging, requantization included; weights are packed at compile time).")
 
 
 def main() -> int:

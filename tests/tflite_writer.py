@@ -380,11 +380,12 @@ WRITERS = {
 
 def graph_to_tflite(g: Graph) -> bytes:
     """Serialize IR graph ``g`` as a .tflite flatbuffer (one subgraph, schema v3)."""
-    w = TFLiteBuilder()
+    from tests.tflite_writer_ops import WRITERS as more      # TFLite Micro's further ops
+    w, writers = TFLiteBuilder(), {**WRITERS, **more}
     for name in g.inputs:
         w.ir(g.t(name))
     for op in g.ops:
-        WRITERS[op.kind](w, g, op)
+        writers[op.kind](w, g, op)
     return w.finish([w.index[n] for n in g.inputs], [w.index[n] for n in g.outputs],
                     description=f"tinydeploy test writer: {g.name}")
 

@@ -19,7 +19,7 @@ from tinydeploy.check import rv32
 from tinydeploy.check.goldens import GoldenCheck
 from tinydeploy.check.validate import Validation, validate, validate_golden
 from tinydeploy.compiler import compile_model
-from tinydeploy.options import CompileOptions
+from tinydeploy.options import CompileOptions, _shape_specs
 from tinydeploy.project import CompiledProject, read_project
 
 
@@ -32,13 +32,16 @@ class Project(CompiledProject):
 
     def validate(self, n: int = 20, seed: int = 0, inputs=None, npy: list[str] | None = None,
                  sanitize: bool = False, on: str = "host", tolerance: float | None = None,
-                 timeout: float | None = None, progress=None) -> Validation:
+                 timeout: float | None = None, progress=None,
+                 bounds: bool = False) -> Validation:
         """Build with ``cc`` (or for QEMU rv32imc with ``on="qemu"``), run ``n`` seeded
         random inputs (or exactly ``inputs``: a list of records, one array per graph input)
-        and compare the outputs with the numpy golden and the reference interpreter."""
+        and compare the outputs with the numpy golden and the reference interpreter.
+        ``bounds``: the bounds-checking build (every kernel on exact-size heap copies of
+        its planned buffers, under ASan/UBSan: ``make bounds``)."""
         return validate(self, n=n, seed=seed, npy=npy, sanitize=sanitize,
                         tolerance=tolerance, progress=progress, on=on, timeout=timeout,
-                        records=inputs)
+                        records=inputs, bounds=bounds)
 
     def validate_golden(self, folder: str | Path, sanitize: bool = False) -> GoldenCheck:
         """Run a DORY/Deeploy golden folder's inputs and compare layer by layer."""
@@ -72,7 +75,8 @@ def _project(cp: CompiledProject) -> Project:
 def compile(model: str | Path, out_dir: str | Path, *,  # noqa: A001 - the API's verb
             target: str = "host", board: str = "host", kernels: str | None = None,
             name: str | None = None, io_layout: str = "source",
-            input_type: str | None = None, output_tensors=()) -> Project:
+            input_type: str | None = None, output_tensors=(), input_shapes=(),
+            max_context: int | None = None, harts: int = 1) -> Project:
     """Compile ``model`` (.tflite or .onnx) into a C project in ``out_dir`` (replaced).
 
     See :class:`~tinydeploy.options.CompileOptions` for the options. Raises
@@ -80,7 +84,9 @@ def compile(model: str | Path, out_dir: str | Path, *,  # noqa: A001 - the API's
     input; nothing is written then."""
     opts = CompileOptions(target=target, board=board, kernels=kernels, name=name,
                           io_layout=io_layout, input_type=input_type,
-                          output_tensors=tuple(output_tensors or ()))
+                          output_tensors=tuple(output_tensors or ()),
+                          input_shapes=_shape_specs(input_shapes), max_context=max_context,
+                          harts=harts)
     low = compile_model(model, out_dir, opts)
     proj = _project(read_project(out_dir))
     proj._lowered = low

@@ -31,18 +31,25 @@ def _options(a) -> CompileOptions:
     return CompileOptions(target=a.target or "host", board=getattr(a, "board", "host"),
                           kernels=a.kernels, name=getattr(a, "name", None),
                           io_layout=a.io_layout, input_type=a.input_type,
-                          output_tensors=tuple(a.output_tensor or ()))
+                          output_tensors=tuple(a.output_tensor or ()),
+                          input_shapes=tuple(a.input_shape or ()),
+                          max_context=getattr(a, "max_context", None),
+                          harts=getattr(a, "harts", None) or 1)
 
 
 def _cmd_compile(a) -> int:
     o = _options(a)
     proj = api.compile(a.model, a.output, target=o.target, board=o.board, kernels=o.kernels,
                        name=o.name, io_layout=o.io_layout, input_type=o.input_type,
-                       output_tensors=o.output_tensors)
+                       output_tensors=o.output_tensors, input_shapes=o.input_shapes,
+                       max_context=o.max_context, harts=o.harts)
     low = proj.lowered
     print(f"wrote {a.output}: {len(low.graph.ops)} layers, arena {low.memory.arena_bytes:,} B "
           f"(lower bound {low.memory.lower_bound:,} B), kernels {proj.kernels}, "
           f"{low.seconds:.2f} s")
+    if low.decode is not None:
+        print(f"  decode loop: {low.decode.max_context} tokens of context, KV caches "
+              f"{low.decode.kv_bytes:,} B in the arena")
     return 0
 
 
@@ -162,15 +169,26 @@ def _compile_args(c, project_options: bool = True) -> None:
     c.add_argument("--kernels", choices=KERNEL_SETS, default=None,
                    help="kernel set: plain reference C, or optimized variants tuned for "
                    "rv32imc (default: ref on --board host, opt on qemu-rv32)")
+    c.add_argument("--harts", type=int, default=None, metavar="N",
+                   help="--board qemu-rv32: split every layer over N harts (qemu -smp N, "
+                   "make rv32-par; the plan reserves each hart's scratch; default 1)")
     c.add_argument("--io-layout", choices=("source", "nhwc"), default="source",
                    help="layout of 4-D inputs/outputs in the C API: the model's own "
                    "(default; NCHW for ONNX) or nhwc (no transposes at run time)")
     c.add_argument("--input-type", choices=INPUT_TYPES,
                    help="NEMO/QuantLab/Deeploy graphs: C type of the input (default: the "
-                   "dialect's, uint8 for NEMO, int8 otherwise)")
+                   "dialect's, uint8 for NEMO, int8 otherwise); with it, an integer graph "
+                   "of plain ONNX ops (float tensors holding integers) is read as integers")
     c.add_argument("--output-tensor", action="append", metavar="TENSOR",
                    help="NEMO/QuantLab/Deeploy graphs: produce this ONNX tensor as an output "
                    "instead of the graph outputs (repeatable; float heads are cut otherwise)")
+    c.add_argument("--input-shape", action="append", metavar="NAME=D0,D1,..",
+                   help="integer graphs: the dims of an input with symbolic ones (repeatable;"
+                   " a dim of 0 is an empty input, e.g. an empty KV cache)")
+    c.add_argument("--max-context", type=int, default=None, metavar="N",
+                   help="a language model's one-step graph (KV cache in, extended cache out):"
+                   " compile a decode loop, <name>_reset()/<name>_step(), with the caches in "
+                   "static memory for up to N tokens")
     if project_options:
         c.add_argument("--name", help="C prefix of the generated API (default: the model "
                        "file's name)")

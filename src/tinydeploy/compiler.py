@@ -10,30 +10,96 @@ import time
 from pathlib import Path
 
 from tinydeploy.codegen.project import write_project
+from tinydeploy.decode import plan as decode_plan
+from tinydeploy.decode import stateful_graphs
 from tinydeploy.errors import TinyDeployError
 from tinydeploy.frontend import load_model
 from tinydeploy.ir.graph import Graph
 from tinydeploy.lowered import Lowered
-from tinydeploy.memory import plan_graph
+from tinydeploy.memory import KernelMemory, plan_graph
 from tinydeploy.options import CompileOptions
-from tinydeploy.passes import run_passes
+from tinydeploy.passes import depth_first, run_passes
 from tinydeploy.quant.execute import prepare_all
+from tinydeploy.quant.opt import OptArgs, opt_args
 from tinydeploy.targets import load_target
 from tinydeploy.tiling.plan import plan_tiled
 
 
-def lower(g: Graph, sliding: bool = True, kernels: str = "ref") -> Lowered:
+def lower(g: Graph, sliding: bool = True, kernels: str = "ref", cores: int = 1) -> Lowered:
     """Passes, integer kernel arguments and the static memory plan of a loaded graph.
 
     ``sliding=False`` for tiled targets: tiles run out of order, so no op may overwrite
     its input while it reads it (only whole elementwise in-place remains). ``kernels`` is
     the kernel set the C code will use ("ref", or "opt": runtime/kernels/opt); it decides
-    which ops may overwrite their input (memory/sliding.py)."""
+    which ops may overwrite their input (memory/sliding.py). ``cores``: the cores that
+    run each layer together (the optimized kernels' split and per-core scratch)."""
     g = run_passes(g)                 # legalize: only ops and dtypes the kernels implement
+    # attention head by head where that shrinks the arena (passes/depth_first.py)
+    g = depth_first.choose(g, lambda h: plan_graph(h, sliding=sliding, kernels=kernels,
+                                                   edges=sliding).arena_bytes)
     args = prepare_all(g)             # float scales -> multipliers/shifts, once, in Python
-    memory = plan_graph(g, sliding=sliding, kernels=kernels)  # one arena, offsets per tensor
+    # optimized kernels: weights packed, constants folded, paths chosen, in Python
+    c_args = opt_args(g, args, cores) if kernels == "opt" and sliding else args
+    memory = plan_graph(g, sliding=sliding, kernels=kernels,     # one arena: tensors and
+                        layers=kernel_memory(c_args, cores),     # the kernels' scratch;
+                        edges=sliding)        # graph inputs/outputs in the caller's buffers
+    if c_args is not args:            # layers at the peak: their least-scratch variant
+        c_args, memory = _lean_at_peak(g, args, c_args, memory, sliding, kernels, cores)
     g.meta["kernels"] = kernels
-    return Lowered(g, args, memory, CompileOptions(kernels=kernels))
+    return Lowered(g, args, memory, CompileOptions(kernels=kernels), kernel_args=c_args)
+
+
+def _lean_at_peak(g: Graph, args: dict, c_args: dict, memory, sliding: bool, kernels: str,
+                  cores: int, rounds: int = 4):
+    """While the arena is larger than the reference kernels' (``target``), give the layers
+    live at its peak the variant of their kernel with the least scratch (e.g. im2col
+    instead of a row ring, one output row per visit), as long as that lowers the arena:
+    the optimized kernels' plan is at or below the reference plan where it can be, and
+    keeps their faster variants where memory allows."""
+    target = plan_graph(g, sliding=sliding, kernels="ref", edges=sliding).arena_bytes
+    lean: set[str] = set()
+    for _ in range(rounds):
+        if memory.arena_bytes <= target:
+            break
+        top = max(memory.live_bytes, default=0)
+        peak_ops = {g.ops[i].name for i, v in enumerate(memory.live_bytes) if v == top}
+        new = {n for n in peak_ops if n in memory.scratch} - lean
+        if not new:
+            break
+        trial = opt_args(g, args, cores, frozenset(lean | new))
+        if all(trial[n].scratch_size() >= c_args[n].scratch_size() for n in new):
+            break
+        mem = plan_graph(g, sliding=sliding, kernels=kernels,
+                         layers=kernel_memory(trial, cores), edges=sliding)
+        if mem.arena_bytes >= memory.arena_bytes:
+            break
+        lean |= new
+        c_args, memory = trial, mem
+    return c_args, memory
+
+
+def kernel_memory(c_args: dict, cores: int = 1) -> dict[str, KernelMemory]:
+    """What each layer's kernel needs from the memory planner (scratch for all cores, and
+    the write order of an optimized kernel)."""
+    out = {}
+    for name, a in c_args.items():
+        if a is None:
+            continue
+        explicit = isinstance(a, OptArgs)
+        if explicit or a.scratch_size():
+            out[name] = KernelMemory(a.scratch_size() * cores, a.inplace_margin(), explicit)
+    return out
+
+
+def lower_decode(model: str | Path, opts: CompileOptions, sliding: bool = True) -> Lowered:
+    """A decode loop (tinydeploy.decode): the one-step graph lowered at three context
+    lengths with its KV caches as state; the longest gives the code, the three the
+    arguments that follow the length."""
+    graphs, lengths = stateful_graphs(model, opts.frontend(), opts.max_context)
+    lowered = [lower(g, sliding=sliding, kernels=opts.kernels) for g in graphs]
+    low = lowered[-1]
+    low.decode = decode_plan(graphs, lowered, lengths, opts.max_context)
+    return low
 
 
 def lower_file(model: str | Path, sliding: bool = True, kernels: str = "ref",
@@ -50,8 +116,11 @@ def build(model: str | Path, options: CompileOptions | None = None) -> Lowered:
     if not target.flat and opts.board != "host":
         raise TinyDeployError(f"board '{opts.board}' is not supported for the tiled target "
                               f"'{target.name}' (use --board host)", file=str(model))
-    g = load_model(model, **opts.frontend())
-    low = lower(g, sliding=target.flat, kernels=opts.kernels)
+    if opts.max_context:              # a one-step graph run as a decode loop
+        low = lower_decode(model, opts, target.flat)
+    else:
+        g = load_model(model, **opts.frontend())
+        low = lower(g, sliding=target.flat, kernels=opts.kernels, cores=opts.harts)
     low.options, low.target = opts, target
     if not target.flat:               # levels, then CP-SAT tiling of every layer into L1
         try:

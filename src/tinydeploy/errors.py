@@ -6,6 +6,8 @@ names the file, the node/op when there is one, and the reason.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 
 class TinyDeployError(Exception):
     """A user-facing error: bad input file, unsupported op/dtype, model too big, ..."""
@@ -24,6 +26,12 @@ class TinyDeployError(Exception):
             self.file = file
         return self
 
+    def with_node(self, node: str | None, op: str | None = None) -> "TinyDeployError":
+        """Return the same error naming ``node`` unless it already names one."""
+        if self.node is None and node:
+            self.node, self.op = node, self.op or op
+        return self
+
     def __str__(self) -> str:
         parts = []
         if self.file:
@@ -36,3 +44,16 @@ class TinyDeployError(Exception):
 
 class UnsupportedError(TinyDeployError):
     """The model is valid but uses something tinydeploy does not implement (yet)."""
+
+
+@contextmanager
+def naming(file: str | None = None, node: str | None = None, op: str | None = None):
+    """Errors raised inside the block name ``file`` (and ``node``) unless they already
+    name one: stages that work on a graph name its source file, per-op code the op."""
+    try:
+        yield
+    except TinyDeployError as e:
+        if file:
+            e.with_file(file)
+        e.with_node(node, op)
+        raise

@@ -21,4 +21,12 @@ class Lowered:
     options: CompileOptions = field(default_factory=CompileOptions)
     target: Target | None = None     # None: lowered without a target (tests, tools)
     tiled: TiledPlan | None = None   # tiled targets only
+    decode: object | None = None     # a decode loop's plan (tinydeploy.decode.DecodePlan)
     seconds: float = 0.0             # wall time of the compilation
+    # what the C code calls, op name -> args: the optimized kernels' args (quant/opt)
+    # where --kernels opt has one, else ``args`` (None: the same as ``args``)
+    kernel_args: dict | None = None
+
+    @property
+    def c_args(self) -> dict:
+        return self.kernel_args if self.kernel_args is not None else self.args

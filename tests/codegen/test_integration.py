@@ -158,7 +158,8 @@ def test_the_folder_holds_only_the_files_the_network_uses(tmp_path):
                 if f.parent != root]
         stems = sorted(Path(s).stem for s in srcs)
         assert len(stems) == len(set(stems)), f"two sources of one kernel: {srcs}"
-        used = {f for f in include_closure(srcs + [f"kernels/{s}.h" for s in stems], root)
+        headers = [str(Path(s).with_suffix(".h")) for s in srcs]   # each beside its .c
+        used = {f for f in include_closure(srcs + headers, root)
                 if f.endswith(".h")}
         shipped = {str(f.relative_to(root)) for f in root.rglob("*.h")
                    if f.parent != root}

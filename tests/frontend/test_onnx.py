@@ -257,10 +257,10 @@ def test_unsupported_operator_names_node_and_op(tmp_path):
     p = nets.small_qdq(tmp_path / "lstm.onnx")
     m = onnx.load(p)
     relu = next(n for n in m.graph.node if n.op_type == "Relu")
-    relu.op_type, relu.name = "Erf", "conv3"
+    relu.op_type, relu.name = "Hardmax", "conv3"
     onnx.save(m, p)
     msg = _err(p, UnsupportedError)
-    assert msg == f"{p}: node 'conv3' (Erf): unsupported operator Erf"
+    assert msg == f"{p}: node 'conv3' (Hardmax): unsupported operator Hardmax"
 
 
 def test_float_model_without_quantization_is_an_error(tmp_path):

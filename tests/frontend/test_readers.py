@@ -32,7 +32,7 @@ TFLITE_LOADERS = {"int8": (load_tflite, "int8"), "float": (load_float_tflite, "f
 ONNX_LOADERS = {"int8": (load_onnx, TensorProto.INT8), "float": (load_float_onnx,
                                                                  TensorProto.FLOAT)}
 # standard operators neither loader supports: they must be refused by both
-ONNX_UNSUPPORTED = ["Erf", "LeakyRelu", "Sub", "HardSwish", "Exp", "ConvTranspose", "Gather",
+ONNX_UNSUPPORTED = ["Hardmax", "LeakyRelu", "Sub", "HardSwish", "Exp", "ConvTranspose", "Gather",
                     "Resize"]
 
 
@@ -68,8 +68,13 @@ def test_tflite_loader_accepts_exactly_the_op_table(tmp_path, loader):
 
 
 def test_tflite_loaders_differ_only_where_the_table_says_why():
+    """The float quantizer takes the CNN core; TFLite Micro's further builtins (rows added
+    by tflite_ops_math/_movement/_linear) are int8-loader only, as is QUANTIZE."""
+    from tinydeploy.frontend import tflite_ops_linear, tflite_ops_math, tflite_ops_movement
+
     int8, flt = set(tflite_ops.supported("int8")), set(tflite_ops.supported("float"))
-    assert int8 - flt == {"QUANTIZE"} and flt - int8 == {"TRANSPOSE"}
+    more = {*tflite_ops_math.ROWS, *tflite_ops_movement.ROWS, *tflite_ops_linear.ROWS}
+    assert int8 - flt == {"QUANTIZE"} | more and flt - int8 == set()
 
 
 def test_tflite_converters_implement_every_hook_of_the_table():
@@ -89,7 +94,11 @@ def test_tflite_converters_implement_every_hook_of_the_table():
 
 def _onnx_one_node(tmp_path: Path, op: str, domain: str, elem: int) -> Path:
     """x -> <op>(x, x, ...) -> y with the schema's minimum inputs and required attributes."""
-    schema = defs.get_schema(op, 17, domain) if defs.has(op, domain) else None
+    schema, opset = None, 17
+    if defs.has(op, domain):     # operators newer than opset 17 (Gelu): their first opset
+        if not defs.has(op, 17, domain):
+            opset = defs.get_schema(op, domain=domain).since_version
+        schema = defs.get_schema(op, opset, domain)
     n_in = max(schema.min_input, 1) if schema else 8      # com.microsoft: no schema here
     dummy = {defs.OpSchema.AttrType.INT: 1, defs.OpSchema.AttrType.FLOAT: 1.0,
              defs.OpSchema.AttrType.INTS: [1], defs.OpSchema.AttrType.STRING: "x"}
@@ -99,7 +108,7 @@ def _onnx_one_node(tmp_path: Path, op: str, domain: str, elem: int) -> Path:
         attrs["to"] = elem
     node = helper.make_node(op, ["x"] * n_in, ["y"], name="n", domain=domain, **attrs)
     x, y = (helper.make_tensor_value_info(n, elem, [1, 2, 4, 4]) for n in ("x", "y"))
-    opsets = [helper.make_opsetid("", 17)] + ([helper.make_opsetid(domain, 1)] if domain
+    opsets = [helper.make_opsetid("", opset)] + ([helper.make_opsetid(domain, 1)] if domain
                                               else [])
     model = helper.make_model(helper.make_graph([node], "g", [x], [y]), ir_version=8,
                               opset_imports=opsets)
@@ -121,7 +130,8 @@ def test_onnx_loader_accepts_exactly_the_op_table(tmp_path, loader):
 def test_onnx_loaders_differ_only_where_the_table_says_why():
     int8, flt = set(onnx_ops.supported("int8")), set(onnx_ops.supported("float"))
     assert flt - int8 == {"BatchNormalization"}
-    assert int8 - flt == {"Cast", "Shape"} | {n for n, s in onnx_ops.OPS.items() if s.quantized}
+    assert int8 - flt == {"Cast", "Shape"} | {n for n, s in onnx_ops.OPS.items() if s.quantized} \
+        | onnx_ops.TRANSFORMER_ROWS
 
 
 @pytest.mark.parametrize("loader,handlers", [("int8", INT8_ONNX_HANDLERS),

@@ -336,12 +336,12 @@ def _unary_chain(opnames, dtype="int8", signature=None, n_subgraphs=1) -> bytes:
 
 
 def test_unsupported_operator_is_error_naming_index_type_and_output(tmp_path):
-    data = _unary_chain(["RELU", "HARD_SWISH"])
+    data = _unary_chain(["RELU", "ELU"])
     x = np.arange(-8, 8, dtype=np.int8).reshape(1, 4, 4)
     assert run_tflm(data, [x])[0].shape == (1, 4, 4)       # a valid model TFLM runs
     msg = _error(tmp_path, data, cls=UnsupportedError)
-    assert "node '1_HARD_SWISH'" in msg and "output 't1'" in msg
-    assert "unsupported operator HARD_SWISH" in msg
+    assert "node '1_ELU'" in msg and "output 't1'" in msg
+    assert "unsupported operator ELU" in msg
 
 
 def test_dynamic_shape_is_error(tmp_path):
@@ -391,10 +391,11 @@ def test_padv2_with_a_value_other_than_zero_point_is_error(tmp_path):
     assert "node '0_PADV2'" in msg and "output 'y'" in msg and "not the zero point" in msg
 
 
-def test_int16_activations_are_error(tmp_path):
-    x, x2 = act("x", (1, 8), 0.001, 0, "int16"), act("x2", (1, 8), 0.001, 0, "int16")
-    data = graph_to_tflite(one_op("add", [x, x2], act("y", (1, 8), 0.002, 0, "int16"),
+def test_int64_activations_are_error(tmp_path):
+    """int8, int16 (16x8 models) and int32 activations load; int64 ones do not."""
+    x, x2 = act("x", (1, 8), 0.001, 0, "int64"), act("x2", (1, 8), 0.001, 0, "int64")
+    data = graph_to_tflite(one_op("add", [x, x2], act("y", (1, 8), 0.002, 0, "int64"),
                                   act="none"))
     msg = _error(tmp_path, data, cls=UnsupportedError)
     assert "node '0_ADD'" in msg and "output 'y'" in msg
-    assert "int16 activation 'x' is not supported" in msg
+    assert "int64 activation 'x' is not supported (int8, int16 or int32 only)" in msg

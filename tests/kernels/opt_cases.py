@@ -1,4 +1,4 @@
-"""Random layer cases for the optimized kernels (kernels/opt/) and the host driver.
+"""Random layer cases for the optimized kernels (kernels/opt/).
 
 A case is ``(args, x, w, b)``: a golden ``KernelArgs`` (conv2d, depthwise_conv2d or
 fully_connected) and int8 input, int8 weights, int32 bias (or None). The expected output
@@ -7,9 +7,7 @@ is the numpy golden's ``run(args, x, w, b)``, independent of both C kernels.
 
 from __future__ import annotations
 
-import dataclasses
 import math
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -24,8 +22,6 @@ from tinydeploy.quant.requant import INT32_MAX, quantize_multiplier
 
 REPO = Path(__file__).resolve().parents[2]
 KERNELS = REPO / "src" / "tinydeploy" / "runtime" / "kernels"
-OPT_FUNCS = ("td_conv2d_s8", "td_depthwise_conv2d_s8", "td_fully_connected_s8")
-KIND = {Conv2dArgs: 0, DepthwiseConv2dArgs: 1, FullyConnectedArgs: 2}
 GOLDEN = {Conv2dArgs: conv_golden, DepthwiseConv2dArgs: dw_golden, FullyConnectedArgs: fc_golden}
 
 
@@ -187,75 +183,108 @@ def random_fc_case(rng: np.random.Generator, edge=False):
                    small_w=bool(rng.random() < 0.5))
 
 
-# ---- host driver -----------------------------------------------------------------------
+# ---- as program cases ------------------------------------------------------------------
 
-def out_size(args) -> int:
-    if isinstance(args, FullyConnectedArgs):
-        return args.batches * args.out_features
-    return args.batches * args.out_h * args.out_w * args.out_c
+def as_case(case, cores: int = 1):
+    """An ``(args, x, w, b)`` tuple as an opt_program.Case (golden computed here)."""
+    from tests.kernels.opt_program import Case
 
-
-def _i32(values) -> bytes:
-    return np.asarray(values, dtype="<i4").ravel().tobytes()
+    args, x, w, b = case
+    return Case(args, [x, w, b], golden(case).astype(np.int8), cores=cores)
 
 
-def _bytes_block(a: np.ndarray) -> bytes:
-    raw = np.ascontiguousarray(a, dtype=np.int8).tobytes()
-    return _i32([len(raw)]) + raw + b"\0" * (-len(raw) % 4)
+def add_case(rng: np.random.Generator, shape_a=(1, 4, 4, 8), shape_b=None, cores: int = 1):
+    """A TFLite int8 add (random scales, zero points, activation) as a program case."""
+    from tests.graphs import act as _act
+    from tests.graphs import one_op
+    from tests.kernels.opt_program import Case
+    from tinydeploy.quant.golden import golden as _golden
+
+    shape_b = shape_a if shape_b is None else shape_b
+    out_shape = np.broadcast_shapes(shape_a, shape_b)
+    ta = _act("a", shape_a, float(rng.uniform(0.01, 0.2)), int(rng.integers(-128, 128)))
+    tb = _act("b", shape_b, float(rng.uniform(0.01, 0.2)), int(rng.integers(-128, 128)))
+    ty = _act("y", out_shape, float(rng.uniform(0.01, 0.3)), int(rng.integers(-128, 128)))
+    g = one_op("add", [ta, tb], ty, act=str(rng.choice(["none", "relu", "relu6"])))
+    gold = _golden("add")
+    args = gold.prepare(g, g.ops[0])
+    x = rng.integers(-128, 128, shape_a).astype(np.int8)
+    y = rng.integers(-128, 128, shape_b).astype(np.int8)
+    return Case(args, [x, y], gold.run(args, x, y).astype(np.int8).ravel(), acts=(0, 1),
+                cores=cores)
 
 
-def encode(cases) -> bytes:
-    """The driver's case file (format in tests/kernels/opt_driver.c)."""
-    out = []
-    for args, x, w, b in cases:
-        scalars = [getattr(args, f.name) for f in dataclasses.fields(args)
-                   if "array" not in f.metadata]
-        out += [_i32([KIND[type(args)], len(scalars)] + scalars), _i32(args.out_mult),
-                _i32(args.out_shift), _bytes_block(x), _bytes_block(w),
-                _i32([b is not None]), _i32(b) if b is not None else b"",
-                _i32([out_size(args)])]
-    return b"".join(out)
+def requant_args(rng: np.random.Generator, channels: int, out: str = "int8", fp32: int = 0,
+                 rounding: int = 0, pow2: bool = True, acc_scale: float = 2**16):
+    """A random integer-graph requant (mul, add, div per channel) that maps accumulators of
+    about ``acc_scale`` onto the output range."""
+    from tinydeploy.quant.golden import requant as rq
+
+    cls = {"int8": rq.RequantArgs, "int16": rq.RequantS16Args}[out]
+    info = np.iinfo(np.dtype(out))
+    d = int(rng.integers(8, 25))
+    div = np.full(channels, 1 << d) if pow2 else rng.integers(3, 1 << 20, channels)
+    span = float(info.max - info.min) / 2
+    mul = np.maximum(1, (div.astype(float) * span / acc_scale
+                         * rng.uniform(0.3, 3.0, channels))).astype(np.int64)
+    mul = np.where(rng.random(channels) < 0.15, -mul, mul)
+    add = (rng.uniform(-1, 1, channels) * div * span / 2).astype(np.int64)
+    lo, hi = (int(info.min), int(info.max)) if rng.random() < 0.5 else (0, int(info.max) // 2)
+    zp = int(rng.integers(-5, 6)) if out == "int16" else int(rng.integers(info.min - lo, 1))
+    return cls(size=1, channels=channels, fp32=fp32, rounding=rounding, clip_lo=lo,
+               clip_hi=min(hi, int(info.max) - max(zp, 0)), out_offset=zp,
+               mul2=int(rng.choice([1, 1, 3])), mul=mul, add=add,
+               div=np.asarray(div, np.int64))
 
 
-def build_driver(out_dir: Path, defines: tuple[str, ...] = (), sanitize: bool = True) -> Path:
-    """Host build of opt_driver.c + reference + optimized kernels (compiled in parallel)."""
-    exe = out_dir / ("opt_driver" + "".join(d.split("=")[0][-4:] for d in defines))
-    flags = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-O1", "-g"]
-    if sanitize:
-        flags += ["-fsanitize=address,undefined", "-fno-sanitize-recover=all"]
-    jobs, objs = [], []
-    for f in OPT_FUNCS:
-        obj = out_dir / f"{f}_opt.o"
-        jobs.append(subprocess.Popen(
-            ["cc", *flags, *[f"-D{d}" for d in defines], f"-D{f}={f}_opt", f"-I{KERNELS}", "-c",
-             str(KERNELS / "opt" / f"{f}.c"), "-o", str(obj)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
-        objs.append(str(obj))
-    srcs = [str(KERNELS / f"{f}.c") for f in OPT_FUNCS]
-    main = subprocess.run(["cc", *flags, f"-I{KERNELS}", "-c",
-                           str(Path(__file__).with_name("opt_driver.c")), *srcs],
-                          cwd=out_dir, capture_output=True, text=True)
-    for job in jobs:
-        out, _ = job.communicate()
-        assert job.returncode == 0, out
-    assert main.returncode == 0, main.stderr
-    subprocess.run(["cc", *flags, *[str(out_dir / (Path(s).stem + ".o")) for s in
-                                     ["opt_driver.c", *srcs]], *objs, "-o", str(exe)],
-                   check=True, capture_output=True, text=True)
-    return exe
+def conv_rq_case(rng: np.random.Generator, h=6, w=7, cin=8, cout=9, k=(3, 3), stride=(1, 1),
+                 dilation=(1, 1), pads=(1, 1, 1, 1), groups=1, out="int8", raw=False,
+                 cores=1, **rq_kw):
+    """A fused conv + integer requant (or a raw int32 conv) as a program case."""
+    from tests.kernels.opt_program import Case
+    from tinydeploy.quant.golden import _accumulate as acc_mod
+    from tinydeploy.quant.golden import requant as rq_mod
+    from tinydeploy.quant.golden.fused_requant import FUSED
+
+    kh, kw = k
+    oh = (h + pads[0] + pads[2] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+    ow = (w + pads[1] + pads[3] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+    off = int(rng.choice([0, 128, -int(rng.integers(-128, 128))]))
+    acc = acc_mod.Conv2dS32Args(1, h, w, cin, oh, ow, cout, kh, kw, groups, *stride,
+                                *dilation, pads[0], pads[1], off)
+    wt = rng.integers(-128, 128, (cout, kh, kw, cin // groups)).astype(np.int8)
+    b = rng.integers(-2**18, 2**18, cout).astype(np.int32)
+    x = rng.integers(-128, 128, (1, h, w, cin)).astype(np.int8)
+    s = acc_mod.run_conv2d(acc, x, wt, b)
+    if raw:
+        return Case(acc, [x, wt, b], s.astype(np.int32).ravel(), cores=cores)
+    scale = float(np.abs(s).max() + 1)
+    rq = requant_args(rng, cout, out, acc_scale=scale, **rq_kw)
+    a = FUSED[(type(acc), type(rq))](acc, rq)
+    return Case(a, [x, wt, b], rq_mod.run(rq, s).ravel(), cores=cores)
 
 
-def run_driver(exe: Path, cases, work: Path) -> list[tuple[np.ndarray, np.ndarray]]:
-    """[(reference output, optimized output)] per case."""
-    fin, fout = work / "cases.bin", work / "out.bin"
-    fin.write_bytes(encode(cases))
-    r = subprocess.run([str(exe), str(fin), str(fout)], capture_output=True, text=True)
-    assert r.returncode == 0, f"opt_driver failed ({r.returncode}):\n{r.stderr[-3000:]}"
-    data = np.frombuffer(fout.read_bytes(), dtype=np.int8)
-    res, pos = [], 0
-    for args, *_ in cases:
-        n = out_size(args)
-        res.append((data[pos:pos + n], data[pos + n:pos + 2 * n]))
-        pos += 2 * n
-    assert pos == data.size
-    return res
+def dw_rq_case(rng: np.random.Generator, h=6, w=7, cin=8, dm=1, k=(3, 3), stride=(1, 1),
+               dilation=(1, 1), pads=(1, 1, 1, 1), out="int8", raw=False, cores=1, **rq_kw):
+    """A fused depthwise + integer requant (or raw int32) as a program case."""
+    from tests.kernels.opt_program import Case
+    from tinydeploy.quant.golden import _accumulate as acc_mod
+    from tinydeploy.quant.golden import requant as rq_mod
+    from tinydeploy.quant.golden.fused_requant import FUSED
+
+    kh, kw = k
+    oh = (h + pads[0] + pads[2] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+    ow = (w + pads[1] + pads[3] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+    off = int(rng.choice([0, 128, -int(rng.integers(-128, 128))]))
+    cout = cin * dm
+    acc = acc_mod.DepthwiseConv2dS32Args(1, h, w, cin, oh, ow, cout, kh, kw, dm, *stride,
+                                         *dilation, pads[0], pads[1], off)
+    wt = rng.integers(-128, 128, (kh, kw, cout)).astype(np.int8)
+    b = rng.integers(-2**16, 2**16, cout).astype(np.int32)
+    x = rng.integers(-128, 128, (1, h, w, cin)).astype(np.int8)
+    s = acc_mod.run_depthwise(acc, x, wt, b)
+    if raw:
+        return Case(acc, [x, wt, b], s.astype(np.int32).ravel(), cores=cores)
+    rq = requant_args(rng, cout, out, acc_scale=float(np.abs(s).max() + 1), **rq_kw)
+    a = FUSED[(type(acc), type(rq))](acc, rq)
+    return Case(a, [x, wt, b], rq_mod.run(rq, s).ravel(), cores=cores)

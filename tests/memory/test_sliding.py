@@ -74,12 +74,33 @@ def test_windowed_ops_overwriting_their_input_match_the_golden(kernels, cases, s
             assert np.array_equal(got["y"], want), (g.name, plan.offsets)
 
 
-def test_optimized_convolutions_are_not_planned_sliding():
-    # the optimized kernels walk channel chunks over all pixels (see sliding.py)
+def _with_tail(g: Graph) -> Graph:
+    """``g`` followed by a 1x1 conv, so that ``y`` is an intermediate of the arena (a graph
+    output lives in the caller's buffer: memory.edge_storages)."""
+    y = g.t("y")
+    c = y.shape[-1]
+    w1 = const("w1", np.ones((c, 1, 1, c), np.int8), 0.02)
+    z = act("z", y.shape, 0.1, 0)
+    op = Op("conv2d", "tail", ("y", "w1", ""), ("z",),
+            {"stride": (1, 1), "dilation": (1, 1), "pads": (0, 0, 0, 0), "act": "none"})
+    return Graph(g.name, {**g.tensors, w1.name: w1, z.name: z}, [*g.ops, op], g.inputs, ["z"])
+
+
+def test_optimized_convolutions_declare_their_write_order_and_slide():
+    """The optimized conv and depthwise kernels stage their inputs before writing and give
+    their exact margin: the compiler plans them in place, with a margin no larger than
+    the reference kernels' (LOOKAHEAD pixels)."""
+    from tinydeploy.compiler import lower
+
     for kind in ("conv2d", "depthwise_conv2d"):
-        g = _chain(kind, 8, 8, 8, 3, 1, 1, 1, 8, np.random.default_rng(0))
-        assert sliding_margin(g, g.ops[1], "ref") is not None
-        assert sliding_margin(g, g.ops[1], "opt") is None
+        g = _with_tail(_chain(kind, 8, 8, 8, 3, 1, 1, 1, 8, np.random.default_rng(0)))
+        low = lower(g, kernels="opt")
+        a = low.c_args[g.ops[1].name]
+        assert a.C_FUNC.endswith("_opt")
+        opt_margin = a.inplace_margin()
+        assert opt_margin is not None and opt_margin <= sliding_margin(g, g.ops[1], "ref")
+        t, y = low.memory.offsets["t"], low.memory.offsets["y"]
+        assert y < t + g.t("t").nbytes and t < y + g.t("y").nbytes, "no overlap planned"
 
 
 def test_sliding_actually_overlaps_a_3x3_conv_with_its_input():

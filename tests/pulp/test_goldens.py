@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import model_path
 from tinydeploy.cli import main
 from tinydeploy.errors import TinyDeployError
-from tinydeploy.check.goldens import read_golden
+from tinydeploy.check.golden_files import read_golden
 
 pytestmark = [pytest.mark.models, pytest.mark.cc]
 

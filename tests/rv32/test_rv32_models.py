@@ -71,10 +71,12 @@ def test_counts_are_identical_on_two_runs_and_per_inference(tmp_path):
 
 def test_identical_layers_cost_nearly_the_same(tmp_path):
     """KWS's four pointwise convs (and its four 3x3 depthwise) have identical shapes: the
-    counts may differ only by data-dependent requantization branches."""
+    counts may differ only by data-dependent requantization branches (the optimized
+    kernels store a clamped output without requantizing it, so a layer whose outputs
+    clamp more often costs a little less)."""
     proj, _ = compile_rv32("kws_dscnn_int8", tmp_path)
     layers = rv32.count_instructions(proj)
     for cat in ("pointwise", "depthwise"):
         counts = [r["instructions"] for r in layers if r["category"] == cat]
         assert len(counts) == 4, layers
-        assert max(counts) - min(counts) < 0.01 * max(counts), counts
+        assert max(counts) - min(counts) < 0.04 * max(counts), counts

@@ -17,11 +17,17 @@ from tinydeploy.quant.packing import from_storage, storage_nbytes, to_storage
 SANITIZE = "-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g"
 
 
-def build(project: Path, debug: bool = False, sanitize: bool = False) -> Path:
-    """Run the project's Makefile; returns the executable. Raises on compiler errors."""
+def build(project: Path, debug: bool = False, sanitize: bool = False,
+          bounds: bool = False) -> Path:
+    """Run the project's Makefile; returns the executable. Raises on compiler errors.
+
+    ``bounds``: the bounds-checking build (``make bounds``: ``-DTD_BOUNDS_CHECK`` under
+    ASan/UBSan, every kernel call on exact-size copies of its planned buffers)."""
     project = Path(project)
     prefix = json.loads((project / "manifest.json").read_text())["prefix"]
     target = f"{prefix}_debug" if debug else f"{prefix}_run"
+    if bounds:
+        target, sanitize = f"{prefix}_bounds", False      # (sanitized by BOUNDSFLAGS)
     cc = shutil.which("cc") or shutil.which("gcc")
     if cc is None:
         raise TinyDeployError("no host C compiler (cc) found on PATH")

@@ -6,7 +6,8 @@ arithmetic), graph optimizations are off (they would fold the float requantizati
 the convolutions and change its rounding), and the tensors we produce (float heads cut,
 ``--output``) are added as outputs.
 
-Deeploy graphs hold ``RequantShift``, which onnxruntime does not know: they run in the
+Deeploy graphs hold ``RequantShift`` and Deeploy's integer operators (iSoftmax, ITAMax,
+iLayerNorm, ...: :mod:`.deeploy_ops`), which onnxruntime does not know: they run in the
 ONNX reference evaluator (``onnx.reference``) with ``RequantShift`` stated here from its
 definition, ``clamp(floor((x * mul + add + div // 2) / div))`` to ``n_levels`` signed or
 unsigned levels, every float tensor in float64 (integer sums stay exact) and nothing
@@ -29,7 +30,9 @@ from onnx.reference import ReferenceEvaluator
 from onnx.reference.op_run import OpRun
 from onnx import numpy_helper
 
+from tinydeploy.check import deeploy_ops
 from tinydeploy.errors import TinyDeployError
+from tinydeploy.frontend.onnx_reader import sort_nodes
 from tinydeploy.frontend.pulp import quantlab
 from tinydeploy.ir.graph import Graph
 
@@ -56,8 +59,9 @@ def run_pulp_reference(model: str | Path, g: Graph, records: list[list[np.ndarra
     m = onnx.load(str(model))
     outputs = list(g.meta.get("source_outputs", []))
     feeds = [_feed(m, g, rec) for rec in records]
-    if _has_requant_shift(m):
-        name, run = DEEPLOY_NAME, _deeploy_runner(m, outputs, str(model))
+    if _has_requant_shift(m) or g.meta.get("tensor_level"):
+        name, run = DEEPLOY_NAME, _deeploy_runner(m, outputs, str(model),
+                                                  bool(g.meta.get("tensor_level")))
     else:
         name, run = ORT_NAME, _ort_runner(model, outputs)
     return name, [_declared_outputs(g, run(f)) for f in feeds]
@@ -95,6 +99,7 @@ def _feed(m: onnx.ModelProto, g: Graph, rec: list[np.ndarray]) -> dict[str, np.n
         tt = inp.type.tensor_type
         shape = tuple(d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else 1
                       for d in tt.shape.dim)
+        shape = tuple(g.meta.get("input_shapes", {}).get(inp.name, shape))
         dtype = onnx.helper.tensor_dtype_to_np_dtype(tt.elem_type)
         x = ours.get(inp.name)
         if x is None:
@@ -153,6 +158,7 @@ def _requant_shift_class(domain: str):
             d = int(d)
             xi, mi, ai = (_exact_int(v, what) for v, what in
                           ((x, "input"), (mul, "mul"), (add, "add")))
+            mi, ai = (_per_channel(xi, v) for v in (mi, ai))
             y = (xi * mi + ai + d // 2) // d                     # floor division
             if y.shape != xi.shape:
                 raise ValueError(f"mul/add of shapes {list(np.shape(mul))}, "
@@ -162,6 +168,19 @@ def _requant_shift_class(domain: str):
             return (np.clip(y, lo, hi).astype(np.float64),)
 
     return RequantShift
+
+
+def _per_channel(x: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """A RequantShift parameter that numpy would broadcast beyond x's shape, and that has
+    one value per channel (ONNX axis 1), read as Deeploy does: per channel."""
+    try:
+        if np.broadcast_shapes(x.shape, c.shape) == x.shape:
+            return c
+    except ValueError:
+        pass
+    if x.ndim >= 2 and c.size == x.shape[1]:
+        return c.reshape([1, x.shape[1]] + [1] * (x.ndim - 2))
+    return c
 
 
 def _exact_int(v, what: str) -> np.ndarray:
@@ -191,13 +210,17 @@ def _float64(m: onnx.ModelProto) -> None:
                     a.i = onnx.TensorProto.DOUBLE
 
 
-def _deeploy_runner(m: onnx.ModelProto, outputs: list[str], path: str):
+def _deeploy_runner(m: onnx.ModelProto, outputs: list[str], path: str,
+                    integer: bool = False):
     _set_outputs(m, outputs)
     del m.graph.value_info[:]
+    sort_nodes(m)
     _float64(m)
+    _input_form_pads(m)
     domains = {n.domain for n in m.graph.node if n.op_type == "RequantShift"}
+    ops = [_requant_shift_class(d) for d in domains] + deeploy_ops.op_classes(m, integer)
     try:
-        ev = ReferenceEvaluator(m, new_ops=[_requant_shift_class(d) for d in domains])
+        ev = ReferenceEvaluator(m, new_ops=ops)
     except Exception as e:  # noqa: BLE001 - the evaluator raises many types
         raise TinyDeployError(f"the reference evaluator cannot load the graph: "
                               f"{type(e).__name__}: {e}", file=path) from None
@@ -211,6 +234,24 @@ def _deeploy_runner(m: onnx.ModelProto, outputs: list[str], path: str):
             raise TinyDeployError(f"the reference evaluator failed: {type(e).__name__}: "
                                   f"{e}", file=path) from None
     return run
+
+
+def _input_form_pads(m: onnx.ModelProto) -> None:
+    """Pad nodes written with a ``pads`` attribute (the opset < 11 form, which Deeploy's
+    tests use under any opset) rewritten with ``pads``/``constant_value`` inputs."""
+    for n in m.graph.node:
+        a = {x.name: onnx.helper.get_attribute_value(x) for x in n.attribute}
+        if n.op_type != "Pad" or "pads" not in a:
+            continue
+        pads = numpy_helper.from_array(np.array(a["pads"], np.int64), f"{n.output[0]}_pads")
+        value = numpy_helper.from_array(np.array(float(a.get("value", 0.0))),
+                                        f"{n.output[0]}_value")
+        m.graph.initializer.extend([pads, value])
+        keep = [x for x in n.attribute if x.name == "mode"]
+        del n.attribute[:]
+        n.attribute.extend(keep)
+        del n.input[1:]
+        n.input.extend([pads.name, value.name])
 
 
 def _as_int(y: np.ndarray) -> np.ndarray:

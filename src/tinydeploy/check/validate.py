@@ -64,11 +64,13 @@ def output_lsb(g: Graph, name: str) -> float:
 def validate(project: str | Path | CompiledProject, n: int = 20, seed: int = 0,
              npy: list[str] | None = None, sanitize: bool = False,
              tolerance: float | None = None, progress=None, on: str = "host",
-             timeout: float | None = None, records=None) -> Validation:
+             timeout: float | None = None, records=None,
+             bounds: bool = False) -> Validation:
     """Build the project, run ``n`` seeded random inputs (plus ``npy`` files, or exactly
     ``records``), compare with the numpy golden and the reference interpreter.
 
-    ``on="qemu"``: checks the rv32imc build on QEMU (also byte-identical to the host's)."""
+    ``on="qemu"``: checks the rv32imc build on QEMU (also byte-identical to the host's).
+    ``bounds``: run the bounds-checking build (``make bounds``, see hostrun.build)."""
     proj = as_project(project)
     manifest = proj.manifest
     _check_on(proj.path, manifest, on)
@@ -76,7 +78,7 @@ def validate(project: str | Path | CompiledProject, n: int = 20, seed: int = 0,
     low = proj.lowered
     if records is None:
         records = random_inputs(low.graph, n, seed) + load_npy_inputs(low.graph, npy or [])
-    exe = hostrun.build(proj.path, sanitize=sanitize)
+    exe = hostrun.build(proj.path, sanitize=sanitize, bounds=bounds)
     dma = None
     if proj.tiled:                  # tiled target: also measure the DMA of every layer
         c_out, dma = dma_check.run_measuring(exe, manifest, records)

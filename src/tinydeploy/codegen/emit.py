@@ -16,13 +16,17 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from tinydeploy.codegen.cformat import c_comment, c_scalar, c_string, c_values
 from tinydeploy.codegen.cformat import c_type as _c_type
+from tinydeploy.codegen.opt_config import CONFIG, opt_config_header
 from tinydeploy.codegen.runtime_files import RUNTIME, include_closure, kernel_source
+from tinydeploy.errors import TinyDeployError
 from tinydeploy.ir.graph import Graph, Tensor
 from tinydeploy.ir.ops import OPS
+from tinydeploy.quant import preconditions
 from tinydeploy.quant.args import KernelArgs
 from tinydeploy.quant.packing import is_packed, pack_bits
 
 TEMPLATES = Path(__file__).parent / "templates"
+BOUNDS_HEADER = "td_bounds.h"     # the bounds-checking build's helpers (-DTD_BOUNDS_CHECK)
 
 
 @dataclass
@@ -32,6 +36,7 @@ class CArray:
     length: int
     values: str
     comment: str = ""
+    mutable: bool = False      # not const: the step function of a decode loop sets entries
 
 
 @dataclass
@@ -39,6 +44,26 @@ class CArgs:
     name: str
     struct: str
     members: list[tuple[str, str]]
+    mutable: bool = False      # not const: the step function of a decode loop sets members
+
+
+@dataclass
+class CBuffer:
+    """An arena pointer expression the run function passes: the planned buffer it names."""
+    tensor: str
+    cast: str                  # pointer target type, e.g. "const int8_t"
+    offset: int
+    nbytes: int
+    written: bool              # an output (non-const pointer)
+
+
+@dataclass
+class CBlock:
+    """Bounds-checking build: one exact-size heap copy of a planned buffer for one call."""
+    name: str
+    offset: int
+    nbytes: int
+    written: bool              # copied back to the arena after the call
 
 
 @dataclass
@@ -52,6 +77,13 @@ class CLayer:
     out_ptr: str
     out_bytes: int
     ins_array: list[str] | None = None    # variadic kernels: the input pointers
+    ins_ctype: str = "const int8_t"        # ... and what they point to
+    # the arena pointer expressions of this layer's call -> the planned buffer each names
+    buffers: dict[str, CBuffer] = field(default_factory=dict)
+    # bounds-checking build (-DTD_BOUNDS_CHECK): the call on heap blocks instead
+    blocks: list[CBlock] = field(default_factory=list)
+    bounds_params: list[str] = field(default_factory=list)
+    bounds_ins: list[str] | None = None
 
 
 @dataclass
@@ -63,6 +95,8 @@ class CIo:
     offset: int
     shape: tuple[int, ...]
     tensor: str = ""           # the IR tensor name (for comments)
+    copy: str = ""             # bytes copied, when a C expression (follows the context)
+    external: bool = False     # read/written in the caller's buffer: no copy, no offset
 
 
 @dataclass
@@ -78,6 +112,9 @@ class Project:
     opt_kernels: list[str] = field(default_factory=list)   # those run by their opt variant
     sources: list[str] = field(default_factory=list)       # runtime .c files shipped
     weight_bytes: int = 0
+    headers: dict[str, str] = field(default_factory=dict)  # kernel -> its header (runtime-rel.)
+    includes: list[str] = field(default_factory=list)      # the headers network.c includes
+    parallel: bool = False     # some layer takes a team (the rv32 board's TD_PARALLEL build)
 
 
 def c_type(dtype: str) -> str:
@@ -126,10 +163,31 @@ def input_roles(op) -> list[str]:
 
 
 def build_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[str, int],
-                  arena_bytes: int, prefix: str) -> Project:
-    """Collect everything the templates need (no text layout decisions here)."""
-    proj = Project(prefix=prefix, arena_bytes=max(arena_bytes, 1))
+                  arena_bytes: int, prefix: str,
+                  scratch: dict[str, tuple[int, int]] | None = None,
+                  external: dict[str, str] | None = None) -> Project:
+    """Collect everything the templates need (no text layout decisions here).
+
+    Every args struct is checked against its kernel's preconditions, with the buffers it
+    is passed (:func:`tinydeploy.quant.preconditions.check_call`), before anything is
+    written: a violation raises naming the layer. ``external``: tensors that live in the
+    caller's buffers (memory plan), each -> the graph input/output it is or views: the
+    kernels read and write them through the run function's parameters."""
+    for what, names in (("inputs", g.inputs), ("outputs", g.outputs)):
+        if not names:
+            raise TinyDeployError(f"the graph has no {what}: a network needs at least one "
+                                  "input and one output", file=g.source or None)
+    # the arena's size as its definition has it (an int64-aligned union): what `size`
+    # reports as the network's bss, byte for byte
+    # reports as the network's bss, byte for byte (0: no arena, every tensor is external)
+    proj = Project(prefix=prefix, arena_bytes=-(-arena_bytes // 8) * 8)
     const_names: dict[str, str] = {}
+    const_bytes: dict[str, int] = {}
+    buffers: dict[str, CBuffer] = {}      # the current layer's arena pointers
+    external = external or {}
+    params = {n: (w if len(names) == 1 else f"{w}{i}")
+              for names, w in ((g.inputs, "input"), (g.outputs, "output"))
+              for i, n in enumerate(names)}
 
     def ptr(tname: str, const: bool, layer: int = -1, role: str = "") -> str:
         """The C expression of a tensor: a named const array, or an arena address."""
@@ -140,33 +198,86 @@ def build_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[st
             if tname not in const_names:      # named after its first consumer and role
                 comment = (f"layer {layer} {g.ops[layer].kind} '{g.ops[layer].name}': "
                            f"{role} {t.dtype} {list(t.shape)} (tensor '{tname}')")
-                const_names[tname] = _array(proj, f"l{layer}_{role}", _const_values(t),
-                                            c_type(t.dtype), comment)
+                values = _const_values(t)
+                ctype = c_type(t.dtype)
+                const_names[tname] = _array(proj, f"l{layer}_{role}", values, ctype, comment)
+                const_bytes[tname] = int(np.asarray(values).size) * _C_SIZES[ctype]
                 proj.weight_bytes += t.nbytes
             return const_names[tname]
         q = "const " if const else ""
-        return f"({q}{c_type(t.dtype)} *)(td_arena + {offsets[tname]})"
+        if tname in external:                 # the caller's buffer, through the parameter
+            return f"({q}{c_type(t.dtype)} *){params[external[tname]]}"
+        expr = f"({q}{c_type(t.dtype)} *)(td_arena + {offsets[tname]})"
+        buffers[expr] = CBuffer(tname, f"{q}{c_type(t.dtype)}", offsets[tname], t.nbytes,
+                                not const)
+        return expr
+
+    def passed(tname: str, layer: str) -> preconditions.Passed | None:
+        """What a kernel gets for ``tname``: its planned buffer or its const array."""
+        if not tname:
+            return None
+        t = g.t(tname)
+        if t.is_const:
+            return preconditions.Passed(tname, t.dtype, const_bytes[tname], t.data)
+        if tname in external:
+            return preconditions.Passed(tname, t.dtype, t.nbytes)
+        end = offsets[tname] + t.nbytes
+        if end > arena_bytes:
+            raise TinyDeployError(f"layer '{layer}': the planned buffer of '{tname}' ends at "
+                                  f"byte {end}, past the arena ({arena_bytes} bytes)",
+                                  file=g.source or None)
+        return preconditions.Passed(tname, t.dtype, t.nbytes)
 
     for i, op in enumerate(g.ops):
         lname = f"l{i}"
         a = args.get(op.name)
         out = g.t(op.outputs[0])
+        buffers = {}
         layer = CLayer(i, op.name, op.kind, None, None, [], ptr(op.outputs[0], False),
-                       out.nbytes)
-        ins = [ptr(n, True, i, role) for n, role in zip(op.inputs, input_roles(op))]
+                       out.nbytes, buffers=buffers)
+        # the op inputs the kernel takes (an optimized kernel carries its constants,
+        # packed, in its args struct: only its activations are passed)
+        sel = list(range(len(op.inputs))) if a is None or a.C_INPUTS is None else a.C_INPUTS
+        roles = input_roles(op)
+        ins = [ptr(op.inputs[k], True, i, roles[k]) for k in sel]
+        proj.weight_bytes += sum(g.t(n).nbytes for k, n in enumerate(op.inputs)
+                                 if k not in sel and n and g.t(n).is_const)
         if a is not None:
+            try:
+                preconditions.check_call(a, op.name, op.kind,
+                                         [passed(op.inputs[k], op.name) for k in sel],
+                                         passed(op.outputs[0], op.name),
+                                         x_range=preconditions.requant_x_range(op))
+            except TinyDeployError as e:
+                raise e.with_file(g.source) if g.source else e
             layer.func = a.C_FUNC
             layer.args = _args_struct(proj, lname, a)
             if a.C_VARIADIC:
                 layer.ins_array = ins
+                layer.ins_ctype = getattr(a, "C_VARIADIC_CTYPE", layer.ins_ctype)
                 layer.params = [f"{lname}_ins"]
             else:
                 layer.params = list(ins)
             layer.params.append(layer.out_ptr)
+            if a.C_SCRATCH:       # its scratch in the arena, and the team (TD_TEAM)
+                off, n = (scratch or {}).get(op.name, (0, 0))
+                expr = f"(void *)(td_arena + {off})" if n else "NULL"
+                if n:
+                    buffers[expr] = CBuffer(f"scratch of {op.name}", "void", off, n, True)
+                layer.params += [expr, "TD_TEAM"]
+                proj.parallel = True
             if a.C_FUNC not in proj.kernels:
                 proj.kernels.append(a.C_FUNC)
+                header = getattr(a, "c_header", None)
+                proj.headers[a.C_FUNC] = header() if header else f"kernels/{a.C_FUNC}.h"
         elif offsets.get(op.inputs[0]) != offsets.get(op.outputs[0]):
             # A no-kernel op (reshape) whose storage could not be aliased: copy the bytes.
+            src = passed(op.inputs[0], op.name)
+            if src is None or src.nbytes != out.nbytes:
+                raise TinyDeployError(f"layer '{op.name}' ({op.kind}): copies {out.nbytes} "
+                                      f"bytes from a buffer of "
+                                      f"{0 if src is None else src.nbytes}",
+                                      file=g.source or None)
             layer.func = "memcpy"
             layer.params = [layer.out_ptr, ins[0], str(out.nbytes)]
         proj.layers.append(layer)
@@ -176,8 +287,36 @@ def build_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[st
         for i, n in enumerate(names):
             t = g.t(n)
             param = word if len(names) == 1 else f"{word}{i}"
-            dst.append(CIo(param, c_type(t.dtype), t.size, t.nbytes, offsets[n], t.shape, n))
+            dst.append(CIo(param, c_type(t.dtype), t.size, t.nbytes, offsets.get(n, -1),
+                           t.shape, n, external=n in external))
     return proj
+
+
+_C_SIZES = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "int32_t": 4, "int64_t": 8, "float": 4}
+
+
+def bounds_blocks(proj: Project) -> None:
+    """Plan the bounds-checking build (``-DTD_BOUNDS_CHECK``, network.c.j2): every arena
+    pointer a call passes becomes a heap block of exactly its tensor's planned size, filled
+    from the arena before the call (inputs) and copied back after it (outputs), so
+    AddressSanitizer sees any access outside the planned buffers. Runs after the tiled
+    hook, whose ``td_tiled_run`` calls pass the same arena expressions (the L2 buffers)."""
+    for layer in proj.layers:
+        if not layer.func:
+            continue
+        layer.blocks = []
+
+        def block(expr: str) -> str:
+            buf = layer.buffers.get(expr)
+            if buf is None:                     # a const array, NULL or a byte count
+                return expr
+            name = f"l{layer.index}_b{len(layer.blocks)}"
+            layer.blocks.append(CBlock(name, buf.offset, buf.nbytes, buf.written))
+            return f"({buf.cast} *){name}"
+
+        if layer.ins_array is not None:
+            layer.bounds_ins = [block(x) for x in layer.ins_array]
+        layer.bounds_params = [block(x) for x in layer.params]
 
 
 def _env() -> Environment:
@@ -190,14 +329,18 @@ def _env() -> Environment:
 
 def emit_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[str, int],
                  arena_bytes: int, out_dir: Path, prefix: str,
-                 extra: dict | None = None, hook=None) -> Project:
+                 extra: dict | None = None, hook=None,
+                 scratch: dict[str, tuple[int, int]] | None = None,
+                 external: dict[str, str] | None = None) -> Project:
     """Write ``<prefix>.c/.h``, ``main.c``, ``Makefile`` and the runtime files the network
     uses (:mod:`.runtime_files`) into ``out_dir``.
 
     ``hook(proj) -> dict``, if given, may rewrite layers of the collected project; its
     dict joins the templates' context (tiled targets:
-    :func:`tinydeploy.codegen.tiled.tiled_context`, whose ``sources`` are shipped too)."""
-    proj = build_project(g, args, offsets, arena_bytes, prefix)
+    :func:`tinydeploy.codegen.tiled.tiled_context`, whose ``sources`` are shipped too).
+    ``scratch``: each layer's scratch block in the arena (op name -> offset, bytes);
+    ``external``: tensors in the caller's buffers (see :func:`build_project`)."""
+    proj = build_project(g, args, offsets, arena_bytes, prefix, scratch, external)
     out_dir = Path(out_dir)
     ctx = {"p": proj, "graph_name": g.name, "source": Path(g.source).name if g.source else "",
            **(extra or {}), **(hook(proj) if hook else {})}
@@ -206,10 +349,14 @@ def emit_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[str
     proj.opt_kernels = sorted(k for k in proj.kernels if "/opt/" in kernel_source(k, kernel_set))
     if "tiled" in ctx:
         proj.sources += ctx["tiled"]["sources"]
-    headers = [f"kernels/{k}.h" for k in proj.kernels]
-    for f in include_closure(proj.sources + headers):
+    bounds_blocks(proj)
+    headers = [proj.headers.get(k, f"kernels/{k}.h") for k in proj.kernels]
+    proj.includes = sorted(set(headers))
+    for f in include_closure(proj.sources + headers) + [BOUNDS_HEADER]:
         (out_dir / f).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(RUNTIME / f, out_dir / f)
+    if (out_dir / CONFIG).is_file():       # the instances of exactly this project's layers
+        (out_dir / CONFIG).write_text(opt_config_header(a for a in args.values() if a))
     env = _env()
     for tmpl, fname in (("network.h.j2", f"{prefix}.h"), ("network.c.j2", f"{prefix}.c"),
                         ("main.c.j2", "main.c"), ("Makefile.j2", "Makefile")):

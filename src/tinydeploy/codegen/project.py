@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from tinydeploy.version import __version__
 from tinydeploy.codegen.boards import board_context, emit_board
 from tinydeploy.codegen.cformat import c_prefix
+from tinydeploy.codegen.decode import decode_context
 from tinydeploy.codegen.emit import emit_project
 from tinydeploy.codegen.runtime_files import NAMES_HEADER, names_header
 from tinydeploy.codegen.tiled import tiled_context
@@ -46,9 +47,11 @@ def write_project(low: "Lowered", out_dir: str | Path, model: str | Path | None 
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
         board = low.options.board
-        ctx = board_context(board)
-        proj = emit_project(low.graph, low.args, low.memory.offsets, low.memory.arena_bytes,
-                            tmp, prefix, extra=ctx, hook=_tiled_hook(low))
+        ctx = {**board_context(board), "par_harts": low.options.harts}
+        proj = emit_project(low.graph, low.c_args, low.memory.offsets,
+                            low.memory.arena_bytes, tmp, prefix, extra=ctx,
+                            hook=_tiled_hook(low) or _decode_hook(low),
+                            scratch=low.memory.scratch, external=low.memory.external)
         emit_board(board, tmp, {"p": proj, "graph_name": low.graph.name, **ctx})
         _write_names(tmp, prefix)
         manifest = _manifest(model, out_dir, prefix, low, proj)
@@ -77,6 +80,12 @@ def _tiled_hook(low: "Lowered"):
         return None
 
     return lambda proj: tiled_context(proj, low.graph, low.tiled)
+
+
+def _decode_hook(low: "Lowered"):
+    if low.decode is None:
+        return None
+    return lambda proj: decode_context(proj, low)
 
 
 def relative_to(path: str | Path, folder: Path) -> str:
@@ -124,4 +133,8 @@ def _manifest(model, out_dir: Path, prefix: str, low: "Lowered", proj) -> dict:
         "layers": [{**spec(op.outputs[0]), "index": i, "name": op.name, "kind": op.kind,
                     "tensor": op.outputs[0]} for i, op in enumerate(g.ops)],
         **({"tiled": low.tiled.to_dict()} if low.tiled is not None else {}),
+        **({"decode": {"max_context": low.decode.max_context,
+                       "kv_bytes": low.decode.kv_bytes,
+                       "kv_caches": [dict(c) for c in low.decode.caches]}}
+           if low.decode is not None else {}),
     }

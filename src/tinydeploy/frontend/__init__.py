@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tinydeploy.errors import TinyDeployError
 from tinydeploy.frontend.onnx import load_onnx
-from tinydeploy.frontend.pulp import detect_file, load_pulp
+from tinydeploy.frontend.pulp import detect_file, load_pulp, wants_integer_file
 from tinydeploy.frontend.tflite import load_tflite
 from tinydeploy.ir.graph import Graph
 from tinydeploy.passes.io_layout import io_layout_nhwc
@@ -46,7 +46,7 @@ def _load(path: Path, options: dict) -> Graph:
     options = {k: v for k, v in options.items() if v}
     try:
         if fmt == "onnx":
-            if detect_file(path):
+            if detect_file(path) or wants_integer_file(path, options.get("input_type")):
                 return load_pulp(path, **options)
         if options:
             raise TinyDeployError(f"{', '.join(sorted(options))} apply to NEMO/QuantLab/"

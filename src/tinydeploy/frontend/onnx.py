@@ -20,15 +20,16 @@ import onnx
 from onnx import TensorProto
 
 from tinydeploy.errors import TinyDeployError, UnsupportedError
-from tinydeploy.frontend import onnx_qdq, onnx_qop, onnx_shape
+from tinydeploy.frontend import onnx_qdq, onnx_qop, onnx_shape, onnx_transformer
 from tinydeploy.frontend.onnx_build import Builder, Value
 from tinydeploy.frontend.onnx_graph import finalize
 from tinydeploy.frontend.onnx_ops import INT8, OPS, lookup, standard
-from tinydeploy.frontend.onnx_reader import OnnxModel, constant_value, evaluate
+from tinydeploy.frontend.onnx_reader import OnnxModel, constant_value, dtype_name, evaluate
 from tinydeploy.ir.graph import Graph, QuantParams
 
 # role (onnx_ops.OPS) -> handler
-HANDLERS = {**onnx_qop.HANDLERS, **onnx_qdq.HANDLERS, **onnx_shape.HANDLERS}
+HANDLERS = {**onnx_qop.HANDLERS, **onnx_qdq.HANDLERS, **onnx_shape.HANDLERS,
+            **onnx_transformer.HANDLERS}
 QUANT_OPS = {name for name, spec in OPS.items() if spec.quantized}
 INPUT_DTYPES = {TensorProto.FLOAT: "float32", TensorProto.INT8: "int8",
                 TensorProto.UINT8: "uint8"}
@@ -90,6 +91,10 @@ def _check_nodes(b: Builder, g: onnx.GraphProto) -> None:
             b.node = node
             dom = f" (domain '{node.domain}')" if not standard(node.domain) else ""
             raise b.error(f"unsupported operator {node.op_type}{dom}")
+        elif node.op_type != "Constant" and len(node.input) < OPS[node.op_type].min_inputs:
+            b.node = node
+            raise b.error(f"{node.op_type} with {len(node.input)} inputs (needs at least "
+                          f"{OPS[node.op_type].min_inputs})", TinyDeployError)
     b.node = None
 
 
@@ -102,7 +107,7 @@ def _add_inputs(b: Builder, g: onnx.GraphProto) -> None:
         dtype = INPUT_DTYPES.get(et)
         if dtype is None:
             raise UnsupportedError(f"input '{name}' has unsupported dtype "
-                                   f"{TensorProto.DataType.Name(et).lower()}", file=b.path)
+                                   f"{dtype_name(et)}", file=b.path)
         b.inputs.append(name)
         if dtype == "float32":
             b.add_tensor(name, shape, dtype)
@@ -113,6 +118,9 @@ def _add_inputs(b: Builder, g: onnx.GraphProto) -> None:
             raise TinyDeployError(f"cannot tell the quantization of {dtype} input '{name}' "
                                   "(no QLinear*/DequantizeLinear consumer)", file=b.path)
         s, z, _ = b.scale_zp(*slots)
+        if s.size != 1 or z.size != 1:
+            raise TinyDeployError(f"input '{name}' is quantized per channel ({s.size} scales);"
+                                  " activations need one scale", file=b.path)
         b.add_tensor(name, shape, dtype, QuantParams.make(np.float64(s[0]), int(z[0])))
         if dtype == "uint8":
             y = b.act(f"{name}_s8", shape, QuantParams.make(np.float64(s[0]), int(z[0]) - 128))

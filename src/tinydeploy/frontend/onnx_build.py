@@ -23,7 +23,7 @@ import onnx
 
 from tinydeploy.errors import TinyDeployError, UnsupportedError
 from tinydeploy.frontend.onnx_ops import NCHW_TO_NHWC, NHWC_TO_NCHW, same_bytes
-from tinydeploy.frontend.onnx_reader import node_error, node_label
+from tinydeploy.frontend.onnx_reader import check_shape, node_error, node_label
 from tinydeploy.ir.graph import Op, QuantParams, Tensor
 
 QDTYPES = {np.dtype(np.int8): "int8", np.dtype(np.uint8): "uint8"}
@@ -31,6 +31,9 @@ QDTYPES = {np.dtype(np.int8): "int8", np.dtype(np.uint8): "uint8"}
 # values first, the IR tensors get the packed dtype once the graph is built.
 SUBBYTE_NP = {np.dtype(getattr(ml_dtypes, d)): d for d in ("int4", "uint4", "int2", "uint2")}
 QDTYPES.update(SUBBYTE_NP)
+# Scales a file may give: products and ratios of three stay normal float32/float64 numbers
+# (bias scale = float32(x scale * weight scale); multiplier = in * w / out).
+SCALE_RANGE = (2.0**-60, 2.0**60)
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,8 @@ class Builder:
     def add_tensor(self, base: str, shape, dtype: str, quant: QuantParams | None = None,
                    data: np.ndarray | None = None) -> str:
         name = self.unique(base)
-        self.tensors[name] = Tensor(name, tuple(int(d) for d in shape), dtype, quant, data)
+        shape = check_shape(shape, self.path, self.node, f"tensor '{name}'")
+        self.tensors[name] = Tensor(name, shape, dtype, quant, data)
         return name
 
     def act(self, base: str, shape, quant: QuantParams, dtype: str = "int8") -> str:
@@ -207,12 +211,22 @@ class Builder:
         if s.dtype != np.float32:
             raise self.error(f"scale '{scale}' has unsupported dtype {s.dtype} "
                              "(expected float32)")
+        if s.ndim > 1 or s.size == 0:
+            raise self.error(f"scale '{scale}' has shape {list(s.shape)} (expected a scalar "
+                             "or a 1-D tensor)")
+        bad = s[~((s >= SCALE_RANGE[0]) & (s <= SCALE_RANGE[1]))]   # NaN fails both
+        if bad.size:
+            raise self.error(f"scale '{scale}' is {bad[0]:g}: scales must be finite, "
+                             "positive numbers in [2**-60, 2**60]", TinyDeployError)
         if zp:
             z = self.const_of(zp, "zero point")
             dtype = "int32" if int32_ok and z.dtype == np.int32 else QDTYPES.get(z.dtype)
             if dtype is None:
                 raise self.error(f"unsupported quantized dtype {z.dtype} (zero point "
                                  f"'{zp}'); tinydeploy supports int8 and uint8")
+            if z.size not in (1, s.size):
+                raise self.error(f"zero point '{zp}' has {z.size} values for {s.size} "
+                                 f"scales ('{scale}')", TinyDeployError)
         else:
             z, dtype = np.zeros(s.shape, np.int64), default_dtype
         return s.reshape(-1), z.astype(np.int64).reshape(-1), dtype
@@ -244,7 +258,11 @@ class Builder:
             raise self.error(f"unsupported quantized dtype {data.dtype} (constant "
                              f"'{data_name}'); tinydeploy supports int8, uint8, int32")
         if s.size > 1:
+            if axis is not None and not -data.ndim <= axis < data.ndim:
+                raise self.error(f"axis {axis} is out of range for '{data_name}' of shape "
+                                 f"{list(data.shape)}", TinyDeployError)
             axis = axis + data.ndim if axis is not None and axis < 0 else axis
             if axis is None or data.shape[axis] != s.size:
-                raise self.error(f"'{data_name}': {s.size} scales do not match axis {axis}")
+                raise self.error(f"'{data_name}' {list(data.shape)}: {s.size} scales do not "
+                                 f"match axis {axis}")
         return QConst(data, s, z, axis if s.size > 1 else None, sub)

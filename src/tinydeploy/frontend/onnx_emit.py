@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from tinydeploy.errors import TinyDeployError
 from tinydeploy.frontend.onnx_build import Builder, QConst, Value, same_quant
-from tinydeploy.frontend.onnx_ops import INF, NCHW_TO_NHWC, conv_form, pool_kernel, spatial
+from tinydeploy.frontend.onnx_ops import (INF, NCHW_TO_NHWC, axis_of, conv_form, ints,
+                                          pool_kernel, spatial)
 from tinydeploy.ir.graph import QuantParams
 
 ACT_RANGES = {"none": (-INF, INF), "relu": (0.0, INF), "relu6": (0.0, 6.0),
@@ -62,6 +64,8 @@ def prepare_bias(b: Builder, bias, x_scale: float, w_scale: np.ndarray, c_out: i
         real = np.asarray(bias, dtype=np.float64).reshape(-1)
         if real.size != c_out:
             raise b.error(f"bias has {real.size} values, expected {c_out}")
+    if not np.all(np.isfinite(real)):
+        raise b.error("bias holds values that are not finite numbers", TinyDeployError)
     q = np.rint(real / want)
     return np.clip(q, -2**31, 2**31 - 1).astype(np.int32)
 
@@ -81,7 +85,7 @@ def emit_conv(b: Builder, x: Value, w: QConst, bias, a: dict, out_q: QuantParams
     if w.data.ndim != 4:
         raise b.error(f"only 2-D convolution is supported (weight {list(w.data.shape)})")
     o, ipg, kh, kw = w.data.shape
-    group = int(a.get("group", 1))
+    group = ints(b, [a.get("group", 1)], "group", 1)[0]
     if w.zp.any():
         raise b.error("asymmetric weights (zero point != 0) are not supported")
     if w.scale.size > 1 and w.axis != 0:
@@ -128,7 +132,8 @@ def emit_pool(b: Builder, kind: str, x: Value, a: dict, out_q: QuantParams, act:
     xi = b.as_onnx(x) if channels_last else b.as_nhwc(x)
     n, h, w, c = b.t(xi).shape
     k = pool_kernel(b, a)
-    stride, _, pads, (oh, ow) = spatial(b, a, (h, w), k, int(a.get("ceil_mode", 0)))
+    ceil = ints(b, [a.get("ceil_mode", 0)], "ceil_mode", 0, 1)[0]
+    stride, _, pads, (oh, ow) = spatial(b, a, (h, w), k, ceil)
     q_in = b.quant(xi)
     include_pad = bool(a.get("count_include_pad", 0)) or not any(pads)
     if kind == "avg_pool2d" and include_pad and not a.get("ceil_mode", 0) and \
@@ -228,7 +233,7 @@ def emit_binary(b: Builder, kind: str, ins: list, out_q: QuantParams, act: str,
 def emit_concat(b: Builder, ins: list[Value], axis: int, out_q: QuantParams,
                 name: str) -> Value:
     rank = len(b.onnx_shape(ins[0]))
-    axis = int(axis) % rank
+    axis = axis_of(b, axis, rank)
     nhwc = rank == 4 and any(v.nhwc for v in ins)
     irs = [b.requantize(b.as_nhwc(v) if nhwc else b.as_onnx(v), out_q) for v in ins]
     ir_axis = NCHW_TO_NHWC.index(axis) if nhwc else axis
@@ -247,7 +252,7 @@ def emit_nonlinear(b: Builder, kind: str, x: Value, out_q: QuantParams, name: st
     attrs = {}
     if kind == "softmax":
         rank = len(b.onnx_shape(x))
-        axis = int(axis) % rank
+        axis = axis_of(b, axis, rank)
         if x.nhwc and axis == 1:
             pass
         elif axis == rank - 1:

@@ -7,6 +7,7 @@ from onnx import TensorProto
 
 from tinydeploy.errors import TinyDeployError
 from tinydeploy.frontend.onnx_build import Builder
+from tinydeploy.frontend.onnx_reader import dtype_name
 from tinydeploy.ir.graph import Graph, QuantParams, Tensor
 
 
@@ -30,7 +31,7 @@ def _add_output(b: Builder, o: onnx.ValueInfoProto) -> str:
         return y
     if et != TensorProto.INT8:
         raise TinyDeployError(f"graph output '{name}' has unsupported dtype "
-                              f"{TensorProto.DataType.Name(et).lower()}", file=b.path)
+                              f"{dtype_name(et)}", file=b.path)
     return ir
 
 

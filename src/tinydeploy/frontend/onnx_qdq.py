@@ -20,7 +20,7 @@ from tinydeploy.frontend.onnx_build import Builder, QConst
 from tinydeploy.frontend.onnx_emit import (INF, choose_act, emit_binary, emit_concat,
                                            emit_conv, emit_fc, emit_global_avg, emit_mean,
                                            emit_nonlinear, emit_pool)
-from tinydeploy.frontend.onnx_ops import (gemm_flags, ir_kind, reduce_axes,
+from tinydeploy.frontend.onnx_ops import (gemm_flags, ir_kind, reduce_axes, scalar,
                                           softmax_axis, softmax_default_axis)
 from tinydeploy.frontend.onnx_qop import q_params
 from tinydeploy.frontend.onnx_reader import attrs, opt
@@ -33,9 +33,9 @@ def clip_bounds(b: Builder, node: onnx.NodeProto) -> tuple[float, float, np.dtyp
     of a constant (its real value; the dtype then stays that of the other bound)."""
     def bound(name: str):
         if name in b.qconsts:
-            return float(b.qconsts[name].real().reshape(-1)[0]), None
+            return scalar(b, b.qconsts[name].real(), f"Clip bound '{name}'"), None
         c = b.const_of(name, "Clip bound")
-        return float(c.reshape(-1)[0]), c.dtype
+        return scalar(b, c, f"Clip bound '{name}'"), c.dtype
     return onnx_ops.clip_bounds(node, bound)
 
 
@@ -123,7 +123,7 @@ def conv(b: Builder, node: onnx.NodeProto) -> None:
 
 
 def gemm(b: Builder, node: onnx.NodeProto) -> None:
-    alpha, beta, trans_a, trans_b = gemm_flags(node)
+    alpha, beta, trans_a, trans_b = gemm_flags(b, node)
     if trans_a or alpha <= 0:           # alpha scales the weight scales: must stay > 0
         raise b.error("Gemm with transA or alpha <= 0 is not supported")
     x, w = b.val(node.input[0]), _weight(b, node.input[1])

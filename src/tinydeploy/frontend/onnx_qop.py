@@ -12,11 +12,12 @@ import numpy as np
 import onnx
 from onnx import TensorProto
 
+from tinydeploy.errors import TinyDeployError
 from tinydeploy.frontend.onnx_build import SUBBYTE_NP, Builder, QConst, Value, same_quant
 from tinydeploy.frontend.onnx_emit import (emit_binary, emit_concat, emit_conv, emit_fc,
                                            emit_global_avg, emit_nonlinear, emit_pool)
-from tinydeploy.frontend.onnx_ops import OPS, ir_kind, softmax_axis
-from tinydeploy.frontend.onnx_reader import attrs, opt
+from tinydeploy.frontend.onnx_ops import OPS, ints, ir_kind, softmax_axis
+from tinydeploy.frontend.onnx_reader import attrs, dtype_name, opt
 from tinydeploy.ir.graph import QuantParams
 
 ELEM_DTYPE = {TensorProto.INT8: "int8", TensorProto.UINT8: "uint8"}
@@ -49,12 +50,20 @@ def input_quant(b: Builder, name: str) -> tuple[str, str | None] | None:
 
 
 def q_params(b: Builder, node: onnx.NodeProto) -> QuantParams:
-    """IR quantization of a QuantizeLinear's output."""
+    """IR quantization of a QuantizeLinear's output (errors name that QuantizeLinear,
+    also when the node being imported is the float op before it)."""
+    outer, b.node = b.node, node
+    try:
+        return _q_params(b, node)
+    finally:
+        b.node = outer
+
+
+def _q_params(b: Builder, node: onnx.NodeProto) -> QuantParams:
     a = attrs(node)
     default = ELEM_DTYPE.get(a.get("output_dtype", TensorProto.UINT8))
     if default is None:
-        raise b.error(f"unsupported quantized dtype "
-                      f"{TensorProto.DataType.Name(a['output_dtype']).lower()}")
+        raise b.error(f"unsupported quantized dtype {dtype_name(a['output_dtype'])}")
     zp = opt(node, 2)
     sub = SUBBYTE_NP.get(b.consts[zp].dtype) if zp and zp in b.consts else None
     if sub:                     # INT4/INT2 output: retyped in finalize (onnx_graph)
@@ -190,6 +199,10 @@ def qlinear_global_average_pool(b: Builder, node: onnx.NodeProto) -> None:
 
 
 def qlinear_concat(b: Builder, node: onnx.NodeProto) -> None:
+    if (len(node.input) - 2) % 3:
+        raise b.error(f"QLinearConcat with {len(node.input)} inputs (expected y_scale, "
+                      "y_zero_point and a (x, scale, zero point) triple per input)",
+                      TinyDeployError)
     out_q = b.act_quant(node.input[0], opt(node, 1))
     ins = [_value(b, node, i) for i in range(2, len(node.input), 3)]
     b.vals[node.output[0]] = emit_concat(b, ins, attrs(node).get("axis", 0), out_q,
@@ -200,7 +213,8 @@ def qlinear_nonlinear(b: Builder, node: onnx.NodeProto) -> None:
     """QLinearSigmoid / QLinearSoftmax (com.microsoft: ``opset`` attribute, default 13)."""
     a = attrs(node)
     x = _value(b, node, 0)
-    axis = softmax_axis(b, b.onnx_shape(x), a.get("axis", -1), a.get("opset", 13))
+    opset = ints(b, [a.get("opset", 13)], "opset", 1)[0]
+    axis = softmax_axis(b, b.onnx_shape(x), a.get("axis", -1), opset)
     out_q = b.act_quant(node.input[3], opt(node, 4))
     b.vals[node.output[0]] = emit_nonlinear(b, ir_kind(node), x, out_q, node.output[0],
                                             axis)

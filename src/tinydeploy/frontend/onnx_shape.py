@@ -17,10 +17,10 @@ from onnx import TensorProto
 from tinydeploy.frontend.onnx_build import Builder, QConst, Value
 from tinydeploy.frontend.onnx_emit import emit_clamp, emit_pad, emit_pool
 from tinydeploy.frontend.onnx_ops import (NCHW_TO_NHWC, NHWC_TO_NCHW, pad_amounts,
-                                          reshape_target, transpose_perm)
+                                          reshape_target, scalar, transpose_perm)
 from tinydeploy.frontend.onnx_qdq import clip_bounds
 from tinydeploy.frontend.onnx_qop import q_params
-from tinydeploy.frontend.onnx_reader import attrs, opt
+from tinydeploy.frontend.onnx_reader import attrs, dtype_name, elem_type, opt
 
 
 def _in_shape(b: Builder, name: str) -> tuple[int, ...]:
@@ -60,7 +60,7 @@ def reshape_like(b: Builder, node: onnx.NodeProto) -> None:
 def transpose(b: Builder, node: onnx.NodeProto) -> None:
     x, out = node.input[0], node.output[0]
     rank = len(_in_shape(b, x))
-    perm = transpose_perm(node, rank)
+    perm = transpose_perm(b, node, rank)
     if x in b.qconsts:
         c = b.qconsts[x]
         b.qconsts[out] = QConst(c.data.transpose(perm), c.scale, c.zp,
@@ -81,10 +81,10 @@ def identity(b: Builder, node: onnx.NodeProto) -> None:
     """Identity, Dropout (inference), and Cast to the type the tensor already has."""
     x, out = node.input[0], node.output[0]
     if node.op_type == "Cast":
-        to, have = attrs(node).get("to"), b.types.get(x, TensorProto.FLOAT)
-        if to != have:
-            name = TensorProto.DataType.Name(to).lower()
-            raise b.error(f"Cast of quantized tensor '{x}' to {name} is not supported")
+        to = elem_type(attrs(node).get("to"), b.path, node, "Cast to")
+        if to != b.types.get(x, TensorProto.FLOAT):
+            raise b.error(f"Cast of quantized tensor '{x}' to {dtype_name(to)} is not "
+                          "supported")
     if x in b.qconsts:
         b.qconsts[out] = b.qconsts[x]
     else:
@@ -114,10 +114,11 @@ def pad(b: Builder, node: onnx.NodeProto) -> None:
     x_type, code, real = b.types.get(node.input[0], TensorProto.FLOAT), None, 0.0
     if opt(node, 2):
         c = b.const_of(node.input[2], "constant_value")
+        value = scalar(b, c, f"constant_value '{node.input[2]}'")
         if c.dtype.kind == "f":
-            real = float(c)
+            real = value
         else:
-            code = int(c) - (128 if c.dtype == np.uint8 else 0)
+            code = int(value) - (128 if c.dtype == np.uint8 else 0)
     elif x_type == TensorProto.FLOAT:
         real = float(a.get("value", 0.0))
     else:

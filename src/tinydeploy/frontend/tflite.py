@@ -4,14 +4,16 @@ The file is parsed and validated by :mod:`tinydeploy.frontend.tflite_reader` (da
 surfaces there as "corrupt or truncated"); each builtin operator then becomes IR ops
 through its entry in the op table :mod:`tinydeploy.frontend.tflite_ops`, which the float
 quantizer shares. This module only says what is int8-specific: tensors keep their
-quantization, weights must be int8 and biases int32, a standalone activation is a
-requantizing ``quantize`` (TFLite's quantized RELU rescales input to output quantization,
-then clamps), PAD fills with the zero point.
+quantization, weights must be int8 and biases int32 (int64 for 16x8), a standalone
+activation is a requantizing ``quantize`` (TFLite's quantized RELU rescales input to output
+quantization, then clamps), PAD fills with the zero point.
 
-Only int8 activations are accepted inside the network; float32 and uint8 may appear only
-as graph inputs consumed by, or graph outputs produced by, QUANTIZE/DEQUANTIZE. Shapes
-must be static, except that a shape signature of -1 in the batch dimension is tolerated
-(converters write it for every model) and the stored batch size is used.
+Activations inside the network are int8, int16 (TFLite's "16x8" mode: int16 activations,
+int8 weights, int64 bias) or int32 (ARG_MAX, CAST outputs); which combinations an op takes
+is its golden's business. float32 and uint8 may appear only as graph inputs consumed by, or
+graph outputs produced by, QUANTIZE/DEQUANTIZE. Shapes must be static, except that a shape
+signature of -1 in the batch dimension is tolerated (converters write it for every model)
+and the stored batch size is used.
 
 Every error is a :class:`~tinydeploy.errors.TinyDeployError` naming the file, the op
 (node ``<index>_<OPNAME>`` and its output tensor) and the reason. IR op names are
@@ -20,30 +22,31 @@ Every error is a :class:`~tinydeploy.errors.TinyDeployError` naming the file, th
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 
-from tinydeploy.errors import TinyDeployError
 from tinydeploy.frontend.tflite_ops import INT8, GraphState, OpConverter
-from tinydeploy.frontend.tflite_reader import TT, TFLiteModel, c_identifier, read_tflite, \
-    type_name
+from tinydeploy.frontend.tflite_reader import TT, TYPE_NAMES, TFLiteModel, c_identifier, \
+    read_tflite, type_name
 from tinydeploy.ir.graph import Graph, QuantParams, Tensor
 
 _DTYPES = {TT.FLOAT32: "float32", TT.INT32: "int32", TT.UINT8: "uint8",
            TT.INT64: "int64", TT.INT16: "int16", TT.INT8: "int8"}
 _EDGE_OPS = ("QUANTIZE", "DEQUANTIZE")
 _EDGE_DTYPES = ("float32", "uint8")
+# Activations inside the network: int8; int16 of TFLite's "16x8" mode (int16 activations,
+# int8 weights, int64 bias); int32 where TFLite has them (ARG_MAX, CAST, raw integers).
+_ACT_DTYPES = ("int8", "int16", "int32")
+_BIAS_DTYPES = ("int32", "int64")      # int64: the 16x8 kernels' bias
 
 
 def load_tflite(path: str | Path) -> Graph:
     """Read a .tflite file into an IR graph (validated)."""
     model = read_tflite(path)
     g = _graph(model, c_identifier(Path(path).stem))
-    try:
-        g.validate()
-    except AssertionError as e:
-        raise TinyDeployError(f"inconsistent model graph: {e}", file=model.file) from e
+    g.validate()
     return g
 
 
@@ -84,8 +87,11 @@ class _Int8Op(OpConverter):
             if j < 0 or r.tensors[j].data:
                 continue
             t = r.tensors[j]
+            if t.type not in TYPE_NAMES:
+                self.fail(f"tensor '{r.names[j]}' has unknown tensor type {t.type}",
+                          unsupported=False)
             dtype = _DTYPES.get(t.type, type_name(t.type))
-            if dtype == "int8":
+            if dtype in _ACT_DTYPES:
                 continue
             edge = r.inputs if pos == "in" else r.outputs
             if dtype in _EDGE_DTYPES and self.opname in _EDGE_OPS and j in edge:
@@ -95,7 +101,8 @@ class _Int8Op(OpConverter):
                 self.fail(f"{dtype} activation '{r.names[j]}' inside the network: "
                           f"{dtype} is only supported at graph inputs/outputs, converted by "
                           f"QUANTIZE/DEQUANTIZE (here: {self.opname} {where})")
-            self.fail(f"{dtype} activation '{r.names[j]}' is not supported (int8 only)")
+            self.fail(f"{dtype} activation '{r.names[j]}' is not supported (int8, int16 "
+                      "or int32 only)")
 
     def convert_tensor(self, j: int) -> Tensor:
         t, name = self.model.tensors[j], self.model.names[j]
@@ -107,7 +114,7 @@ class _Int8Op(OpConverter):
         self._check_static(t, name)
         data = None
         if t.data:
-            need = int(np.prod(t.shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+            need = math.prod(t.shape) * np.dtype(dtype).itemsize      # exact, no wrap
             if len(t.data) != need:
                 self.fail(f"tensor '{name}': buffer holds {len(t.data)} bytes, {dtype} "
                           f"shape {list(t.shape)} needs {need}", unsupported=False)
@@ -142,7 +149,10 @@ class _Int8Op(OpConverter):
         return self._constant(n, "int8", "weights")
 
     def bias(self, n: int) -> str:
-        return self._constant(n, "int32", "bias").name if self.input(n) else ""
+        if not self.input(n):
+            return ""
+        b = self.t(self.input(n))
+        return self._constant(n, b.dtype if b.dtype in _BIAS_DTYPES else "int32", "bias").name
 
     def depthwise_weights(self, n: int) -> Tensor:
         """[1, KH, KW, C*M] -> [KH, KW, C*M] in place (axis 3 -> 2); shared weights once."""

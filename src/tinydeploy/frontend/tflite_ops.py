@@ -10,7 +10,10 @@ loaders' subclasses supply only what does: how a TFLite tensor becomes an IR ten
 with quantization, or float32 data), which weight/bias dtypes are accepted, and the few
 operators whose meaning is quantization itself (standalone activations, DEQUANTIZE, the
 fill value of PAD). Adding an operator is one :data:`OPS` entry (plus a mapper when no
-existing one fits).
+existing one fits). The CNN core's rows are below; TFLite Micro's further builtins
+(int8 loader only) are rows added by ``tflite_ops_math.py`` (elementwise, reductions),
+``tflite_ops_movement.py`` (slices, splits, gathers, resizes) and ``tflite_ops_linear.py``
+(TRANSPOSE_CONV, BATCH_MATMUL), loaded at the end of this module.
 
 Layout changes:
 
@@ -24,8 +27,11 @@ Layout changes:
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import struct
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -68,6 +74,12 @@ class OpConverter(OpReader):
             self.fail(self.unsupported(self.opname))
         if not self.outs:
             self.fail("operator without outputs", unsupported=False)
+        lo, hi = spec.n_inputs
+        if not lo <= len(self.ins) <= (hi if hi is not None else len(self.ins)) or \
+                not (len(self.outs) == 1 or spec.many_outputs):
+            want = f"{lo}" if lo == hi else f"{lo} or more" if hi is None else f"{lo} to {hi}"
+            self.fail(f"{self.opname} takes {want} input(s) and 1 output, got "
+                      f"{len(self.ins)} and {len(self.outs)}", unsupported=False)
         self.check_tensors()
         if not self.ins or self.ins[0] < 0:
             self.fail("operator without input", unsupported=False)
@@ -122,6 +134,18 @@ class OpConverter(OpReader):
             self.fail(f"input {n} ({what}) must be a constant tensor")
         return self.t(name).data
 
+    def require_rank(self, t: Tensor, ranks: tuple[int, ...], what: str) -> None:
+        """Refuse tensor ``t`` (the op's ``what``) unless its rank is one of ``ranks``."""
+        if len(t.shape) not in ranks:
+            self.fail(f"{what} '{t.name}' of shape {list(t.shape)}: expected "
+                      f"{' or '.join(f'{r}-D' for r in ranks)}", unsupported=False)
+
+    def axis(self, value: int, rank: int, what: str = "axis") -> int:
+        """A TFLite axis in [-rank, rank) as a non-negative axis."""
+        if not -rank <= value < rank:
+            self.fail(f"{what} {value} out of range for a {rank}-D tensor", unsupported=False)
+        return value % rank
+
     def add(self, kind: str, inputs, outputs=None, suffix: str = "", **attrs) -> None:
         """Append an IR op named after this operator (output: the operator's first)."""
         name = self.name + (f"_{suffix}" if suffix else "")
@@ -170,6 +194,8 @@ class OpSpec:
     options: type | None = None    # its builtin options table
     attrs: dict = field(default_factory=dict)     # fixed IR attributes
     loaders: frozenset = BOTH      # which loaders accept it (INT8, FLOAT)
+    n_inputs: tuple = (1, 1)       # (min, max) inputs TFLite's kernel takes (None: any)
+    many_outputs: bool = False     # SPLIT, SPLIT_V: one output per part
 
 
 def lookup(opname: str, loader: str) -> OpSpec | None:
@@ -188,6 +214,7 @@ def _conv2d(c: OpConverter, spec: OpSpec) -> None:
     o = c.options(spec.options)
     x, w = c.t(c.input(0)), c.weights(1)
     bias = c.bias(2)
+    c.require_rank(x, (4,), "input")
     if len(w.shape) != 4 or w.shape[3] != x.shape[-1]:
         c.fail(f"weights {list(w.shape)} for input {list(x.shape)}: grouped convolution "
                "is not supported")
@@ -199,6 +226,8 @@ def _depthwise_conv2d(c: OpConverter, spec: OpSpec) -> None:
     o = c.options(spec.options)
     x, w = c.t(c.input(0)), c.depthwise_weights(1)
     bias = c.bias(2)
+    c.require_rank(x, (4,), "input")
+    c.require_rank(w, (3,), "weights")
     c_in, c_out = x.shape[-1], w.shape[2]
     if c_out % c_in or o.DepthMultiplier() not in (0, c_out // c_in):
         c.fail(f"{c_out} output channels for {c_in} input channels and depth multiplier "
@@ -248,20 +277,23 @@ def _concat(c: OpConverter, spec: OpSpec) -> None:
         c.fail(f"fused activation on {c.opname}")
     rank = len(c.t(c.output()).shape)
     c.add(spec.kind, [c.input(n) for n in range(len(c.ins))],
-          axis=o.Axis() % rank if rank else 0)
+          axis=c.axis(o.Axis(), rank) if rank else 0)
 
 
 def _pad(c: OpConverter, spec: OpSpec) -> None:
     """PAD/PADV2: explicit (before, after) per axis; the fill must be real 0."""
     x, y = c.t(c.input(0)), c.t(c.output())
-    pads = c.const(1, "paddings").reshape(-1, 2)
+    pads = c.const(1, "paddings")
+    if pads.shape != (len(x.shape), 2):
+        c.fail(f"paddings of shape {list(pads.shape)} for a {len(x.shape)}-D input "
+               f"(expected [{len(x.shape)}, 2])", unsupported=False)
     c.check_pad_value(x, y, 2)
     c.add(spec.kind, (x.name,), pads=tuple((int(a), int(b)) for a, b in pads))
 
 
 def _mean(c: OpConverter, spec: OpSpec) -> None:
     rank = len(c.t(c.input(0)).shape)
-    axes = tuple(sorted({int(a) % rank for a in c.const(1, "axes").ravel()}))
+    axes = tuple(sorted({c.axis(int(a), rank) for a in c.const(1, "axes").ravel()}))
     o = c.options(spec.options, required=False)
     c.add(spec.kind, (c.input(0),), axes=axes, keepdims=bool(o.KeepDims()) if o else False)
 
@@ -294,24 +326,25 @@ def _relu(act: str) -> OpSpec:
 
 
 OPS: dict[str, OpSpec] = {
-    "CONV_2D": OpSpec("conv2d", _conv2d, tflite.Conv2DOptions),
+    "CONV_2D": OpSpec("conv2d", _conv2d, tflite.Conv2DOptions, n_inputs=(2, 3)),
     "DEPTHWISE_CONV_2D": OpSpec("depthwise_conv2d", _depthwise_conv2d,
-                                tflite.DepthwiseConv2DOptions),
+                                tflite.DepthwiseConv2DOptions, n_inputs=(2, 3)),
     "FULLY_CONNECTED": OpSpec("fully_connected", _fully_connected,
-                              tflite.FullyConnectedOptions),
+                              tflite.FullyConnectedOptions, n_inputs=(2, 3)),
     "AVERAGE_POOL_2D": OpSpec("avg_pool2d", _pool, tflite.Pool2DOptions),
     "MAX_POOL_2D": OpSpec("max_pool2d", _pool, tflite.Pool2DOptions),
-    "ADD": OpSpec("add", _binary, tflite.AddOptions),
-    "MUL": OpSpec("mul", _binary, tflite.MulOptions),
-    "CONCATENATION": OpSpec("concat", _concat, tflite.ConcatenationOptions),
-    "PAD": OpSpec("pad", _pad),
-    "PADV2": OpSpec("pad", _pad),
-    "RESHAPE": OpSpec("reshape", _one_input),
+    "ADD": OpSpec("add", _binary, tflite.AddOptions, n_inputs=(2, 2)),
+    "MUL": OpSpec("mul", _binary, tflite.MulOptions, n_inputs=(2, 2)),
+    "CONCATENATION": OpSpec("concat", _concat, tflite.ConcatenationOptions,
+                            n_inputs=(1, None)),
+    "PAD": OpSpec("pad", _pad, n_inputs=(2, 3)),
+    "PADV2": OpSpec("pad", _pad, n_inputs=(2, 3)),
+    "RESHAPE": OpSpec("reshape", _one_input, n_inputs=(1, 2)),
     "SQUEEZE": OpSpec("reshape", _one_input),
-    "EXPAND_DIMS": OpSpec("reshape", _one_input),
-    # the int8 transpose would need equal in/out quantization checked: float only so far
-    "TRANSPOSE": OpSpec("transpose", _transpose, loaders=frozenset({FLOAT})),
-    "MEAN": OpSpec("mean", _mean, tflite.ReducerOptions),
+    "EXPAND_DIMS": OpSpec("reshape", _one_input, n_inputs=(2, 2)),
+    # a byte permutation, as TFLite Micro's TRANSPOSE (which ignores the quantization too)
+    "TRANSPOSE": OpSpec("transpose", _transpose, n_inputs=(2, 2)),
+    "MEAN": OpSpec("mean", _mean, tflite.ReducerOptions, n_inputs=(2, 2)),
     "SOFTMAX": OpSpec("softmax", _softmax, tflite.SoftmaxOptions),
     "LOGISTIC": OpSpec("logistic", _one_input),
     "TANH": OpSpec("tanh", _one_input),
@@ -324,3 +357,15 @@ OPS: dict[str, OpSpec] = {
                        loaders=frozenset({INT8})),
     "DEQUANTIZE": OpSpec("dequantize", _dequantize),
 }
+
+
+def _load_rows() -> None:
+    """TFLite Micro's further builtins: their rows are defined, and added to :data:`OPS`,
+    by the modules ``tflite_ops_<family>.py`` next to this one, imported here once the
+    interface above exists (found by name: there is no list to keep in sync)."""
+    for m in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        if m.name.startswith("tflite_ops_"):
+            importlib.import_module(f"{__package__}.{m.name}")
+
+
+_load_rows()

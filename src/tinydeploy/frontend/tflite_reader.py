@@ -2,8 +2,10 @@
 
 :func:`read_tflite` parses and validates the flatbuffer once: tensors (with their buffer
 bytes and quantization), operator codes, operators and the subgraph's inputs/outputs are
-read eagerly, so most damage to a file surfaces here, in one place, as "corrupt or
-truncated" with the file named, whichever loader asked. Tensor names are made unique
+read eagerly (each operator's builtin options table too), so damage to the flatbuffer
+surfaces here, in one place, as "corrupt or truncated" with the file named, whichever
+loader asked; indices (operator codes, tensors, buffers, subgraph inputs/outputs) are
+checked here as well. Tensor names are made unique
 (:attr:`TFLiteModel.names`) because both loaders use them as IR tensor names.
 
 What a tensor *means* (int8 with quantization, or float data) is the loader's business;
@@ -15,9 +17,12 @@ reason). The per-operator contexts of both loaders derive from it.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import NoReturn
 
 import numpy as np
@@ -56,13 +61,16 @@ class RawTensor:
         self.variable = bool(t.IsVariable())
         self.sparse = t.Sparsity() is not None
         if t.Buffer() >= model.BuffersLength():
-            raise ValueError(f"tensor {self.name!r} refers to buffer {t.Buffer()}")
+            raise TinyDeployError(f"invalid TFLite model: tensor '{self.name}' refers to "
+                                  f"buffer {t.Buffer()}, the model has "
+                                  f"{model.BuffersLength()} buffers")
         self.data = _buffer_bytes(model.Buffers(t.Buffer()), buf) if t.Buffer() else b""
         q = t.Quantization()
         self.scale = self.zero_point = None
         self.qdim = 0
         if q is not None and not q.ScaleIsNone() and q.ScaleLength() > 0:
-            self.scale = q.ScaleAsNumpy().astype(np.float64)
+            with np.errstate(invalid="ignore"):      # a signaling NaN: IR validation
+                self.scale = q.ScaleAsNumpy().astype(np.float64)
             self.zero_point = (np.zeros(1, np.int64) if q.ZeroPointIsNone()
                                else q.ZeroPointAsNumpy().astype(np.int64))
             self.qdim = q.QuantizedDimension()
@@ -72,7 +80,8 @@ def _buffer_bytes(b, buf: bytes) -> bytes:
     if b.Offset() > 1:      # large models keep buffers after the flatbuffer
         end = b.Offset() + b.Size()
         if end > len(buf):
-            raise ValueError(f"buffer [{b.Offset()}, {end}) beyond end of file")
+            raise TinyDeployError(f"invalid TFLite model: buffer bytes [{b.Offset()}, {end}) "
+                                  f"beyond the end of the file ({len(buf)} bytes)")
         return buf[b.Offset():end]
     return b.DataAsNumpy().tobytes() if b.DataLength() else b""
 
@@ -84,15 +93,39 @@ def _opcode_name(oc) -> str:
     return BUILTIN_OPCODE2NAME.get(code, f"BUILTIN_{code}")
 
 
+@functools.cache
+def _accessors(cls: type) -> tuple[str, ...]:
+    """The argument-less field accessors of a generated options table class."""
+    return tuple(name for name, fn in vars(cls).items()
+                 if inspect.isfunction(fn) and not name.startswith("_") and name != "Init"
+                 and len(inspect.signature(fn).parameters) == 1)
+
+
+def _read_options(op) -> tuple[int, dict | None]:
+    """(builtin options type, every field of the options table read out) of an
+    operator; None for the fields when the table is absent or of an unknown type."""
+    kind = op.BuiltinOptionsType()
+    name = _OPTION_TYPES.get(kind)
+    table = op.BuiltinOptions()
+    if name is None or table is None or not hasattr(tflite, name):
+        return kind, None
+    cls = getattr(tflite, name)
+    opts = cls()
+    opts.Init(table.Bytes, table.Pos)
+    return kind, {a: getattr(opts, a)() for a in _accessors(cls)}
+
+
 @dataclass(frozen=True)
 class RawOp:
-    """One operator: builtin name, TFLite tensor indices (-1: absent) and its table."""
+    """One operator: builtin name, TFLite tensor indices (-1: absent) and its builtin
+    options (type code, and the table's fields by accessor name, read eagerly)."""
 
     index: int
     opname: str
     inputs: list[int]
     outputs: list[int]
-    table: object = None         # the tflite.Operator, for its builtin options
+    options_type: int = 0
+    options: dict | None = None
 
     @property
     def node(self) -> str:
@@ -110,8 +143,8 @@ class TFLiteModel:
                                   "is not b'TFL3'", file=file)
         try:
             self._parse(buf)
-        except TinyDeployError:
-            raise
+        except TinyDeployError as e:
+            raise e.with_file(file)
         except Exception as e:     # any accessor can trip over a damaged flatbuffer
             raise TinyDeployError(f"corrupt or truncated TFLite flatbuffer "
                                   f"({type(e).__name__}: {e})", file=file) from e
@@ -127,20 +160,35 @@ class TFLiteModel:
         codes = [_opcode_name(m.OperatorCodes(i)) for i in range(m.OperatorCodesLength())]
         sg = m.Subgraphs(0)
         self.tensors = [RawTensor(sg.Tensors(i), m, buf) for i in range(sg.TensorsLength())]
+        self.names = _unique_names([t.name for t in self.tensors])
         self.ops: list[RawOp] = []
         for i in range(sg.OperatorsLength()):
             op = sg.Operators(i)
             ins = [] if op.InputsIsNone() else [int(j) for j in op.InputsAsNumpy()]
             outs = [] if op.OutputsIsNone() else [int(j) for j in op.OutputsAsNumpy()]
+            code = op.OpcodeIndex()
+            if code >= len(codes):
+                self._corrupt(f"operator {i} has operator code index {code}, the model "
+                              f"has {len(codes)} operator codes")
             for j in ins + outs:
                 if not -1 <= j < len(self.tensors):
-                    raise ValueError(f"operator {i} refers to tensor {j}")
-            self.ops.append(RawOp(i, codes[op.OpcodeIndex()], ins, outs, op))
+                    self._corrupt(f"operator {i} ({codes[code]}) refers to tensor {j}, the "
+                                  f"model has {len(self.tensors)} tensors")
+            if -1 in outs:
+                self._corrupt(f"operator {i} ({codes[code]}) has an absent (-1) output")
+            self.ops.append(RawOp(i, codes[code], ins, outs, *_read_options(op)))
         self.inputs = [] if sg.InputsIsNone() else [int(j) for j in sg.InputsAsNumpy()]
         self.outputs = [] if sg.OutputsIsNone() else [int(j) for j in sg.OutputsAsNumpy()]
-        if not all(0 <= j < len(self.tensors) for j in self.inputs + self.outputs):
-            raise ValueError(f"graph inputs {self.inputs} / outputs {self.outputs} out of range")
-        self.names = _unique_names([t.name for t in self.tensors])
+        for what, idx in (("input", self.inputs), ("output", self.outputs)):
+            for j in idx:
+                if not 0 <= j < len(self.tensors):
+                    self._corrupt(f"graph {what} refers to tensor {j}, the model has "
+                                  f"{len(self.tensors)} tensors")
+        if not self.outputs:
+            self._corrupt("the subgraph has no outputs")
+
+    def _corrupt(self, reason: str) -> NoReturn:
+        raise TinyDeployError(f"invalid TFLite model: {reason}", file=self.file)
 
     def edges(self) -> RawOp:
         """The graph inputs/outputs as a pseudo-operator (errors say "graph inputs/outputs")."""
@@ -186,17 +234,17 @@ class OpReader:
         raise cls(f"output '{out}': {reason}", file=self.model.file, node=self.name)
 
     def options(self, cls: type, required: bool = True):
-        """The op's builtin options table; None when absent and not ``required``."""
-        raw = self.op.table
-        if not required and raw.BuiltinOptionsType() == tflite.BuiltinOptions.NONE:
+        """The op's builtin options (the table's accessors, answering the values read at
+        parse time); None when absent and not ``required``."""
+        kind = self.op.options_type
+        if not required and kind == tflite.BuiltinOptions.NONE:
             return None
-        if raw.BuiltinOptionsType() != getattr(tflite.BuiltinOptions, cls.__name__):
-            got = _OPTION_TYPES.get(raw.BuiltinOptionsType(), "?")
+        if kind != getattr(tflite.BuiltinOptions, cls.__name__):
+            got = _OPTION_TYPES.get(kind, "?")
             self.fail(f"expected {cls.__name__}, found {got}", unsupported=False)
-        table = raw.BuiltinOptions()
-        opts = cls()
-        opts.Init(table.Bytes, table.Pos)
-        return opts
+        if self.op.options is None:
+            self.fail(f"{cls.__name__} table missing", unsupported=False)
+        return SimpleNamespace(**{k: (lambda v=v: v) for k, v in self.op.options.items()})
 
     def act(self, code: int) -> str:
         """IR name of a fused activation function code."""
@@ -234,6 +282,8 @@ class OpReader:
         if min(*stride, *dilation, *kernel) < 1:
             self.fail(f"invalid stride {stride}, dilation {dilation} or kernel {kernel}",
                       unsupported=False)
+        if padding not in (tflite.Padding.SAME, tflite.Padding.VALID):
+            self.fail(f"unknown padding {padding} (SAME or VALID)", unsupported=False)
         pads = []
         for i in range(2):
             size, k, s, d = x[i + 1], kernel[i], stride[i], dilation[i]

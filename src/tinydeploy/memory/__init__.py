@@ -6,15 +6,17 @@ without knowing about graphs. :func:`plan_graph` joins the two for codegen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from tinydeploy.ir.graph import Graph
-from tinydeploy.memory.lifetimes import buffers_for_graph, live_bytes
+from tinydeploy.errors import UnsupportedError, naming
+from tinydeploy.ir.graph import MAX_TENSOR_BYTES, Graph
+from tinydeploy.memory.lifetimes import (SCRATCH, KernelMemory, buffers_for_graph,
+                                         edge_storages, live_bytes)
 from tinydeploy.memory.planner import (Buffer, Plan, check_plan, lower_bound, plan_greedy,
                                        plan_naive)
 
 __all__ = ["MemoryPlan", "plan_graph", "Buffer", "Plan", "plan_greedy", "plan_naive",
-           "lower_bound", "buffers_for_graph"]
+           "lower_bound", "buffers_for_graph", "KernelMemory", "edge_storages"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,10 @@ class MemoryPlan:
     live_bytes: tuple[int, ...]
     buffers: tuple[Buffer, ...]
     whole_tensor_bound: int = 0
+    scratch: dict[str, tuple[int, int]] = field(default_factory=dict)  # op -> (offset, bytes)
+    # tensors kept in the caller's buffers (graph inputs/outputs and their views) -> the
+    # graph input/output whose buffer holds them; they have no offset
+    external: dict[str, str] = field(default_factory=dict)
 
     @property
     def ratio_to_lower_bound(self) -> float:
@@ -43,18 +49,28 @@ class MemoryPlan:
 
 
 def plan_graph(g: Graph, align: int = 4, sliding: bool = True,
-               kernels: str = "ref") -> MemoryPlan:
+               kernels: str = "ref",
+               layers: dict[str, KernelMemory] | None = None,
+               edges: bool = False) -> MemoryPlan:
     """Plan ``g``'s activations in its op order with :func:`plan_greedy`.
 
     ``sliding`` lets convolutions/pools overwrite their dying input row by row (see
     :mod:`tinydeploy.memory.sliding`); turn it off for tiled or multicore execution.
     ``kernels`` ("ref" or "opt") is the kernel set the code will run, which decides the
     kinds that may slide. ``whole_tensor_bound`` is the lower bound without any in-place
-    sharing.
+    sharing. ``layers``: what each op's kernel declared (:class:`KernelMemory`: scratch,
+    and an optimized kernel's write order); ``scratch`` gives each layer's scratch block.
+    ``edges``: graph inputs and outputs stay in the caller's buffers (no copy into or out
+    of the arena, :func:`edge_storages`); ``external`` lists them.
     """
-    buffers, aliases = buffers_for_graph(g, align, sliding, kernels)
+    ext = edge_storages(g) if edges else {}
+    with naming(g.source or None):
+        buffers, aliases = buffers_for_graph(g, align, sliding, kernels, layers, set(ext))
     plan = plan_greedy(buffers)
     check_plan(buffers, plan)      # cheap; a broken plan would corrupt data silently
+    if plan.peak > MAX_TENSOR_BYTES:   # the C code sizes and indexes it with int32_t
+        raise UnsupportedError(f"the activations need an arena of {plan.peak:,} bytes, "
+                               f"more than {MAX_TENSOR_BYTES:,}", file=g.source or None)
     offsets = {n: plan.offsets[s] for n, s in aliases.items() if s in plan.offsets}
     return MemoryPlan(offsets=offsets, arena_bytes=plan.peak,
                       lower_bound=lower_bound(buffers),
@@ -62,4 +78,15 @@ def plan_graph(g: Graph, align: int = 4, sliding: bool = True,
                       live_bytes=live_bytes(buffers, plan.offsets, len(g.ops)),
                       buffers=tuple(buffers),
                       whole_tensor_bound=lower_bound(
-                          [Buffer(b.name, b.size, b.first, b.last, b.align) for b in buffers]))
+                          [Buffer(b.name, b.size, b.first, b.last, b.align) for b in buffers]),
+                      scratch={b.name[len(SCRATCH):]: (plan.offsets[b.name], b.size)
+                               for b in buffers if b.name.startswith(SCRATCH)},
+                      external=_external_tensors(g, ext))
+
+
+def _external_tensors(g: Graph, ext: dict[str, str]) -> dict[str, str]:
+    """Every tensor whose storage is external -> the graph input/output holding it."""
+    if not ext:
+        return {}
+    gb = buffers_for_graph(g)                 # the storage of every tensor (aliases)
+    return {n: ext[r] for n, r in gb.aliases.items() if r in ext}

@@ -5,7 +5,9 @@ step ``i``, so a tensor is live from its producer's index (graph inputs: 0) to i
 consumer's index (graph outputs: the last op), inclusive; an op's inputs and outputs
 are therefore live together and never share bytes unless an in-place hint allows it.
 
-Constants (weights, biases) are not planned: they live in read-only memory.
+Constants (weights, biases) are not planned: they live in read-only memory. State tensors
+(``graph.meta["state"]``: a decode loop's KV caches) live over the whole schedule and are
+never overwritten in place, so their bytes stay from one call to the next.
 
 ``reshape`` never copies: its output is a view of its input's storage. Every chain of
 reshapes becomes one buffer named after its root tensor, live over the union of the
@@ -18,7 +20,11 @@ dies at the op: the output buffer gets ``inplace_of`` = the input's storage. Ele
 ``i`` of the output depends only on element ``i`` of each input, so overwriting in index
 order is safe (kernels must not declare these pointers ``restrict``). For ``add`` and
 ``mul`` the second input is tried when the first does not qualify. ``dequantize`` grows
-the bytes (int8 -> float32) and is never in place.
+the bytes (int8 -> float32) and is never in place. The integer-graph kinds of
+:data:`ROW_INPLACE_KINDS` qualify too: elementwise ones (``requant``, ``igelu``,
+``ihardswish``, ``inonorm``, ``lut``) as above, and row ops (softmaxes, norms) whose
+kernels read a whole row for its statistics before the pass that reads element ``i``
+and then writes it (kernels/td_isoftmax_s8.c, td_ilayernorm_s8.c, ...).
 """
 
 from __future__ import annotations
@@ -30,6 +36,20 @@ from tinydeploy.memory.planner import Buffer
 from tinydeploy.memory.sliding import sliding_margin
 
 INPLACE_KINDS = ("add", "mul", "quantize", "logistic", "tanh")
+ROW_INPLACE_KINDS = ("requant", "igelu", "ihardswish", "inonorm", "lut", "isoftmax", "itamax",
+                     "itapartialmax", "ilayernorm", "irmsnorm", "layernorm", "softmax_exp",
+                     "insert")
+SCRATCH = "\0scratch:"       # buffer name prefix of a layer's scratch (no tensor name)
+
+
+class KernelMemory(NamedTuple):
+    """What a layer's kernel needs from the planner beyond its tensors: ``scratch`` bytes
+    during the call (all cores), and - ``explicit`` (an optimized kernel) - the bytes its
+    output must start below its dying input to share it (None: never over its input)."""
+
+    scratch: int = 0
+    margin: int | None = None
+    explicit: bool = False
 _COMMUTATIVE = ("add", "mul")
 
 
@@ -65,15 +85,22 @@ def _spans(g: Graph, root: dict[str, str]) -> dict[str, list[int]]:
             touch(n, i)
     for n in g.outputs:
         touch(n, end)
+    for n in g.meta.get("state", ()):     # held across calls (a KV cache): the whole run
+        touch(n, 0)
+        touch(n, end)
     return spans
 
 
 def _sliding_source(g: Graph, op: Op, i: int, root: dict[str, str],
                     spans: dict[str, list[int]], pinned: set[str],
-                    kernels: str) -> tuple[str, int] | None:
+                    kernels: str, layer: "KernelMemory | None" = None
+                    ) -> tuple[str, int] | None:
     """(storage, margin) when a windowed op may write over its dying input, else None."""
     n = op.inputs[0]
-    margin = sliding_margin(g, op, kernels)
+    if layer is not None and layer.explicit:     # an optimized kernel's own exact margin
+        margin = layer.margin
+    else:
+        margin = sliding_margin(g, op, kernels)
     if margin is None or g.t(n).is_const:
         return None
     s = root[n]
@@ -85,7 +112,7 @@ def _sliding_source(g: Graph, op: Op, i: int, root: dict[str, str],
 def _inplace_source(g: Graph, op: Op, i: int, root: dict[str, str],
                     spans: dict[str, list[int]], pinned: set[str]) -> str | None:
     """Storage the op's output may overwrite, or None."""
-    if op.kind not in INPLACE_KINDS or len(op.outputs) != 1:
+    if op.kind not in INPLACE_KINDS + ROW_INPLACE_KINDS or len(op.outputs) != 1:
         return None
     out = g.t(op.outputs[0])
     if op.kind == "quantize" and "float" in g.t(op.inputs[0]).dtype:
@@ -102,32 +129,65 @@ def _inplace_source(g: Graph, op: Op, i: int, root: dict[str, str],
 
 
 def buffers_for_graph(g: Graph, align: int = 4, sliding: bool = False,
-                      kernels: str = "ref") -> GraphBuffers:
+                      kernels: str = "ref",
+                      layers: "dict[str, KernelMemory] | None" = None,
+                      external: "set[str] | None" = None) -> GraphBuffers:
     """One :class:`Buffer` per activation storage, in first-use order, plus the alias map.
 
     Sizes are in bytes; op indices refer to ``g.ops``. Storage holding a graph output is
     never overwritten in place (the caller reads it after the last op). With ``sliding``,
     convolutions and pools may also write over their dying input at a margin
     (:mod:`tinydeploy.memory.sliding`; only for sequential, untiled kernels; which kinds
-    depends on the ``kernels`` set, "ref" or "opt").
+    depends on the ``kernels`` set, "ref" or "opt"). ``layers`` gives, per op name, what
+    its kernel declared (:class:`KernelMemory`): its scratch, one buffer of
+    :data:`SCRATCH` + op name live during that op only, and (optimized kernels) its
+    own write-ahead in place of the kind's default.
+    ``external``: storages that live in the caller's buffers (graph inputs and outputs
+    read and written where the caller keeps them, :func:`edge_storages`): no buffer, and
+    nothing is computed in place over them.
     """
+    layers = layers or {}
+    external = external or set()
     root = _storage_map(g)
     spans = _spans(g, root)
-    pinned = {root[n] for n in g.outputs if n in root}
+    pinned = {root[n] for n in (*g.outputs, *g.meta.get("state", ())) if n in root}
+    pinned |= external
     hints: dict[str, tuple[str, int]] = {}
     for i, op in enumerate(g.ops):
         src = _inplace_source(g, op, i, root, spans, pinned)
         if src is not None:
             hints[root[op.outputs[0]]] = (src, 0)
-        elif sliding and (hit := _sliding_source(g, op, i, root, spans, pinned, kernels)):
+        elif sliding and (hit := _sliding_source(g, op, i, root, spans, pinned, kernels,
+                                                 layers.get(op.name))):
             hints[root[op.outputs[0]]] = (hit[0], -(-hit[1] // align) * align)
     buffers = []
     for s, (first, last) in spans.items():
+        if s in external:
+            continue
         size = max(g.t(n).nbytes for n, r in root.items() if r == s)
         partner, margin = hints.get(s, (None, 0))
         buffers.append(Buffer(s, size, first, last, align, partner, margin))
-    aliases = {n: r for n, r in root.items() if r in spans}
+    for i, op in enumerate(g.ops):
+        km = layers.get(op.name)
+        if km is not None and km.scratch > 0:
+            buffers.append(Buffer(SCRATCH + op.name, km.scratch, i, i, max(align, 8)))
+    aliases = {n: r for n, r in root.items() if r in spans and r not in external}
     return GraphBuffers(buffers, aliases)
+
+
+def edge_storages(g: Graph) -> dict[str, str]:
+    """Storages that can live in the caller's buffers instead of the arena: that of each
+    graph input and each graph output, unless it holds more than one of them (an output
+    that is a view of an input, two outputs on one storage) or the graph keeps state
+    between calls. Returns storage -> the graph input/output tensor it is."""
+    if g.meta.get("state"):
+        return {}
+    root = _storage_map(g)
+    holders: dict[str, list[str]] = {}
+    for n in (*g.inputs, *g.outputs):
+        if n in root:
+            holders.setdefault(root[n], []).append(n)
+    return {s: names[0] for s, names in holders.items() if len(names) == 1}
 
 
 def live_bytes(buffers: list[Buffer], offsets: dict[str, int], n_ops: int) -> tuple[int, ...]:

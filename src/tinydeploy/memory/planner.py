@@ -18,8 +18,12 @@ Algorithm of :func:`plan_greedy` (TFLite Micro's ``GreedyMemoryPlanner``, extend
    overlap it, walk the gaps between them in offset order and choose one: the first gap
    that fits (TFLM's rule) or the smallest gap that fits (best fit); if none fits, go
    just above the highest of them.
-3. Repeat for several orders - size, lifetime length, first use, size x lifetime - and
+3. Repeat for several orders - size, lifetime length, first use, size x lifetime, last
+   first use first (builds in-place chains upwards) - and
    both gap rules, and keep the plan with the lowest peak (first one on ties).
+   Then all of it again placing each in-place chain as one rigid piece (a chain of
+   windowed ops each writing at a margin below its input otherwise gets split wherever
+   its next member would need a negative offset); the lower peak wins.
 4. If that peak is above :func:`lower_bound`, search orders locally: move one buffer
    (often one that ends at the peak) earlier, re-place, keep the move unless the peak
    rises; a seeded generator and a fixed budget keep it deterministic and bounded. Orders
@@ -200,16 +204,84 @@ def _place(order: list[Buffer], pairs: dict[str, str], best_fit: bool) -> Plan:
     return Plan(offsets, peak)
 
 
+def _chains(buffers: list[Buffer], pairs: dict[str, str]) -> dict[str, dict[str, int]]:
+    """Each buffer's in-place chain (its connected component over the legal pairs) as
+    member -> offset relative to the chain's lowest member, when the chain can be laid
+    out at those offsets (no two members live together overlap except as pairs); buffers
+    of no such chain map to themselves alone."""
+    by_name = {b.name: b for b in buffers}
+    adj: dict[str, list[tuple[str, int]]] = {}
+    for b, a in pairs.items():                 # off(b) = off(a) - margin(b)
+        m = by_name[b].inplace_margin
+        adj.setdefault(a, []).append((b, -m))
+        adj.setdefault(b, []).append((a, m))
+    out: dict[str, dict[str, int]] = {}
+    for b in buffers:
+        if b.name in out:
+            continue
+        rel, todo = {b.name: 0}, [b.name]
+        while todo:
+            x = todo.pop()
+            for y, d in adj.get(x, ()):
+                if y not in rel:
+                    rel[y] = rel[x] + d
+                    todo.append(y)
+        low = min(rel.values())
+        rel = {k: v - low for k, v in rel.items()}
+        members = [by_name[k] for k in rel]
+        ok = all(not _conflict(x, rel[x.name], y, rel[y.name], pairs)
+                 for i, x in enumerate(members) for y in members[i + 1:])
+        for k in rel:
+            out[k] = rel if ok else {k: 0}
+    return out
+
+
+def _place_chains(order: list[Buffer], pairs: dict[str, str], best_fit: bool) -> Plan:
+    """Like :func:`_place`, but an in-place chain is placed as one rigid piece when its
+    first member comes up in the order: the lowest offset (first fit; ``best_fit`` is
+    not used) where no member conflicts with the buffers placed so far."""
+    del best_fit
+    chains = _chains(order, pairs)
+    by_name = {b.name: b for b in order}
+    offsets: dict[str, int] = {}
+    placed: list[Buffer] = []
+    for b in order:
+        if b.name in offsets:
+            continue
+        rel = chains[b.name]
+        members = [by_name[k] for k in rel]
+        step = max(m.align for m in members)
+        near = [(m, c) for m in members for c in placed
+                if c.overlaps_in_time(m) and c.size and m.size]
+        cands = sorted({0} | {_align_up(max(0, offsets[c.name] + c.size - rel[m.name]), step)
+                              for m, c in near})
+        for base in cands:
+            if all((base + rel[m.name]) % m.align == 0 for m in members) and not any(
+                    _conflict(m, base + rel[m.name], c, offsets[c.name], pairs)
+                    for m, c in near):
+                break
+        else:                                 # unreachable: above everything always fits
+            base = _align_up(max((offsets[c.name] + c.size for c in placed), default=0), step)
+        for m in members:
+            offsets[m.name] = base + rel[m.name]
+        placed += members
+    peak = max((offsets[b.name] + b.size for b in order), default=0)
+    return Plan(offsets, peak)
+
+
 ORDERS: dict[str, Callable[[Buffer], tuple]] = {
     "size": lambda b: (-b.size, b.first, b.name),
     "lifetime": lambda b: (-(b.last - b.first), -b.size, b.name),
     "first_use": lambda b: (b.first, -b.size, b.name),
     "size_x_lifetime": lambda b: (-b.size * (b.last - b.first + 1), -b.size, b.name),
+    # last first: an in-place chain whose members each start below their partner (windowed
+    # ops writing over their input at a margin) is then built upwards from offset 0
+    "reverse_first_use": lambda b: (-b.first, -b.size, b.name),
 }
 
 
 def _local_search(order: list[Buffer], pairs: dict[str, str], best_fit: bool, best: Plan,
-                  target: int, budget: int) -> Plan:
+                  target: int, budget: int, placer=None) -> Plan:
     """Move one buffer to another place in the order; keep moves that do not raise the peak.
 
     Any legal placement is reproduced (or beaten) by first fit in the order of its offsets,
@@ -224,7 +296,7 @@ def _local_search(order: list[Buffer], pairs: dict[str, str], best_fit: bool, be
         top = [i for i, b in enumerate(order) if best.offsets[b.name] + b.size == best.peak]
         i = rng.choice(top) if rng.random() < 0.5 else rng.randrange(len(cand))
         cand.insert(rng.randrange(i + 1), cand.pop(i))      # earlier: placed lower
-        plan = _place(cand, pairs, best_fit)
+        plan = (placer or _place)(cand, pairs, best_fit)
         if plan.peak <= best.peak:
             order, best = cand, plan
     return best
@@ -242,13 +314,19 @@ def plan_greedy(buffers: Iterable[Buffer], budget: int = 1000) -> Plan:
     if not buffers:
         return Plan({}, 0)
     pairs = inplace_pairs(buffers)
-    runs = []
-    for key in ORDERS.values():
-        order = sorted(buffers, key=key)
-        for best_fit in (False, True):
-            runs.append((_place(order, pairs, best_fit), order, best_fit))
-    best, order, best_fit = min(runs, key=lambda r: r[0].peak)   # first on ties
-    best = _local_search(order, pairs, best_fit, best, lower_bound(buffers), budget)
+    target = lower_bound(buffers)
+    results = []
+    for placer in (_place, _place_chains):   # buffer by buffer; in-place chains rigid
+        runs = []
+        for key in ORDERS.values():
+            order = sorted(buffers, key=key)
+            for best_fit in (False, True):
+                runs.append((placer(order, pairs, best_fit), order, best_fit))
+        best, order, best_fit = min(runs, key=lambda r: r[0].peak)   # first on ties
+        results.append(_local_search(order, pairs, best_fit, best, target, budget, placer))
+        if results[-1].peak <= target:
+            break
+    best = min(results, key=lambda p: p.peak)
     naive = plan_naive(buffers)          # padding luck could in theory favour stacking
     return naive if naive.peak < best.peak else best
 

@@ -14,7 +14,8 @@ def check_supported(g: Graph) -> None:
         golden(op.kind, op.name)
         for n in (*op.inputs, *op.outputs):
             if n and g.t(n).dtype not in ("int8", "uint8", "int16", "int32", "float32",
-                                          "int4", "uint4", "int2", "uint2"):
+                                          "int4", "uint4", "int2", "uint2") and not (
+                    g.t(n).dtype == "int64" and g.t(n).is_const):     # 16x8 biases
                 raise UnsupportedError(f"{op.kind}: tensor '{n}' has unsupported dtype "
                                        f"{g.t(n).dtype}", node=op.name)
 
@@ -31,7 +32,8 @@ def drop_identity_requantize(g: Graph) -> Graph:
     for op in g.ops:
         op = op.with_(inputs=tuple(rename.get(n, n) for n in op.inputs))
         x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
-        if (op.kind == "quantize" and x.dtype == y.dtype and _same_quant(x.quant, y.quant)
+        if (op.kind == "quantize" and x.dtype == y.dtype and x.shape == y.shape
+                and _same_quant(x.quant, y.quant)
                 and op.attrs.get("act", "none") == "none" and op.outputs[0] not in g.outputs):
             rename[op.outputs[0]] = op.inputs[0]
             continue

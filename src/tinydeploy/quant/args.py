@@ -5,6 +5,10 @@ Field names are the C struct's member names (codegen writes C99 designated initi
 so a renamed field fails to compile instead of silently shifting). Scalars are C
 ``int32_t`` unless the field's metadata says otherwise; numpy arrays become ``static
 const`` arrays of the element type given by :func:`array_field`.
+
+Every integer member is checked to fit its C type when the struct is made: numbers
+derived from a model file (shapes, pads, strides, offsets, shifts) that do not fit make
+the op an error naming it, never a C constant that wraps or does not compile.
 """
 
 from __future__ import annotations
@@ -15,15 +19,29 @@ from typing import ClassVar
 
 import numpy as np
 
+from tinydeploy.errors import UnsupportedError
 
-def array_field(ctype: str = "int32_t"):
+C_INT_RANGES = {"int8_t": (-2**7, 2**7 - 1), "uint8_t": (0, 2**8 - 1),
+                "int16_t": (-2**15, 2**15 - 1), "uint16_t": (0, 2**16 - 1),
+                "int32_t": (-2**31, 2**31 - 1), "uint32_t": (0, 2**32 - 1),
+                "int64_t": (-2**63, 2**63 - 1)}
+
+
+_NO_DEFAULT = dataclasses.MISSING
+
+
+def array_field(ctype: str = "int32_t", default=_NO_DEFAULT):
     """Declare an array member (emitted as a pointer to a static const array)."""
-    return dataclasses.field(metadata={"array": ctype})
+    if default is _NO_DEFAULT:
+        return dataclasses.field(metadata={"array": ctype})
+    return dataclasses.field(default=default, metadata={"array": ctype})
 
 
-def scalar_field(ctype: str):
+def scalar_field(ctype: str, default=_NO_DEFAULT):
     """Declare a scalar member of a C type other than int32_t (e.g. "float")."""
-    return dataclasses.field(metadata={"scalar": ctype})
+    if default is _NO_DEFAULT:
+        return dataclasses.field(metadata={"scalar": ctype})
+    return dataclasses.field(default=default, metadata={"scalar": ctype})
 
 
 @dataclass(frozen=True, eq=False)
@@ -32,6 +50,42 @@ class KernelArgs:
     # True when the kernel takes its activation inputs as one array of pointers
     # (``const int8_t *const *ins``), e.g. concat.
     C_VARIADIC: ClassVar[bool] = False
+    # Optimized kernels (quant/opt/): the op inputs the C function takes, by position
+    # (None: all of them; constants packed into the struct are not passed), the header
+    # that declares it (runtime-relative; "": kernels/<C_FUNC>.h), and whether it takes
+    # ``(void *scratch, const td_team_t *team)`` after its output.
+    C_INPUTS: ClassVar[tuple[int, ...] | None] = None
+    C_HEADER: ClassVar[str] = ""
+    C_SCRATCH: ClassVar[bool] = False
+
+    def scratch_size(self) -> int:
+        """Arena bytes the kernel needs during the call, per core (C_SCRATCH kernels)."""
+        return 0
+
+    def inplace_margin(self) -> int | None:
+        """Optimized kernels: how many bytes below its dying input the output may start
+        and still be computed in place, from the kernel's own order of reads and writes
+        (memory/sliding.py explains the idea), or None if it may not share bytes with its
+        input. Reference kernels: None (their kind's rule in memory/sliding.py decides)."""
+        return None
+
+    def __post_init__(self):
+        for f in dataclasses.fields(self):
+            ctype = f.metadata.get("array") or f.metadata.get("scalar", "int32_t")
+            if ctype not in C_INT_RANGES:
+                continue
+            v = getattr(self, f.name)
+            if isinstance(v, (bool, np.bool_)) or not isinstance(
+                    v, (int, np.integer, np.ndarray, list, tuple)):
+                continue
+            a = np.asarray(v)
+            if a.size == 0 or a.dtype.kind not in "iu":
+                continue
+            lo, hi = C_INT_RANGES[ctype]
+            if int(a.min()) < lo or int(a.max()) > hi:
+                bad = int(a.min()) if int(a.min()) < lo else int(a.max())
+                raise UnsupportedError(f"{self.C_FUNC or type(self).__name__}: argument "
+                                       f"{f.name} = {bad} does not fit the kernel's {ctype}")
 
     @classmethod
     def c_struct(cls) -> str:

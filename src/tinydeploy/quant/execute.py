@@ -4,13 +4,41 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinydeploy.ir.graph import Graph
+from tinydeploy.errors import TinyDeployError, naming
+from tinydeploy.ir.graph import Graph, Op
+from tinydeploy.ir.ops import OPS
 from tinydeploy.quant.golden import golden
 
 
 def prepare_all(g: Graph) -> dict[str, object]:
-    """Kernel args of every op, by op name (None for ops without a kernel, e.g. reshape)."""
-    return {op.name: golden(op.kind, op.name).prepare(g, op) for op in g.ops}
+    """Kernel args of every op, by op name (None for ops without a kernel, e.g. reshape).
+
+    An op the kernels cannot compute (its prepare refuses it) is an error naming the
+    graph's source file and the op."""
+    args = {}
+    for op in g.ops:
+        with naming(g.source or None, op.name, op.kind):
+            check_inputs(op)
+            args[op.name] = golden(op.kind, op.name).prepare(g, op)
+    return args
+
+
+def check_inputs(op: Op) -> None:
+    """The op has the inputs its kind's OpDef lists, so its golden can index them: every
+    role but a trailing bias present and named (variadic ops: at least one)."""
+    d = OPS.get(op.kind)
+    if d is None:
+        return                   # golden() names the unknown kind
+    ins = list(op.inputs)
+    if d.inputs == ("*",):
+        ok = bool(ins) and all(ins)
+        need = "at least one input"
+    else:
+        required = [r for r in d.inputs if r != "bias"]
+        ok = len(required) <= len(ins) and all(ins[:len(required)])
+        need = f"inputs ({', '.join(d.inputs)})"
+    if not ok:
+        raise TinyDeployError(f"{op.kind} needs {need}, got {ins}")
 
 
 def run_graph(g: Graph, inputs: dict[str, np.ndarray] | list[np.ndarray],

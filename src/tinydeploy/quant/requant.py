@@ -14,8 +14,13 @@ import math
 
 import numpy as np
 
+from tinydeploy.errors import UnsupportedError
+
 INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1
+# The largest left shift the kernels' requantization can apply (td_requant shifts an
+# int32 left in uint32_t): real multipliers must stay below 2**MAX_LEFT_SHIFT.
+MAX_LEFT_SHIFT = 31
 
 
 def quantize_multiplier(real: float) -> tuple[int, int]:
@@ -23,7 +28,15 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
 
     ``shift`` > 0 means a left shift. Mantissa rounding is half away from zero
     (std::round), and a mantissa that rounds up to 2**31 is renormalized.
+
+    ``real`` comes from a model's scales: NaN, infinite or negative multipliers, and
+    multipliers of 2**31 or more (a left shift beyond :data:`MAX_LEFT_SHIFT`), make the
+    requantization impossible and raise :class:`~tinydeploy.errors.UnsupportedError`
+    (the caller names the op).
     """
+    if not math.isfinite(real) or real < 0.0:
+        raise UnsupportedError(f"requantization multiplier {real!r} (from the scales) is "
+                               "not a finite non-negative number")
     if real == 0.0:
         return 0, 0
     q, shift = math.frexp(real)
@@ -35,6 +48,10 @@ def quantize_multiplier(real: float) -> tuple[int, int]:
     if shift < -31:
         shift = 0
         q_fixed = 0
+    if shift > MAX_LEFT_SHIFT:
+        raise UnsupportedError(f"requantization multiplier {real:.6g} (from the scales) is "
+                               f"2**{shift - 1} or more: the kernels shift left by at most "
+                               f"{MAX_LEFT_SHIFT} bits")
     # (TFLite clamps shift > 30 only in its single-rounding build; TFLM's reference build,
     # which this module matches, does not.)
     return int(q_fixed), int(shift)
@@ -50,7 +67,9 @@ def quantize_multiplier_array(reals) -> tuple[np.ndarray, np.ndarray]:
 
 def quantize_multiplier_smaller_than_one(real: float) -> tuple[int, int]:
     """TFLite's QuantizeMultiplierSmallerThanOneExp: requires 0 < real < 1; shift <= 0."""
-    assert 0.0 < real < 1.0, real
+    if not 0.0 < real < 1.0:
+        raise UnsupportedError(f"requantization multiplier {real!r} (from the scales) is "
+                               "not in (0, 1)")
     return quantize_multiplier(real)
 
 
@@ -120,7 +139,11 @@ def activation_range(act: str, scale: float, zero_point: int, dtype: str = "int8
     qmin, qmax = int(info.min), int(info.max)
 
     def q(real: float) -> int:
-        return zero_point + _round_half_away(float(np.float32(real) / np.float32(scale)))
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            r = float(np.float32(real) / np.float32(scale))
+        # beyond the dtype's range the bound clamps to it anyway (TFLite's int cast of an
+        # overflowing quotient is undefined; a NaN scale never gets here: IR validation)
+        return zero_point + _round_half_away(min(max(r, -2.0**40), 2.0**40))
 
     if act == "none":
         return qmin, qmax

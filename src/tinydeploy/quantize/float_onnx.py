@@ -19,7 +19,7 @@ import onnx
 
 from tinydeploy.errors import TinyDeployError
 from tinydeploy.frontend.onnx_ops import FLOAT, OPS, lookup, supported
-from tinydeploy.frontend.onnx_reader import OnnxModel
+from tinydeploy.frontend.onnx_reader import OnnxModel, dtype_name
 from tinydeploy.ir.graph import Graph, Tensor
 from tinydeploy.quantize.float_onnx_builder import FloatBuilder, FValue
 from tinydeploy.quantize.float_onnx_ops import HANDLERS, fold
@@ -64,7 +64,7 @@ def _add_inputs(b: FloatBuilder, g: onnx.GraphProto) -> list[str]:
         tt = inp.type.tensor_type
         if tt.elem_type != onnx.TensorProto.FLOAT:
             raise TinyDeployError(f"input '{inp.name}' is "
-                                  f"{onnx.TensorProto.DataType.Name(tt.elem_type).lower()}: "
+                                  f"{dtype_name(tt.elem_type)}: "
                                   "the quantizer takes float32 models", file=b.path)
         shape = [int(d.dim_value) for d in tt.shape.dim]
         b.tensors[inp.name] = Tensor(inp.name, tuple(shape), "float32")

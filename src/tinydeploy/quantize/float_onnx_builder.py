@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 import onnx
 
-from tinydeploy.errors import UnsupportedError
+from tinydeploy.errors import TinyDeployError, UnsupportedError
 from tinydeploy.frontend.onnx_ops import NCHW_TO_NHWC, NHWC_TO_NCHW, same_bytes
-from tinydeploy.frontend.onnx_reader import node_error, node_label
+from tinydeploy.frontend.onnx_reader import check_shape, node_error, node_label
 from tinydeploy.ir.graph import Op, Tensor
 
 
@@ -37,8 +37,8 @@ class FloatBuilder:
         self.node: onnx.NodeProto | None = None
         self._layout: dict[tuple[str, tuple], str] = {}
 
-    def error(self, reason: str) -> UnsupportedError:
-        return node_error(self.path, self.node, reason)
+    def error(self, reason: str, cls: type = UnsupportedError) -> UnsupportedError:
+        return node_error(self.path, self.node, reason, cls)
 
     def unique(self, base: str) -> str:
         name, i = base, 1
@@ -48,12 +48,17 @@ class FloatBuilder:
 
     def act(self, base: str, shape) -> str:
         name = self.unique(base)
-        self.tensors[name] = Tensor(name, tuple(int(d) for d in shape), "float32")
+        shape = check_shape(shape, self.path, self.node, f"tensor '{name}'")
+        self.tensors[name] = Tensor(name, shape, "float32")
         return name
 
     def const(self, base: str, data: np.ndarray) -> str:
         name = self.unique(base)
-        data = np.ascontiguousarray(data, dtype=np.float32)
+        with np.errstate(over="ignore", invalid="ignore"):      # checked right below
+            data = np.ascontiguousarray(data, dtype=np.float32)
+        if not np.all(np.isfinite(data)):
+            raise self.error(f"constant '{base}' holds values that are not finite float32 "
+                             "numbers", TinyDeployError)
         self.tensors[name] = Tensor(name, data.shape, "float32", None, data)
         return name
 

@@ -15,9 +15,10 @@ import numpy as np
 import onnx
 
 from tinydeploy.frontend import onnx_ops
-from tinydeploy.frontend.onnx_ops import (INF, NCHW_TO_NHWC, conv_form, gemm_flags, ir_kind,
+from tinydeploy.frontend.onnx_ops import (INF, NCHW_TO_NHWC, axis_of, conv_form, gemm_flags,
+                                          ir_kind,
                                           pad_amounts, pool_kernel, reduce_axes,
-                                          reshape_target, softmax_axis,
+                                          reshape_target, scalar, softmax_axis,
                                           softmax_default_axis, spatial, transpose_perm)
 from tinydeploy.frontend.onnx_reader import attrs, constant_value, evaluate, opt
 from tinydeploy.quantize.float_onnx_builder import FloatBuilder, FValue
@@ -78,7 +79,7 @@ def _fc(b: FloatBuilder, node, x: FValue, w: np.ndarray, bias, out: str) -> None
 
 
 def gemm(b: FloatBuilder, node: onnx.NodeProto) -> None:
-    alpha, beta, trans_a, trans_b = gemm_flags(node)
+    alpha, beta, trans_a, trans_b = gemm_flags(b, node)
     if trans_a:
         raise b.error("Gemm with transA is not supported")
     w = b.const_of(node.input[1], "weight").astype(np.float64) * alpha
@@ -119,7 +120,7 @@ def batch_norm(b: FloatBuilder, node: onnx.NodeProto) -> None:
 def clamp(b: FloatBuilder, node: onnx.NodeProto) -> None:
     """Relu / Clip: a standalone ``act`` op (the quantizer fuses it into its producer)."""
     lo, hi, _ = onnx_ops.clip_bounds(
-        node, lambda name: (float(b.const_of(name, "Clip bound").reshape(-1)[0]), None))
+        node, lambda name: (scalar(b, b.const_of(name, "Clip bound"), "Clip bound"), None))
     if (lo, hi) not in CLIPS:
         raise b.error(f"clamp to [{lo:g}, {hi:g}] is not supported (relu, relu6, relu_n1_to_1)")
     v = b.val(node.input[0])
@@ -187,7 +188,7 @@ def reshape(b: FloatBuilder, node: onnx.NodeProto) -> None:
 
 def transpose(b: FloatBuilder, node: onnx.NodeProto) -> None:
     v = b.val(node.input[0])
-    perm = transpose_perm(node, len(b.shape(v)))
+    perm = transpose_perm(b, node, len(b.shape(v)))
     if perm[0] != 0:
         raise b.error("Transpose that moves the batch dimension is not supported")
     if v.nhwc and perm == NCHW_TO_NHWC:           # NCHW -> NHWC of an NHWC-held tensor
@@ -199,8 +200,9 @@ def transpose(b: FloatBuilder, node: onnx.NodeProto) -> None:
 def pad(b: FloatBuilder, node: onnx.NodeProto) -> None:
     v = b.val(node.input[0])
     pads = pad_amounts(b, node, len(b.shape(v)))
-    value = b.const_of(opt(node, 2), "pad value").reshape(-1)[0] if opt(node, 2) else \
-        attrs(node).get("value", 0.0)
+    value = attrs(node).get("value", 0.0)
+    if opt(node, 2):
+        value = scalar(b, b.const_of(opt(node, 2), "pad value"), "pad value")
     if float(value) != 0:
         raise b.error("padding with a value other than 0 is not supported")
     r = len(pads) // 2
@@ -216,7 +218,7 @@ def pad(b: FloatBuilder, node: onnx.NodeProto) -> None:
 def concat(b: FloatBuilder, node: onnx.NodeProto) -> None:
     vs = [b.val(i) for i in node.input]
     rank = len(b.shape(vs[0]))
-    axis = int(attrs(node)["axis"]) % rank
+    axis = axis_of(b, attrs(node)["axis"], rank)
     nhwc = rank == 4 and any(v.nhwc for v in vs)
     ins = [b.as_nhwc(v) if nhwc else b.as_onnx(v) for v in vs]
     ir_axis = NCHW_TO_NHWC.index(axis) if nhwc else axis

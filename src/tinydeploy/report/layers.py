@@ -59,8 +59,24 @@ def report_dict(low: Lowered) -> dict:
             "arena_lower_bound_bytes": low.memory.lower_bound,
             "arena_whole_tensor_lower_bound_bytes": low.memory.whole_tensor_bound,
             "arena_naive_bytes": low.memory.naive_bytes,
+            **({"kv_cache_bytes": low.decode.kv_bytes} if low.decode is not None else {}),
         },
+        **({"decode": decode_info(low)} if low.decode is not None else {}),
+        **({"depth_first": dict(low.graph.meta["depth_first"])}
+           if low.graph.meta.get("depth_first") else {}),
     }
+
+
+def decode_info(low: Lowered) -> dict:
+    """A decode loop's KV caches (part of the arena, kept across steps)."""
+    dp = low.decode
+    g = low.graph
+    return {"max_context": dp.max_context, "kv_cache_bytes": dp.kv_bytes,
+            "kv_caches": [{"state": c["state"], "input": c["input"],
+                           "shape": list(g.t(c["state"]).shape), "bytes": c["bytes"],
+                           "arena_offset": low.memory.offsets.get(c["state"])}
+                          for c in dp.caches],
+            "arguments_following_the_context": len(dp.patches)}
 
 
 def compile_info(low: Lowered) -> dict:
@@ -94,6 +110,18 @@ def print_report(low: Lowered, console=None) -> None:
                   f"{wlb:,} B = {t['arena_bytes'] / max(wlb, 1):.3f}x; with in-place windows "
                   f"{lb:,} B; no reuse {t['arena_naive_bytes']:,} B)")
     console.print(f"weights {t['weight_bytes']:,} B  MACs {t['macs']:,}")
+    if "decode" in d:
+        dd = d["decode"]
+        shape = "x".join(map(str, dd["kv_caches"][0]["shape"])) if dd["kv_caches"] else ""
+        console.print(f"decode loop: {len(dd['kv_caches'])} KV caches of {shape} for "
+                      f"{dd['max_context']} tokens, {dd['kv_cache_bytes']:,} B of the arena "
+                      "(kept across steps)", markup=False)
+    if "depth_first" in d:               # passes/depth_first.py
+        df = d["depth_first"]
+        rows = "per head" + (f", {df['rows']} rows per block" if df.get("rows") else "")
+        console.print(f"depth-first attention ({df['attentions']} attention(s), {rows}): "
+                      f"arena {df['with']:,} B with, {df['without']:,} B without - "
+                      f"{'applied' if df['applied'] else 'not applied'}", markup=False)
     c = d["compiled"]
     console.print(f"kernels {c['kernels']}, target {c['target']}, board {c['board']}, "
                   f"io layout {c['io_layout']}", markup=False)

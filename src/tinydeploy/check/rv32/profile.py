@@ -75,11 +75,36 @@ def profile(project: str | Path, n: int = 1, seed: int = 0, records=None,
     total_macs = sum(r["macs"] for r in layers)
     layer_sum = sum(r["instructions"] for r in layers)
     run_total = round(v["run"] / runs)
-    return {"model": manifest["model_name"], "runs": runs, "probe": probe, "layers": layers,
-            "totals": {"macs": total_macs, "layer_instructions": layer_sum,
-                       "run_instructions": run_total,
-                       "instructions_per_mac": run_total / total_macs if total_macs else None,
-                       "by_category": _by_category(layers)}}
+    out = {"model": manifest["model_name"], "runs": runs, "probe": probe, "layers": layers,
+           "totals": {"macs": total_macs, "layer_instructions": layer_sum,
+                      "run_instructions": run_total,
+                      "instructions_per_mac": run_total / total_macs if total_macs else None,
+                      "by_category": _by_category(layers)}}
+    if int(proj.options.harts) > 1:      # the parallel build too: instructions per hart
+        _add_harts(out, proj, records[:1], timeout)
+    return out
+
+
+def _add_harts(out: dict, proj, records, timeout) -> None:
+    """Per layer: every hart's instructions in the parallel build (measured, exact), the
+    measured speedup (single-hart count / busiest hart's) and the split's modeled one."""
+    from tinydeploy.check.rv32.harts import hart_counts, modeled_speedup
+
+    hc = hart_counts(proj, records, timeout)
+    c_args = proj.lowered.c_args
+    for r, per in zip(out["layers"], hc["layers"]):
+        busiest = max(per) if per else 0
+        r["hart_instructions"] = per
+        r["speedup_measured"] = r["instructions"] / busiest if busiest else None
+        r["speedup_modeled"] = modeled_speedup(c_args.get(r["name"]), hc["harts"])
+    by: dict = {}
+    for r in out["layers"]:
+        c = by.setdefault(r["category"], {"single": 0, "busiest": 0})
+        c["single"] += r["instructions"]
+        c["busiest"] += max(r["hart_instructions"] or [0])
+    out["totals"]["harts"] = hc["harts"]
+    out["totals"]["speedup_by_category"] = {
+        k: (c["single"] / c["busiest"] if c["busiest"] else None) for k, c in by.items()}
 
 
 def _by_category(layers: list[dict]) -> dict:

@@ -35,7 +35,7 @@ PKG_GCC, PKG_LIBC, PKG_QEMU = ("gcc-riscv64-unknown-elf", "picolibc-riscv64-unkn
                                "qemu-system-misc")
 TIMEOUT = 600.0
 ELF_SUFFIX = {"run": "_rv32.elf", "debug": "_rv32_debug.elf", "prof": "_rv32_prof.elf",
-              "smp": "_rv32_smp.elf"}
+              "smp": "_rv32_smp.elf", "par": "_rv32_par.elf"}
 EXIT_MEANING = {1: "trap (illegal instruction or bad memory access)", 2: "runner error",
                 3: "check failed", 4: "not all harts started", 134: "abort/assert"}
 

@@ -16,6 +16,7 @@ import numpy as np
 import onnx
 
 from tinydeploy.errors import TinyDeployError, UnsupportedError
+from tinydeploy.frontend.onnx_reader import check_shape
 from tinydeploy.frontend.pulp import reduce as red
 from tinydeploy.frontend.pulp.values import Chain, IntVal, bcast, ints
 from tinydeploy.ir.graph import Op, QuantParams, Tensor
@@ -78,6 +79,11 @@ class Builder:
         return cls(reason, file=self.path, node=node_label(n) if n else None,
                    op=n.op_type if n else None)
 
+    def const_of(self, name: str, what: str) -> np.ndarray:
+        if name not in self.consts:
+            raise self.error(f"{what} '{name}' must be a constant")
+        return self.consts[name]
+
     @property
     def label(self) -> str:
         return node_label(self.node) if self.node is not None else "graph"
@@ -91,7 +97,8 @@ class Builder:
     def tensor(self, base: str, shape, dtype: str, zp: int = 0, data=None) -> str:
         name = self.unique(base)
         q = None if dtype == "float32" else QuantParams.make(1.0, zp)
-        self.tensors[name] = Tensor(name, tuple(int(d) for d in shape), dtype, q, data)
+        shape = check_shape(shape, self.path, self.node, f"tensor '{name}'")
+        self.tensors[name] = Tensor(name, shape, dtype, q, data)
         return name
 
     def const(self, base: str, data: np.ndarray) -> str:

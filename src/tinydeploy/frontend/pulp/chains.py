@@ -23,6 +23,7 @@ from tinydeploy.errors import UnsupportedError
 from tinydeploy.frontend.pulp.values import (Chain, Step, bcast, compact, ints, reduce_form)
 
 FLOAT_BITS = {"float": 24, "double": 53, "float16": 11}
+LIMIT = 2**62                  # |value| bound of the int64 requant kernel
 
 
 def per_channel(const: np.ndarray, shape: tuple[int, ...], node: str) -> np.ndarray:
@@ -32,6 +33,9 @@ def per_channel(const: np.ndarray, shape: tuple[int, ...], node: str) -> np.ndar
     the value's shape.
     """
     c = np.asarray(const)
+    if c.dtype.kind not in "biuf" or c.size == 0:
+        raise UnsupportedError(f"constant of type {c.dtype} and shape {list(c.shape)} is not "
+                               "a number per channel", node=node)
     if c.ndim > len(shape):
         raise UnsupportedError(f"constant of shape {list(c.shape)} has more dimensions than "
                                f"the value {list(shape)}", node=node)
@@ -49,6 +53,10 @@ def per_channel(const: np.ndarray, shape: tuple[int, ...], node: str) -> np.ndar
         ch = c.reshape(-1)[:1]
     if not all(np.isfinite(float(v)) for v in np.asarray(ch).ravel()):
         raise UnsupportedError("non-finite constant", node=node)
+    big = [float(v) for v in np.asarray(ch).ravel() if abs(float(v)) >= LIMIT]
+    if big:
+        raise UnsupportedError(f"constant value {big[0]:g} is beyond the int64 range of "
+                               "integer requantization (2**62)", node=node)
     out = np.array([Fraction(int(v)) if float(v).is_integer() else Fraction(float(v))
                     for v in np.asarray(ch).ravel()], dtype=object)
     return compact(out)
@@ -169,12 +177,29 @@ def round_to_int(ch: Chain, mode: str, node: str) -> Chain:
     return out
 
 
+def _clip_bound(v, node: str, side: int):
+    """A Clip bound from the file: None when it bounds nothing an int64 value can reach
+    (-inf, -3.4e38 below; +inf above), an error when NaN or when it would clamp every
+    value to something beyond int64."""
+    if v is None:
+        return None
+    if v != v:
+        raise UnsupportedError("Clip bound is NaN", node=node)
+    if v * side >= LIMIT:
+        return None
+    if abs(v) >= LIMIT:
+        raise UnsupportedError(f"Clip to {float(v):g} clamps every value beyond the int64 "
+                               "range", node=node)
+    return v
+
+
 def integral(ch: Chain) -> bool:
     return ch.rounding is not None or all(d == 1 for d in ch.den)
 
 
 def clip(ch: Chain, lo, hi, node: str) -> Chain:
     """Clamp to integer bounds (``None`` = unbounded); float bounds are rounded inward."""
+    lo, hi = _clip_bound(lo, node, -1), _clip_bound(hi, node, 1)
     lo_i = None if lo is None or lo == -np.inf else math.ceil(lo)
     hi_i = None if hi is None or hi == np.inf else math.floor(hi)
     big = 2**80

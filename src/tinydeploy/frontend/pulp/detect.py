@@ -16,6 +16,8 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
+from tinydeploy.frontend.onnx_reader import tensor_problem
+
 QDQ_OPS = {"QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul",
            "QLinearAdd", "QGemm", "ConvInteger", "MatMulInteger", "DynamicQuantizeLinear"}
 QUANTLAB_ATTRS = {"weight_bits", "bias_bits", "out_bits", "mult_bits", "add_bits",
@@ -26,11 +28,15 @@ LAYERS = ("Conv", "Gemm", "MatMul")
 
 
 def _constants(model: onnx.ModelProto) -> dict[str, np.ndarray]:
-    out = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+    """The readable constants (what is unreadable is reported by the importer that takes
+    the file, naming it; here it only does not count as an integer weight)."""
+    tensors = {i.name: i for i in model.graph.initializer}
     for n in model.graph.node:
-        if n.op_type == "Constant" and n.attribute and n.attribute[0].name == "value":
-            out[n.output[0]] = numpy_helper.to_array(n.attribute[0].t)
-    return out
+        if n.op_type == "Constant" and n.output and len(n.attribute) == 1 and \
+                n.attribute[0].name == "value":
+            tensors[n.output[0]] = n.attribute[0].t
+    return {name: numpy_helper.to_array(t) for name, t in tensors.items()
+            if tensor_problem(t) is None}
 
 
 def _integer_weights(model: onnx.ModelProto) -> bool:
@@ -56,7 +62,8 @@ def detect(model: onnx.ModelProto) -> str | None:
         return "deeploy"
     if not _integer_weights(model):
         return None
-    int_cast = any(n.op_type == "Cast" and any(a.name == "to" and a.i in INT_TYPES
+    int_cast = any(n.op_type == "Cast" and any(a.name == "to" and a.type == a.INT and
+                                               a.i in INT_TYPES
                                                for a in n.attribute) for n in nodes)
     if not int_cast and "Floor" not in ops:
         return None

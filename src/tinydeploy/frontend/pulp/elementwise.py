@@ -8,8 +8,8 @@ emitted until an integer layer or a graph output needs the value.
 from __future__ import annotations
 
 import numpy as np
-import onnx
 
+from tinydeploy.frontend.onnx_reader import dtype_name, elem_type
 from tinydeploy.frontend.pulp import chains
 from tinydeploy.frontend.pulp.build import Builder
 from tinydeploy.frontend.pulp.layers import attrs
@@ -84,7 +84,7 @@ def floor(b: Builder, node) -> None:
 
 
 def cast(b: Builder, node) -> None:
-    to = onnx.TensorProto.DataType.Name(attrs(node)["to"]).lower()
+    to = dtype_name(elem_type(attrs(node).get("to"), b.path, node, "Cast to"))
     ch = chain_of(b, node.input[0], arithmetic=False)
     b.vals[node.output[0]] = chains.cast(ch, to, b.label)
     b.types[node.output[0]] = to
@@ -94,9 +94,10 @@ def _bound(b: Builder, node, i: int, key: str, opset: int):
     if opset < 11:
         return attrs(node).get(key)
     if len(node.input) > i and node.input[i]:
-        if node.input[i] not in b.consts:
-            raise b.error("Clip bounds must be constants")
-        return float(np.asarray(b.consts[node.input[i]]).ravel()[0])
+        c = np.asarray(b.const_of(node.input[i], "Clip bound"))
+        if c.size != 1:
+            raise b.error(f"Clip bound '{node.input[i]}' has {c.size} values (expected one)")
+        return float(c.ravel()[0])
     return None
 
 
@@ -120,6 +121,8 @@ def passthrough(b: Builder, node) -> None:
     if src in b.consts:
         b.consts[node.output[0]] = b.consts[src]
         return
+    if src not in b.vals:
+        raise b.error(f"input '{src}' is not an activation this importer knows")
     b.vals[node.output[0]] = b.vals[src]
     if src in b.done:
         b.done[node.output[0]] = b.done[src]

@@ -9,8 +9,11 @@ Weights must be integer-valued floats that fit int8 (what the exporters write).
 from __future__ import annotations
 
 import numpy as np
-import onnx
 
+from tinydeploy.errors import TinyDeployError
+from tinydeploy.frontend.onnx_ops import AUTO_PADS, MAX_INT, int_const
+from tinydeploy.frontend.onnx_ops import ints as checked
+from tinydeploy.frontend.onnx_reader import attrs as reader_attrs
 from tinydeploy.frontend.pulp.build import Builder, ir_shape
 from tinydeploy.frontend.pulp.values import IntVal, bcast, ints, leaf
 from tinydeploy.frontend.pulp import chains
@@ -18,8 +21,7 @@ from tinydeploy.frontend.pulp import chains
 F32_EXACT = 1 << 24
 
 
-def attrs(node) -> dict:
-    return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+attrs = reader_attrs            # the node's attributes, strings decoded
 
 
 def int8_weights(b: Builder, name: str, what: str) -> np.ndarray:
@@ -44,15 +46,19 @@ def int32_bias(b: Builder, name: str | None, c_out: int) -> str:
     return b.const(f"{name}", v.reshape(c_out).astype(np.int32))
 
 
-def _spatial(node, rank: int, x_shape, k) -> tuple:
-    """(stride, dilation, pads (top, left, bottom, right)) of a 1-D or 2-D Conv/Pool."""
+def _spatial(b: Builder, node, rank: int, x_shape, k) -> tuple:
+    """(stride, dilation, pads (top, left, bottom, right)) of a 1-D or 2-D Conv/Pool;
+    every value checked (strides, dilations, kernel >= 1, pads >= 0, one per axis)."""
     a = attrs(node)
     nd = rank - 2
-    strides = list(a.get("strides", [1] * nd))
-    dil = list(a.get("dilations", [1] * nd))
-    pads = list(a.get("pads", [0] * 2 * nd))
-    auto = a.get("auto_pad", b"NOTSET")
-    auto = auto.decode() if isinstance(auto, bytes) else auto
+    checked(b, k, "kernel shape", 1, count=nd)
+    strides = checked(b, a.get("strides", [1] * nd), "strides", 1, count=nd)
+    dil = checked(b, a.get("dilations", [1] * nd), "dilations", 1, count=nd)
+    pads = checked(b, a.get("pads", [0] * 2 * nd), "pads", 0, count=2 * nd)
+    auto = a.get("auto_pad", "NOTSET")
+    if auto not in AUTO_PADS:
+        raise b.error(f"auto_pad '{auto}' is not one of {', '.join(AUTO_PADS)}",
+                      TinyDeployError)
     if auto in ("SAME_UPPER", "SAME_LOWER"):
         pads = [0] * 2 * nd
         for i in range(nd):
@@ -68,11 +74,14 @@ def _spatial(node, rank: int, x_shape, k) -> tuple:
     return tuple(strides), tuple(dil), (pads[0], pads[1], pads[2], pads[3])
 
 
-def _out_hw(hw, k, stride, dil, pads, ceil=False) -> tuple[int, int]:
+def _out_hw(b: Builder, hw, k, stride, dil, pads, ceil=False) -> tuple[int, int]:
     out = []
     for i, p in zip(range(2), ((pads[0], pads[2]), (pads[1], pads[3]))):
         span = hw[i] + p[0] + p[1] - dil[i] * (k[i] - 1) - 1
         out.append((-(-span // stride[i]) if ceil else span // stride[i]) + 1)
+    if min(out) < 1 or max(out) > MAX_INT:
+        raise b.error(f"kernel {list(k)} (dilation {list(dil)}, pads {list(pads)}) gives an "
+                      f"output of {out} from an input of {list(hw)}", TinyDeployError)
     return out[0], out[1]
 
 
@@ -99,8 +108,11 @@ def conv(b: Builder, node) -> None:
     if w.ndim == 3:
         w = w[:, :, None, :]
     c_out, w_c, kh, kw = w.shape
-    group = int(a.get("group", 1))
-    stride, dil, pads = _spatial(node, rank, x.shape, (kh, kw) if rank == 4 else (kw,))
+    group = checked(b, [a.get("group", 1)], "group", 1)[0]
+    if c_out % group:
+        raise b.error(f"{c_out} output channels do not split into {group} groups",
+                      TinyDeployError)
+    stride, dil, pads = _spatial(b, node, rank, x.shape, (kh, kw) if rank == 4 else (kw,))
     pads = tuple(p + q for p, q in zip(pads, x.pads))
     x = b.narrow(IntVal(x.ir, x.shape, x.lo, x.hi), ("int8", "int16"), "Conv")
     xt = b.t(x.ir)
@@ -108,7 +120,7 @@ def conv(b: Builder, node) -> None:
     if c_in != w_c * group:
         raise b.error(f"weight {list(w.shape)} does not match {c_in} input channels, "
                       f"group {group}")
-    oh, ow = _out_hw(xt.shape[1:3], (kh, kw), stride, dil, pads)
+    oh, ow = _out_hw(b, xt.shape[1:3], (kh, kw), stride, dil, pads)
     bias = int32_bias(b, node.input[2] if len(node.input) > 2 else "", c_out)
     out_shape = _onnx_out(x.shape, c_out, oh, ow)
     y = b.tensor(node.output[0], ir_shape(out_shape), "int32")
@@ -190,16 +202,20 @@ def fully_connected(b: Builder, node) -> None:
 def _pool_geometry(b: Builder, node, x: IntVal):
     a = attrs(node)
     xt = b.t(x.ir)
+    if len(x.shape) not in (3, 4):
+        raise b.error(f"{node.op_type} of a {len(x.shape)}-D input is not supported (1-D or "
+                      "2-D only)")
+    ceil = bool(checked(b, [a.get("ceil_mode", 0)], "ceil_mode", 0, 1)[0])
     if node.op_type.startswith("Global"):
         k, stride, pads = tuple(xt.shape[1:3]), (1, 1), (0, 0, 0, 0)
     else:
-        ks = list(a["kernel_shape"])
+        ks = checked(b, a.get("kernel_shape", ()), "kernel_shape", 1, count=len(x.shape) - 2)
         k = (1, ks[0]) if len(ks) == 1 else tuple(ks)
-        stride, dil, pads = _spatial(node, len(x.shape), x.shape, ks)
+        stride, dil, pads = _spatial(b, node, len(x.shape), x.shape, ks)
         if dil != (1, 1):
             raise b.error("dilated pooling is not supported")
-    oh, ow = _out_hw(xt.shape[1:3], k, stride, (1, 1), pads, bool(a.get("ceil_mode", 0)))
-    return k, stride, pads, oh, ow, bool(a.get("ceil_mode", 0))
+    oh, ow = _out_hw(b, xt.shape[1:3], k, stride, (1, 1), pads, ceil)
+    return k, stride, pads, oh, ow, ceil
 
 
 def max_pool(b: Builder, node) -> None:
@@ -240,15 +256,23 @@ def avg_pool(b: Builder, node) -> None:
 
 def pad(b: Builder, node) -> None:
     a = attrs(node)
-    pads = list(a["pads"]) if "pads" in a else [int(v) for v in b.consts[node.input[1]]]
-    value = float(a.get("value", 0.0)) if len(node.input) < 3 or not node.input[2] else \
-        float(np.asarray(b.consts[node.input[2]]).ravel()[0])
-    mode = a.get("mode", b"constant")
-    mode = mode.decode() if isinstance(mode, bytes) else mode
     x = b.int_value(node.input[0], "Pad")
     nd = len(x.shape)
+    if "pads" in a:
+        pads = checked(b, a["pads"], "pads", count=2 * nd)
+    elif len(node.input) > 1 and node.input[1]:
+        pads = int_const(b, node.input[1], "pads", count=2 * nd)
+    else:
+        raise b.error("Pad without pads", TinyDeployError)
+    value = 0.0
+    if len(node.input) > 2 and node.input[2]:
+        c = np.asarray(b.const_of(node.input[2], "constant_value"))
+        value = float(c.ravel()[0]) if c.size else 0.0
+    else:
+        value = float(a.get("value", 0.0))
+    mode = a.get("mode", "constant")
     if mode != "constant" or value != 0.0 or any(pads[i] or pads[nd + i] for i in (0, 1)) \
-            or nd not in (3, 4):
+            or nd not in (3, 4) or (len(node.input) > 3 and node.input[3]):
         raise b.error("only zero padding of the spatial axes is supported")
     if nd == 4:
         new = (pads[2], pads[3], pads[nd + 2], pads[nd + 3])
@@ -266,7 +290,9 @@ def flatten(b: Builder, node) -> None:
     Gemm/MatMul permutes its weight columns instead of moving bytes."""
     x = b.unpad(b.int_value(node.input[0], node.op_type))
     if node.op_type == "Reshape":
-        shape = [int(v) for v in b.consts[node.input[1]]]
+        if len(node.input) < 2:
+            raise b.error("Reshape without a shape input", TinyDeployError)
+        shape = int_const(b, node.input[1], "shape", lo=-1)
         n = x.shape[0]
         if len(shape) != 2 or shape[0] not in (n, -1, 0):
             raise b.error(f"Reshape to {shape} is not supported (only flattening to [N, F])")

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import onnx
-from onnx import helper, numpy_helper
-from onnx.reference import ReferenceEvaluator
 
 from tinydeploy.errors import TinyDeployError
+from tinydeploy.frontend.onnx_reader import constant_value, dtype_name, evaluate, initializers
 from tinydeploy.frontend.pulp import deeploy, elementwise, layers
 from tinydeploy.frontend.pulp.build import Builder, api_type, ir_shape, storage
 from tinydeploy.frontend.pulp.values import IntVal, ints
@@ -46,8 +45,10 @@ def lower(model: onnx.ModelProto, path: str, dialect: str, input_type: str,
         ins = [i for i in node.input if i]
         if ins and all(i in b.consts for i in ins):
             _fold(b, node)
-        elif node.op_type not in HANDLERS:
-            raise b.error(f"unsupported operator {node.op_type} in an integer-deployable "
+        elif node.op_type not in HANDLERS or (node.op_type not in deeploy.HANDLERS and
+                                              node.domain not in ("", "ai.onnx")):
+            dom = f" (domain '{node.domain}')" if node.domain else ""
+            raise b.error(f"unsupported operator {node.op_type}{dom} in an integer-deployable "
                           f"({dialect}) graph")
         else:
             HANDLERS[node.op_type](b, node)
@@ -65,29 +66,16 @@ def _opset(model: onnx.ModelProto) -> int:
 
 
 def _constants(b: Builder, g: onnx.GraphProto) -> None:
-    for init in g.initializer:
-        b.consts[init.name] = numpy_helper.to_array(init)
+    b.consts.update(initializers(g, b.path))
     for node in g.node:
         if node.op_type == "Constant":
-            a = node.attribute[0]
-            b.consts[node.output[0]] = numpy_helper.to_array(a.t) if a.name == "value" else \
-                np.asarray(onnx.helper.get_attribute_value(a))
+            b.consts[node.output[0]] = constant_value(node, b.path)
 
 
 def _fold(b: Builder, node: onnx.NodeProto) -> None:
     """Evaluate a node whose inputs are all constants (shape arithmetic, weight prep)."""
-    feeds = {i: b.consts[i] for i in node.input if i}
-    vis = [helper.make_tensor_value_info(i, helper.np_dtype_to_tensor_dtype(v.dtype), v.shape)
-           for i, v in feeds.items()]
-    outs = [helper.make_empty_tensor_value_info(o) for o in node.output if o]
-    m = helper.make_model(helper.make_graph([node], "fold", vis, outs),
-                          opset_imports=[helper.make_opsetid("", b.opset)])
-    try:
-        vals = ReferenceEvaluator(m).run(None, feeds)
-    except Exception as e:  # noqa: BLE001 - any evaluation failure is the model's
-        raise b.error(f"cannot evaluate constant node: {e}") from None
-    for name, v in zip(node.output, vals):
-        b.consts[name] = np.asarray(v)
+    for name, v in zip(node.output, evaluate(node, b.consts, b.opset, b.path)):
+        b.consts[name] = v
 
 
 def _producers(g: onnx.GraphProto) -> dict[str, int]:
@@ -176,7 +164,7 @@ def _inputs(b: Builder, g: onnx.GraphProto, input_type: str, needed: set[int]) -
         if any(d is None for d in dims[1:]):
             raise TinyDeployError(f"input '{inp.name}' has a dynamic shape", file=b.path)
         shape = tuple([1 if dims and dims[0] is None else d for d in dims])
-        b.types[inp.name] = onnx.TensorProto.DataType.Name(tt.elem_type).lower()
+        b.types[inp.name] = dtype_name(tt.elem_type)
         if inp.name not in used and not any(o == inp.name for o in b.outputs):
             continue
         dtype = input_type

@@ -30,6 +30,7 @@ from tinydeploy.frontend.pulp.values import (Chain, IntVal, Step, affine_range, 
                                              compact, ints)
 
 EXHAUSTIVE_LIMIT = 1 << 22
+LIMIT = 2**62                  # |intermediate| bound of the int64 requant kernel
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,6 +82,24 @@ def _range(ch: Chain, mode: str) -> tuple[np.ndarray, np.ndarray]:
     return compact(lo), compact(hi)
 
 
+def _fits_kernel(r: Reduced, ch: Chain) -> Reduced:
+    """``r`` if the int64 requant kernel can compute it: its constants and intermediates
+    (x*mul, + add, * mul2) stay below 2**62 (what ``quant/golden/requant.py`` demands);
+    else an error naming the chain's node (e.g. a huge or tiny multiplier from the file)."""
+    worst = 0
+    for t, c in zip(r.terms, r.coefs):
+        lo, hi, cc, m = bcast(t.lo, t.hi, c, r.mul)
+        worst += max(max(abs(int(a)), abs(int(b))) * abs(int(k)) * abs(int(n))
+                     for a, b, k, n in zip(lo, hi, cc, m))
+    worst = (worst + max(abs(int(a)) for a in r.add)) * abs(int(r.mul2))
+    big = max(abs(int(v)) for v in (*r.mul, *r.add, *r.div, r.mul2))
+    if max(worst, big) >= LIMIT:
+        raise UnsupportedError(f"the requantization {describe(ch)} needs integers up to "
+                               f"{float(max(worst, big)):.3g}, beyond the int64 range of the "
+                               "kernel (2**62)", node=ch.trace.node)
+    return r
+
+
 def _not_integer(ch: Chain, consumer: str) -> UnsupportedError:
     return UnsupportedError(
         f"the value {describe(ch)} is not an integer where {consumer} needs one: no Floor, "
@@ -105,7 +124,7 @@ def reduce_chain(ch: Chain, consumer: str) -> Reduced:
     if len(ch.terms) == 1:
         exact = _fold_single(exact)
     if not risky:
-        ev.check_samples(ch, exact)
+        ev.check_samples(ch, _fits_kernel(exact, ch))
         return exact
     emul = _stage1(ch, risky, exact)
     if emul is not None:
@@ -116,7 +135,7 @@ def reduce_chain(ch: Chain, consumer: str) -> Reduced:
     if bad is None:
         exact.notes.append(f"float rounding in {where} proven harmless on every reachable "
                            "input")
-        return exact
+        return _fits_kernel(exact, ch)
     raise UnsupportedError(_why(ch, risky, bad), node=risky[0].node)
 
 
@@ -261,7 +280,7 @@ def _stage1(ch: Chain, risky: list[Step], exact: Reduced) -> Reduced | None:
                 compact(ints([int(v) for v in l])), nums.pop(),
                 compact(ints([p.denominator for p in post])), flags, exact.rounding,
                 exact.clip, exact.lo, exact.hi)
-    lo, hi = ev.endpoint_range(r)
+    lo, hi = ev.endpoint_range(_fits_kernel(r, ch))
     return Reduced(r.terms, r.coefs, r.mul, r.add, r.mul2, r.div, r.fp32, r.rounding, r.clip,
                    lo, hi,
                    [f"float32 rounding of {' and '.join(sorted({s.node for s in risky}))} "

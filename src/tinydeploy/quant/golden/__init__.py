@@ -45,7 +45,7 @@ class Variant:
 
 GOLDENS: dict[str, Golden] = {}
 VARIANTS: dict[str, list[Variant]] = {}
-_composed: dict[str, Golden] = {}
+_composed: dict[str, tuple[Golden, Golden]] = {}    # kind -> (base, composed)
 
 
 def register(kind: str, prepare, run, args_type=None) -> None:
@@ -76,15 +76,25 @@ def _compose(base: Golden, variants: list[Variant]) -> Golden:
     return Golden(base.kind, prepare, run, base.args_type)
 
 
+def require_same_size(g: Graph, op: Op) -> None:
+    """Elementwise ops (one input, one output) write as many elements as they read."""
+    x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    if x.size != y.size:
+        raise UnsupportedError(f"{op.kind}: output '{y.name}' of shape {list(y.shape)} does "
+                               f"not have the {x.size} elements of input '{x.name}' "
+                               f"{list(x.shape)}", node=op.name)
+
+
 def golden(kind: str, node: str = "") -> Golden:
     _load_all()
     if kind not in GOLDENS:
         raise UnsupportedError(f"no integer implementation of op '{kind}'", node=node or None)
     if kind not in VARIANTS:
         return GOLDENS[kind]
-    if kind not in _composed:
-        _composed[kind] = _compose(GOLDENS[kind], VARIANTS[kind])
-    return _composed[kind]
+    base = GOLDENS[kind]
+    if kind not in _composed or _composed[kind][0] is not base:   # (base replaced: rebuild)
+        _composed[kind] = (base, _compose(base, VARIANTS[kind]))
+    return _composed[kind][1]
 
 
 _loaded = False

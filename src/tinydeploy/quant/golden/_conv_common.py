@@ -39,8 +39,9 @@ def f32(v) -> float:
 def require_int8(op: Op, *tensors: Tensor) -> None:
     for t in tensors:
         if t.dtype != "int8" or t.quant is None:
+            got = t.dtype if t.quant is not None else f"{t.dtype} without quantization"
             raise UnsupportedError(f"{op.kind}: tensor '{t.name}' must be quantized int8, "
-                                   f"got {t.dtype}", node=op.name)
+                                   f"got {got}", node=op.name)
 
 
 def weight_scales(op: Op, w: Tensor, c_out: int, axis: int) -> np.ndarray:
@@ -114,6 +115,9 @@ def spatial_attrs(op: Op) -> tuple[tuple[int, int], tuple[int, int], tuple[int, 
     stride = tuple(int(v) for v in op.attrs.get("stride", (1, 1)))
     dilation = tuple(int(v) for v in op.attrs.get("dilation", (1, 1)))
     pads = tuple(int(v) for v in op.attrs.get("pads", (0, 0, 0, 0)))
+    if (len(stride), len(dilation), len(pads)) != (2, 2, 4):
+        raise UnsupportedError(f"{op.kind}: stride {stride}, dilation {dilation} and pads "
+                               f"{pads} must have 2, 2 and 4 values", node=op.name)
     if min(stride) < 1 or min(dilation) < 1 or min(pads) < 0:
         raise UnsupportedError(f"{op.kind}: bad stride {stride}, dilation {dilation} or "
                                f"pads {pads}", node=op.name)
@@ -127,6 +131,9 @@ def check_out_size(op: Op, in_hw, k_hw, stride, dilation, pads, out_hw) -> None:
                                     top + bottom, out_hw[0]),
                                    ("width", in_hw[1], k_hw[1], stride[1], dilation[1],
                                     left + right, out_hw[1])):
+        if i + p > INT32_MAX or d * (k - 1) > INT32_MAX:    # the kernels index in int32
+            raise UnsupportedError(f"{op.kind}: padded {name} {i + p} or dilated kernel "
+                                   f"{d * (k - 1) + 1} beyond int32", node=op.name)
         span = i + p - d * (k - 1)
         expect = (span - 1) // s + 1 if span > 0 else 0
         if expect != o or o < 1:

@@ -45,6 +45,32 @@ def window_range(o: int, stride: int, pad: int, kernel: int, size: int) -> tuple
     return max(0, origin), min(size, origin + kernel)
 
 
+def pool_attrs(op: Op) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
+    """(kernel, stride, (pad_top, pad_left)) of a pooling op: two values each (four pads)."""
+    kernel = tuple(int(v) for v in op.attrs.get("kernel", ()))
+    stride = tuple(int(v) for v in op.attrs.get("stride", (1, 1)))
+    pads = tuple(int(v) for v in op.attrs.get("pads", (0, 0, 0, 0)))
+    if (len(kernel), len(stride), len(pads)) != (2, 2, 4):
+        raise UnsupportedError(f"{op.kind}: kernel {kernel}, stride {stride} and pads "
+                               f"{pads} must have 2, 2 and 4 values", node=op.name)
+    return kernel, stride, pads[:2]
+
+
+def check_windows(op: Op, kernel, stride, pads_tl, in_hw, out_hw) -> None:
+    """Positive kernel and stride, no negative padding, and no window entirely in the
+    padding. Window origins grow with the output position, so only the first and the
+    last window of each axis can miss the input (O(1) for any size)."""
+    if min(*kernel, *stride) < 1 or min(pads_tl) < 0:
+        raise UnsupportedError(f"{op.kind}: bad kernel {tuple(kernel)}, stride "
+                               f"{tuple(stride)} or pads {tuple(pads_tl)}", node=op.name)
+    for o_n, s, p, k, size in zip(out_hw, stride, pads_tl, kernel, in_hw):
+        for o in (0, o_n - 1):
+            lo, hi = window_range(o, s, p, k, size)
+            if hi <= lo:
+                raise UnsupportedError(f"{op.kind}: a pooling window lies entirely in the "
+                                       "padding", node=op.name)
+
+
 def prepare_pool(g: Graph, op: Op, args_type: type) -> PoolArgs:
     """Common ``prepare`` of both poolings (int8 NHWC, same in/out quantization)."""
     x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
@@ -56,17 +82,10 @@ def prepare_pool(g: Graph, op: Op, args_type: type) -> PoolArgs:
     if abs(x.quant.s - y.quant.s) > 1e-6 or x.quant.zp != y.quant.zp:
         raise UnsupportedError(f"{op.kind} input and output quantization differ "
                                "(pooling does not rescale)", node=op.name)
-    kh, kw = (int(v) for v in op.attrs["kernel"])
-    sh, sw = (int(v) for v in op.attrs.get("stride", (1, 1)))
-    top, left = (int(v) for v in op.attrs.get("pads", (0, 0, 0, 0))[:2])
+    (kh, kw), (sh, sw), (top, left) = pool_attrs(op)
     n, in_h, in_w, c = x.shape
     _, out_h, out_w, _ = y.shape
-    for o_n, s, p, k, size in ((out_h, sh, top, kh, in_h), (out_w, sw, left, kw, in_w)):
-        for o in range(o_n):
-            lo, hi = window_range(o, s, p, k, size)
-            if hi <= lo:
-                raise UnsupportedError(f"{op.kind}: a pooling window lies entirely in the "
-                                       "padding", node=op.name)
+    check_windows(op, (kh, kw), (sh, sw), (top, left), (in_h, in_w), (out_h, out_w))
     lo, hi = activation_range(op.attrs.get("act", "none"), y.quant.s, y.quant.zp, y.dtype)
     return args_type(n, in_h, in_w, c, out_h, out_w, kh, kw, sh, sw, top, left, lo, hi)
 

@@ -14,7 +14,7 @@ import numpy as np
 from tinydeploy.errors import UnsupportedError
 from tinydeploy.ir.graph import Graph, Op
 from tinydeploy.quant.args import KernelArgs, scalar_field
-from tinydeploy.quant.golden import register
+from tinydeploy.quant.golden import register, require_same_size
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,6 +33,7 @@ _ARGS = {"int8": DequantizeArgs, "uint8": DequantizeU8Args}
 
 
 def prepare(g: Graph, op: Op) -> DequantizeArgs:
+    require_same_size(g, op)
     x, out = g.t(op.inputs[0]), g.t(op.outputs[0])
     if x.dtype not in _ARGS or out.dtype != "float32":
         raise UnsupportedError(f"dequantize {x.dtype} -> {out.dtype} is not supported "

@@ -1,8 +1,10 @@
 """An accumulator op with its requant fused in: requant(accumulate(x)), one value at a time.
 
-conv2d, depthwise_conv2d, fully_connected, add and sum_pool2d ops with an int32 output
-produce the raw accumulator of an integer-deployable graph (:mod:`._accumulate`,
-:mod:`.sum_pool2d`); a ``requant`` op (:mod:`.requant`) turns it into int8/int16.
+conv2d, depthwise_conv2d, fully_connected, add, sum_pool2d, matmul, igelu, ihardswish and
+broadcasting add/mul ops with an int32 output produce the raw accumulator of an
+integer-deployable graph (:mod:`._accumulate`, :mod:`.sum_pool2d`, :mod:`.matmul`,
+:mod:`.igelu`, :mod:`.ihardswish`, :mod:`.elementwise_any`); a ``requant`` op
+(:mod:`.requant`) turns it into int8/int16.
 :mod:`tinydeploy.passes.fuse_requant` merges such a pair into one op of the accumulator's
 kind whose output is the requant's, with ``attrs["requant"]`` = :class:`FusedRequant`
 (what the pair looked like), so the int32 tensor - 4 bytes per element - never exists.
@@ -26,10 +28,15 @@ from tinydeploy.ir.graph import Graph, Op, Tensor
 from tinydeploy.quant.args import KernelArgs
 from tinydeploy.quant.golden import golden, register_variant
 from tinydeploy.quant.golden import _accumulate as _acc
+from tinydeploy.quant.golden.elementwise_any import AddAnyS32Args, MulAnyS32Args
 from tinydeploy.quant.golden import requant as _rq
+from tinydeploy.quant.golden.igelu import IGeluS32Args
+from tinydeploy.quant.golden.ihardswish import IHardswishS32Args
+from tinydeploy.quant.golden.matmul import MatMulS32Args
 from tinydeploy.quant.golden.sum_pool2d import SumPool2dArgs
 
-KINDS = ("conv2d", "depthwise_conv2d", "fully_connected", "add", "sum_pool2d")
+KINDS = ("conv2d", "depthwise_conv2d", "fully_connected", "add", "sum_pool2d", "matmul",
+         "igelu", "ihardswish", "mul")
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,7 +68,7 @@ class FusedRequantArgs(KernelArgs):
 
 _ACC_TYPES = (_acc.Conv2dS32Args, _acc.Conv2dS16S32Args, _acc.DepthwiseConv2dS32Args,
               _acc.FullyConnectedS32Args, _acc.FullyConnectedS16S32Args, _acc.AddS32Args,
-              SumPool2dArgs)
+              SumPool2dArgs, MatMulS32Args, IGeluS32Args, IHardswishS32Args)
 _RQ_TYPES = (_rq.RequantArgs, _rq.RequantS16Args)     # int8 and int16 outputs
 
 
@@ -76,6 +83,10 @@ def _c_func(acc_type: type, rq_type: type) -> str:
 FUSED: dict[tuple[type, type], type] = {
     (a, r): type(_c_func(a, r), (FusedRequantArgs,), {"C_FUNC": _c_func(a, r)})
     for a in _ACC_TYPES for r in _RQ_TYPES}
+# broadcasting add/mul of any integer inputs (td_add_any_s8_rq, td_mul_any_s8_rq): int8 out
+FUSED.update({(a, _rq.RequantArgs): type(_c_func(a, _rq.RequantArgs), (FusedRequantArgs,),
+                                         {"C_FUNC": _c_func(a, _rq.RequantArgs)})
+              for a in (AddAnyS32Args, MulAnyS32Args)})
 
 
 def split(g: Graph, op: Op) -> tuple[Graph, Op, Op]:

@@ -17,7 +17,7 @@ from tinydeploy.errors import UnsupportedError
 from tinydeploy.ir.graph import Graph, Op
 from tinydeploy.quant.args import KernelArgs
 from tinydeploy.quant.golden import _fixedpoint as fp
-from tinydeploy.quant.golden import register
+from tinydeploy.quant.golden import register, require_same_size
 from tinydeploy.quant.golden.add import check_int8
 from tinydeploy.quant.requant import multiply_by_quantized_multiplier
 
@@ -66,6 +66,7 @@ def check_output(g: Graph, op: Op, scale: float, zero_point: int) -> None:
 
 def prepare(g: Graph, op: Op) -> LogisticArgs:
     check_int8(g, op)
+    require_same_size(g, op)
     check_output(g, op, 1.0 / 256, -128)
     x = g.t(op.inputs[0])
     q4 = q4_input(x.quant.s, "logistic", op.name)

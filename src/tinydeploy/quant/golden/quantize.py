@@ -22,7 +22,7 @@ import numpy as np
 from tinydeploy.errors import UnsupportedError
 from tinydeploy.ir.graph import Graph, Op
 from tinydeploy.quant.args import KernelArgs, scalar_field
-from tinydeploy.quant.golden import register
+from tinydeploy.quant.golden import register, require_same_size
 from tinydeploy.quant.requant import multiply_by_quantized_multiplier, quantize_multiplier
 
 _ACT_BOUNDS = {"none": (None, None), "relu": (0.0, None), "relu6": (0.0, 6.0),
@@ -105,6 +105,7 @@ def _prepare_requantize(g: Graph, op: Op, src: str, dst: str) -> RequantizeArgs:
 
 
 def prepare(g: Graph, op: Op) -> KernelArgs:
+    require_same_size(g, op)
     src, dst = g.t(op.inputs[0]).dtype, g.t(op.outputs[0]).dtype
     if (src, dst) in _REQUANT:
         return _prepare_requantize(g, op, src, dst)

@@ -25,7 +25,7 @@ import numpy as np
 from tinydeploy.errors import UnsupportedError
 from tinydeploy.ir.graph import Graph, Op
 from tinydeploy.quant.args import KernelArgs, array_field, scalar_field
-from tinydeploy.quant.golden import register
+from tinydeploy.quant.golden import register, require_same_size
 
 F32_BITS = 24          # float32 significand bits
 _LIMIT = 2**62         # |intermediate| bound that keeps int64 arithmetic safe
@@ -103,6 +103,7 @@ def _check_range(op: Op, lo: int, hi: int, mul, add, mul2: int) -> None:
 
 
 def prepare(g: Graph, op: Op) -> RequantArgs:
+    require_same_size(g, op)
     x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
     if x.dtype != "int32" or y.dtype not in _OUT:
         raise UnsupportedError(f"requant {x.dtype} -> {y.dtype} is not supported (int32 -> "

@@ -18,7 +18,7 @@ from tinydeploy.errors import UnsupportedError
 from tinydeploy.ir.graph import Graph, Op
 from tinydeploy.quant.args import KernelArgs
 from tinydeploy.quant.golden import _fixedpoint as fp
-from tinydeploy.quant.golden import register
+from tinydeploy.quant.golden import register, require_same_size
 from tinydeploy.quant.golden.add import check_int8
 from tinydeploy.quant.requant import quantize_multiplier
 
@@ -50,6 +50,7 @@ def _beta_multiplier(beta: float, scale: float, node: str) -> tuple[int, int]:
 
 def prepare(g: Graph, op: Op) -> SoftmaxArgs:
     check_int8(g, op)
+    require_same_size(g, op)
     x, out = g.t(op.inputs[0]), g.t(op.outputs[0])
     if out.quant.s != OUTPUT_SCALE or out.quant.zp != OUTPUT_ZERO_POINT:
         raise UnsupportedError("softmax: int8 output must have scale 1/256 and zero point "

@@ -17,7 +17,7 @@ import numpy as np
 from tinydeploy.errors import UnsupportedError
 from tinydeploy.ir.graph import Graph, Op
 from tinydeploy.quant.golden import register
-from tinydeploy.quant.golden._pool_common import PoolArgs, pool_windows, window_range
+from tinydeploy.quant.golden._pool_common import PoolArgs, check_windows, pool_attrs, pool_windows
 
 
 @dataclass(frozen=True, eq=False)
@@ -32,17 +32,10 @@ def prepare(g: Graph, op: Op) -> SumPool2dArgs:
         raise UnsupportedError(f"sum_pool2d needs a 4-D int8 input and int32 output, got "
                                f"{x.dtype}{list(x.shape)} -> {y.dtype}{list(y.shape)}",
                                node=op.name)
-    kh, kw = (int(v) for v in op.attrs["kernel"])
-    sh, sw = (int(v) for v in op.attrs.get("stride", (1, 1)))
-    top, left = (int(v) for v in op.attrs.get("pads", (0, 0, 0, 0))[:2])
+    (kh, kw), (sh, sw), (top, left) = pool_attrs(op)
     n, in_h, in_w, c = x.shape
     _, out_h, out_w, _ = y.shape
-    for o_n, s, p, k, size in ((out_h, sh, top, kh, in_h), (out_w, sw, left, kw, in_w)):
-        for o in range(o_n):
-            lo, hi = window_range(o, s, p, k, size)
-            if hi <= lo:
-                raise UnsupportedError("sum_pool2d: a pooling window lies entirely in the "
-                                       "padding", node=op.name)
+    check_windows(op, (kh, kw), (sh, sw), (top, left), (in_h, in_w), (out_h, out_w))
     zp = x.quant.zp if x.quant is not None else 0
     return SumPool2dArgs(n, in_h, in_w, c, out_h, out_w, kh, kw, sh, sw, top, left,
                          -(2**31), 2**31 - 1, -zp)

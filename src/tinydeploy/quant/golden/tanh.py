@@ -14,7 +14,7 @@ import numpy as np
 from tinydeploy.ir.graph import Graph, Op
 from tinydeploy.quant.args import KernelArgs
 from tinydeploy.quant.golden import _fixedpoint as fp
-from tinydeploy.quant.golden import register
+from tinydeploy.quant.golden import register, require_same_size
 from tinydeploy.quant.golden.add import check_int8
 from tinydeploy.quant.golden.logistic import INPUT_INT_BITS, check_output, q4_input
 from tinydeploy.quant.requant import multiply_by_quantized_multiplier
@@ -32,6 +32,7 @@ class TanhArgs(KernelArgs):
 
 def prepare(g: Graph, op: Op) -> TanhArgs:
     check_int8(g, op)
+    require_same_size(g, op)
     check_output(g, op, 1.0 / 128, 0)
     x = g.t(op.inputs[0])
     q4 = q4_input(x.quant.s, "tanh", op.name)

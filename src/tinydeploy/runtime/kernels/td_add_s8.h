@@ -3,6 +3,15 @@
  * Each input, offset by its zero point, is shifted left by left_shift (20) and scaled by
  * its multiplier (< 1, shift <= 0); the sum is scaled by out_multiplier (< 1), offset by
  * the output zero point and clamped to [act_min, act_max]. Broadcasting: td_broadcast.h.
+ *
+ * Preconditions (checked at compile time, quant/preconditions.py; a layer that violates one
+ * is refused naming it):
+ * 1 <= ndim <= TD_MAX_DIMS, shape[d] > 0, strides >= 0; buffers a and b of exactly 1 +
+ * sum((shape[d] - 1) * strides[d]) bytes, output prod(shape) bytes; offsets: -zero points /
+ * zero point of int8; left_shift in [0, 30] with |x + offset| << left_shift within int32;
+ * multipliers 0 or in [2^30, 2^31), shifts in [-31, 0]; the rescaled inputs, their sum and
+ * the requantized sum plus out_offset stay within int32 (requant_bound); int8 act_min <=
+ * act_max.
  */
 #ifndef TD_ADD_S8_H
 #define TD_ADD_S8_H

@@ -3,6 +3,11 @@
  * The integer part of an integer-deployable graph's residual add; the division and clamp
  * follow as a td_requant_* op. Same shapes, no broadcasting. The code generator rejects
  * multipliers whose worst-case sum exceeds INT32_MAX.
+ *
+ * Preconditions (checked at compile time, quant/preconditions.py; a layer that violates one
+ * is refused naming it):
+ * size > 0; a_offset, b_offset = -zero points of int8; |(x + offset) * mult| for each input
+ * and their sum within int32; buffers of exactly size, size and 4*size bytes.
  */
 #ifndef TD_ADD_S8_S32_H
 #define TD_ADD_S8_S32_H

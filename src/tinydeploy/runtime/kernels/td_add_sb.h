@@ -6,6 +6,13 @@
  * or 8 bits (td_pack.h layout), signed or unsigned. No broadcasting: all three have `size`
  * elements. In place (output over a or b) is safe: an output byte is stored only after
  * every input element it covers has been read.
+ *
+ * Preconditions (checked at compile time, quant/preconditions.py; a layer that violates one
+ * is refused naming it):
+ * a_bits, b_bits, out_bits in {2, 4, 8}, signed flags 0/1; size > 0; the value conditions
+ * of td_add_s8.h (left shift, multipliers, shifts in [-31, 0], every int32 step in range)
+ * over the storage dtypes' value ranges; act_min <= act_max within the output dtype's
+ * range; buffers of exactly ceil(size * bits / 8) bytes for a, b and the output.
  */
 #ifndef TD_ADD_SB_H
 #define TD_ADD_SB_H

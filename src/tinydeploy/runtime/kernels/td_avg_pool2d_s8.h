@@ -2,6 +2,13 @@
  * Each output is the average of the window elements that lie inside the input (padding is
  * never read), rounded half away from zero: (sum +- count/2) / count with C division,
  * clamped to [act_min, act_max]. Input and output share one quantization.
+ *
+ * Preconditions (checked at compile time, quant/preconditions.py; a layer that violates one
+ * is refused naming it):
+ * dims, kernel and strides > 0, pads >= 0, window reaches fit int32; every window holds at
+ * least one input element (the average divides by that count); int8 act_min <= act_max;
+ * buffers of exactly batches*in_h*in_w*channels (input) and batches*out_h*out_w*channels
+ * (output) bytes.
  */
 #ifndef TD_AVG_POOL2D_S8_H
 #define TD_AVG_POOL2D_S8_H

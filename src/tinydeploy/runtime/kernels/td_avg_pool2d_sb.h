@@ -6,6 +6,12 @@
  * Input and output are each 2, 4 or 8 bits (td_pack.h layout), signed or unsigned, with
  * one quantization; act_min/act_max lie in the output dtype's range (narrower outputs
  * saturate).
+ *
+ * Preconditions (checked at compile time, quant/preconditions.py; a layer that violates one
+ * is refused naming it):
+ * in_bits, out_bits in {2, 4, 8}, signed flags 0/1; the geometry of td_avg_pool2d_s8.h
+ * (every window non-empty); act_min <= act_max within the output dtype's range; buffers of
+ * exactly ceil(elements * bits / 8) bytes.
  */
 #ifndef TD_AVG_POOL2D_SB_H
 #define TD_AVG_POOL2D_SB_H

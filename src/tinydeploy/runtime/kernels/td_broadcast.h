@@ -3,6 +3,8 @@
  * The output (row-major, dims shape[0..ndim-1]) is visited in order; input k is read at
  * sum(index[d] * k_strides[d]), with stride 0 along dims that input is broadcast over.
  * The code generator merges dims, so same-shape inputs are one dim with strides 1 and 1.
+ * Preconditions (quant/preconditions.py): 1 <= ndim <= TD_MAX_DIMS, shape[d] > 0, strides
+ * >= 0, prod(shape) and every operand's extent within int32.
  */
 #ifndef TD_BROADCAST_H
 #define TD_BROADCAST_H

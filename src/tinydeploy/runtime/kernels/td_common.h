@@ -4,6 +4,13 @@
  *   y = RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(x << max(shift,0), mult),
  *                           max(-shift,0))
  * mult is a Q31 multiplier in [2^30, 2^31), shift > 0 means a left shift.
+ *
+ * Defined behaviour (what quant/preconditions.py holds every emitted argument to):
+ * td_rdbpot needs 0 <= exponent <= 31 (1LL << exponent, x >> exponent); td_requant is
+ * defined for every int32 x when 0 <= mult < 2^31 and -31 <= shift <= 31 (the left shift
+ * is done in uint32_t, the right shift is td_rdbpot's), and its result lies in
+ * [-(2^31 - 1), 2^31 - 1]. A kernel that adds to that result in int32_t needs a tighter
+ * bound, checked per layer at compile time (requant_bound).
  */
 #ifndef TD_COMMON_H
 #define TD_COMMON_H

@@ -1,6 +1,11 @@
 /* td_concat_s8.h - int8 concatenation (TFLite Micro CONCATENATION): a byte copy, all inputs
  * share the output's quantization. Seen as [outer, sum(copy_sizes)], each of the outer rows
  * is input 0's copy_sizes[0] bytes, then input 1's copy_sizes[1] bytes, ...
+ *
+ * Preconditions (checked at compile time, quant/preconditions.py; a layer that violates one
+ * is refused naming it):
+ * num_inputs, outer > 0; copy_sizes has num_inputs entries >= 0; input i holds exactly
+ * outer*copy_sizes[i] bytes, the output outer*sum(copy_sizes).
  */
 #ifndef TD_CONCAT_S8_H
 #define TD_CONCAT_S8_H

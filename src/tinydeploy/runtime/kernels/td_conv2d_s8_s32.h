@@ -7,6 +7,14 @@
  *
  * The code generator (quant/golden/_accumulate.py) rejects layers whose worst-case
  * |acc| exceeds INT32_MAX, so the int32 sums below cannot overflow.
+ *
+ * Preconditions (checked at compile time, quant/preconditions.py; a layer that violates one
+ * is refused naming it):
+ * the geometry of td_conv2d_s8 (dims, strides, dilations, groups > 0, pads >= 0, counts
+ * within int32); input_offset = -zero point of the input type; worst-case |accumulator| <=
+ * INT32_MAX; buffers of exactly (input elements * input element size),
+ * out_c*k_h*k_w*(in_c/groups) (weights), 4*out_c (bias, or NULL) and
+ * 4*batches*out_h*out_w*out_c (output) bytes.
  */
 #ifndef TD_CONV2D_S8_S32_H
 #define TD_CONV2D_S8_S32_H

@@ -9,6 +9,16 @@
  * Accumulator: int32, as in TFLite. The code generator (quant/golden/_conv_common.py)
  * rejects layers whose worst-case |sum w * (x + input_offset)| + |bias| exceeds
  * INT32_MAX, so the accumulation below cannot overflow for any input.
+ *
+ * Preconditions (checked at compile time, quant/preconditions.py; a layer that violates one
+ * is refused naming it):
+ * all dims, strides, dilations > 0, out_c = in_c * depth_multiplier, pads >= 0; element
+ * counts and window reaches fit int32; input_offset = -zero point and output_offset = zero
+ * point of int8; int8 act_min <= act_max; out_mult[c] 0 or in [2^30, 2^31) and out_shift[c]
+ * in [-31, 31] (td_requant); worst-case |accumulator| <= INT32_MAX; buffers of exactly
+ * batches*in_h*in_w*in_c (input), k_h*k_w*out_c (weights), 4*out_c (bias, or NULL) and
+ * batches*out_h*out_w*out_c (output) bytes. The optimized kernel needs no more (run-time
+ * fallbacks).
  */
 #ifndef TD_DEPTHWISE_CONV2D_S8_H
 #define TD_DEPTHWISE_CONV2D_S8_H

@@ -12,6 +12,12 @@
  *
  * The code generator rejects layers whose worst-case |acc| exceeds INT32_MAX and bounds
  * the requant intermediates below 2^62 (quant/golden/_accumulate.py, requant.py).
+ *
+ * Preconditions (checked at compile time, quant/preconditions.py; a layer that violates one
+ * is refused naming it):
+ * those of the accumulator kernel (td_depthwise_conv2d_s8_s32.h) and of the requant
+ * (td_requant_s32_*.h) on the rq_* members, with rq_channels = out_c (the requant arrays
+ * are indexed by it); the output buffer holds exactly one output element per accumulator.
  */
 #ifndef TD_DEPTHWISE_CONV2D_S8_RQ_H
 #define TD_DEPTHWISE_CONV2D_S8_RQ_H

@@ -6,6 +6,13 @@
  * channel oc reads input channel oc / depth_multiplier), bias int32 [out_c] or NULL.
  * Padding taps are skipped. The code generator rejects layers whose worst-case |acc|
  * exceeds INT32_MAX (quant/golden/_accumulate.py).
+ *
+ * Preconditions (checked at compile time, quant/preconditions.py; a layer that violates one
+ * is refused naming it):
+ * the geometry of td_depthwise_conv2d_s8 (out_c = in_c * depth_multiplier, counts within
+ * int32); input_offset = -zero point of int8; worst-case |accumulator| <= INT32_MAX;
+ * buffers of exactly batches*in_h*in_w*in_c (input), k_h*k_w*out_c (weights), 4*out_c
+ * (bias, or NULL) and 4*batches*out_h*out_w*out_c (output) bytes.
  */
 #ifndef TD_DEPTHWISE_CONV2D_S8_S32_H
 #define TD_DEPTHWISE_CONV2D_S8_S32_H

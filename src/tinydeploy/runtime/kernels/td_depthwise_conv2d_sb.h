@@ -6,6 +6,15 @@
  * channel c; weights [k_h, k_w, out_c]; clamped to [act_min, act_max] (inside the output
  * dtype's range). Padding taps are skipped. int32 accumulator, bounded by the generator.
  * Pointers are void: a packed tensor is bytes, an 8-bit one int8_t or uint8_t.
+ *
+ * Preconditions (checked at compile time, quant/preconditions.py; a layer that violates one
+ * is refused naming it):
+ * in_bits, w_bits, out_bits in {2, 4, 8}, signed flags 0/1; the geometry of
+ * td_depthwise_conv2d_s8; offsets within the 8-bit family of the storage; act_min <=
+ * act_max within the output dtype's range; out_mult[c] 0 or in [2^30, 2^31) and
+ * out_shift[c] in [-31, 31] (td_requant); worst-case |accumulator| <= INT32_MAX; buffers of
+ * exactly ceil(elements * bits / 8) bytes for input, weights and output (bias: 4*channels
+ * or NULL).
  */
 #ifndef TD_DEPTHWISE_CONV2D_SB_H
 #define TD_DEPTHWISE_CONV2D_SB_H

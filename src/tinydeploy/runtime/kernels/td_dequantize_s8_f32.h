@@ -1,6 +1,11 @@
 /* td_dequantize_s8_f32.h - int8 -> float32 dequantization: y = scale * (q - zero_point).
  * TFLite multiplies in double and rounds to float once; the exact product fits a double,
  * and a float multiply rounds that same exact product once, so the bits are identical.
+ *
+ * Preconditions (checked at compile time, quant/preconditions.py; a layer that violates one
+ * is refused naming it):
+ * size > 0; scale a finite, non-zero float32; zero_point of int8; buffers of exactly size
+ * (input) and 4*size (output) bytes.
  */
 #ifndef TD_DEQUANTIZE_S8_F32_H
 #define TD_DEQUANTIZE_S8_F32_H

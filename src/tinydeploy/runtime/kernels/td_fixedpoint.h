@@ -5,6 +5,8 @@
  * The product of a Qa and a Qb value is Q(a+b) (td_srdhm of the raws). The Python twin
  * (quant/golden/_fixedpoint.py) documents each step; the constants are gemmlowp's.
  * All intermediate values stay in int32 range for the arguments the kernels pass.
+ * Preconditions: td_fp_mul_pot needs -32 < e < 32; td_fp_reciprocal needs x > 0 (its
+ * callers guarantee it: softmax's row maximum always contributes, diff_min <= 0).
  */
 #ifndef TD_FIXEDPOINT_H
 #define TD_FIXEDPOINT_H

@@ -1,6 +1,13 @@
 /* td_fully_connected_s16_s8_rq.h - the kernel of td_fully_connected_s16_rq.h (same args
  * struct and accumulator) with int8_t output: out = td_requant_value(acc, rq_*[channel])
  * + rq_out_offset, as in td_requant_s32_s8.
+ *
+ * Preconditions (checked at compile time, quant/preconditions.py; a layer that violates one
+ * is refused naming it):
+ * those of the accumulator kernel (td_fully_connected_s16_s32.h) and of the requant
+ * (td_requant_s32_*.h) on the rq_* members, with rq_channels = out_features (the requant
+ * arrays are indexed by it); the output buffer holds exactly one output element per
+ * accumulator.
  */
 #ifndef TD_FULLY_CONNECTED_S16_S8_RQ_H
 #define TD_FULLY_CONNECTED_S16_S8_RQ_H

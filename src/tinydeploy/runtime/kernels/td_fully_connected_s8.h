@@ -8,6 +8,16 @@
  * Accumulator: int32, as in TFLite. The code generator (quant/golden/_conv_common.py)
  * rejects layers whose worst-case |sum (w + weight_offset) * (x + input_offset)| + |bias|
  * exceeds INT32_MAX, so the accumulation below cannot overflow for any input.
+ *
+ * Preconditions (checked at compile time, quant/preconditions.py; a layer that violates one
+ * is refused naming it):
+ * batches, in_features, out_features > 0 and their products fit int32; input_offset and
+ * weight_offset = -zero points and output_offset = zero point of int8; int8 act_min <=
+ * act_max; out_mult[o] 0 or in [2^30, 2^31) and out_shift[o] in [-31, 31] (td_requant);
+ * worst-case |accumulator| <= INT32_MAX; buffers of exactly batches*in_features (input),
+ * out_features*in_features (weights), 4*out_features (bias, or NULL) and
+ * batches*out_features (output) bytes. The optimized kernel needs no more (run-time
+ * fallbacks).
  */
 #ifndef TD_FULLY_CONNECTED_S8_H
 #define TD_FULLY_CONNECTED_S8_H

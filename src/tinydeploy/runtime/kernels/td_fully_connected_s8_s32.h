@@ -4,6 +4,13 @@
  * out[b, o] = sum_i w[o, i] * (x[b, i] + input_offset) + bias[o]; input [batches,
  * in_features], weights [out_features, in_features], bias int32 [out_features] or NULL.
  * The code generator rejects layers whose worst-case |acc| exceeds INT32_MAX.
+ *
+ * Preconditions (checked at compile time, quant/preconditions.py; a layer that violates one
+ * is refused naming it):
+ * batches, in_features, out_features > 0, counts within int32; input_offset = -zero point
+ * of the input type; worst-case |accumulator| <= INT32_MAX; buffers of exactly
+ * batches*in_features input elements, out_features*in_features weight bytes, 4*out_features
+ * (bias, or NULL) and 4*batches*out_features (output) bytes.
  */
 #ifndef TD_FULLY_CONNECTED_S8_S32_H
 #define TD_FULLY_CONNECTED_S8_S32_H

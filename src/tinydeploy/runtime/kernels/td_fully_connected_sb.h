@@ -6,6 +6,14 @@
  * (td_pack.h layout); input and output signed or unsigned, weights signed.
  * int32 accumulator, bounded by the generator (quant/golden/_accumulate.py check_bound).
  * Pointers are void: a packed tensor is bytes, an 8-bit one int8_t or uint8_t.
+ *
+ * Preconditions (checked at compile time, quant/preconditions.py; a layer that violates one
+ * is refused naming it):
+ * in_bits, w_bits, out_bits in {2, 4, 8}, signed flags 0/1; the geometry of
+ * td_fully_connected_s8; offsets within the 8-bit family of the storage; act_min <= act_max
+ * within the output dtype's range; out_mult[c] 0 or in [2^30, 2^31) and out_shift[c] in
+ * [-31, 31] (td_requant); worst-case |accumulator| <= INT32_MAX; buffers of exactly
+ * ceil(elements * bits / 8) bytes for input, weights and output (bias: 4*channels or NULL).
  */
 #ifndef TD_FULLY_CONNECTED_SB_H
 #define TD_FULLY_CONNECTED_SB_H

@@ -4,6 +4,14 @@
  * already include 1/count (see quant/golden/mean.py).
  * The kept dims (output order) and the reduced dims are given as (size, input stride)
  * pairs, each list left-extended to TD_MEAN_MAX_DIMS with size 1 / stride 0.
+ *
+ * Preconditions (checked at compile time, quant/preconditions.py; a layer that violates one
+ * is refused naming it):
+ * keep_dims, red_dims >= 1 and strides >= 0 (TD_MEAN_MAX_DIMS each); count =
+ * prod(red_dims); input_zp * count and the offset sum within int32; 0 <= multiplier < 2^31,
+ * shift in [-31, 31]; |requant(sum)| + |output_zp| <= INT32_MAX; zero points of int8; input
+ * buffer of exactly 1 + sum((dim - 1) * stride) over kept and reduced dims bytes, output
+ * prod(keep_dims) bytes.
  */
 #ifndef TD_MEAN_S8_H
 #define TD_MEAN_S8_H

@@ -2,6 +2,14 @@
  *
  * out = out_offset + MultiplyByQuantizedMultiplier((a + a_offset) * (b + b_offset)),
  * clamped to [act_min, act_max]. Broadcasting: td_broadcast.h.
+ *
+ * Preconditions (checked at compile time, quant/preconditions.py; a layer that violates one
+ * is refused naming it):
+ * 1 <= ndim <= TD_MAX_DIMS, shape[d] > 0, strides >= 0; buffers a and b of exactly 1 +
+ * sum((shape[d] - 1) * strides[d]) bytes, output prod(shape) bytes; offsets: -zero points /
+ * zero point of int8; out_multiplier 0 or in [2^30, 2^31), out_shift in [-31, 31];
+ * |requant((a + a_offset) * (b + b_offset))| + |out_offset| <= INT32_MAX (the int32 add
+ * cannot overflow); int8 act_min <= act_max.
  */
 #ifndef TD_MUL_S8_H
 #define TD_MUL_S8_H

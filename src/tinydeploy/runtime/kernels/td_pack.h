@@ -4,6 +4,7 @@
  * element i lives in bits [(i % k) * b, (i % k) * b + b) of byte i / k, lowest bits first.
  * Signed elements hold their low b two's-complement bits. Only the tensor's last byte is
  * padded; its unused high bits are written as 0. Same layout as quant/packing.py.
+ * Precondition: bits is 2, 4 or 8 (checked for every emitted struct, quant/preconditions.py).
  */
 #ifndef TD_PACK_H
 #define TD_PACK_H

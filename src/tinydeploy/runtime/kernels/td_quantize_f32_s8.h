@@ -2,6 +2,11 @@
  * q = round(x / scale) + zero_point (float32 division, round half away from zero),
  * clamped to [-128, 127]. NaN gives the zero point and huge values saturate (where
  * TFLite's float -> int cast is undefined).
+ *
+ * Preconditions (checked at compile time, quant/preconditions.py; a layer that violates one
+ * is refused naming it):
+ * size > 0; scale a finite, non-zero float32; zero_point of int8; buffers of exactly 4*size
+ * (input) and size (output) bytes.
  */
 #ifndef TD_QUANTIZE_F32_S8_H
 #define TD_QUANTIZE_F32_S8_H

@@ -10,6 +10,10 @@
  *
  * int64 throughout; the code generator bounds every intermediate below 2^62
  * (quant/golden/requant.py), so nothing here overflows.
+ *
+ * Preconditions of td_requant_value (checked again for every emitted struct by
+ * quant/preconditions.py): div > 0; lo <= hi; (|x| * |mul| + |add|) * max(|mul2|, 1) < 2^62
+ * over the input range.
  */
 #ifndef TD_REQUANT_COMMON_H
 #define TD_REQUANT_COMMON_H

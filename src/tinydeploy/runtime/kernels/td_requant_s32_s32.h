@@ -1,5 +1,13 @@
 /* td_requant_s32_s32.h - int32 -> int32_t requantization of integer-deployable graphs,
  * per channel of the last axis (see td_requant_common.h for the exact arithmetic).
+ *
+ * Preconditions (checked at compile time, quant/preconditions.py; a layer that violates one
+ * is refused naming it):
+ * size, channels > 0, size a multiple of channels; mul, add and div hold channels entries,
+ * div > 0; fp32 in [0, 3], rounding 0 or 1; clip_lo <= clip_hi and clip + out_offset within
+ * the output type; (max |x| * max |mul| + max |add|) * |mul2| < 2^62 over the input range
+ * (the frontend's x_range, else all of int32), so the int64 arithmetic of td_requant_value
+ * cannot overflow; buffers of exactly 4*size (input) and size output elements.
  */
 #ifndef TD_REQUANT_S32_S32_H
 #define TD_REQUANT_S32_S32_H

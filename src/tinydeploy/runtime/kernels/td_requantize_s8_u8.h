@@ -1,6 +1,13 @@
 /* td_requantize_s8_u8.h - int8 -> uint8 requantization, bit-exact with TFLite's Requantize:
  * out = output_offset + MultiplyByQuantizedMultiplier(x + input_offset), clamped to
  * [act_min, act_max] (the output type's range, or a standalone activation's).
+ *
+ * Preconditions (checked at compile time, quant/preconditions.py; a layer that violates one
+ * is refused naming it):
+ * size > 0; input_offset = -zero point of the input type, output_offset = zero point of the
+ * output type; act_min <= act_max within the output type; multiplier 0 or in [2^30, 2^31),
+ * shift in [-31, 31]; |requant(x + input_offset)| + |output_offset| <= INT32_MAX (no absurd
+ * multipliers: the int32 add cannot overflow); buffers of exactly size elements in and out.
  */
 #ifndef TD_REQUANTIZE_S8_U8_H
 #define TD_REQUANTIZE_S8_U8_H

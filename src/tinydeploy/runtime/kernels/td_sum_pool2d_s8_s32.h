@@ -2,6 +2,12 @@
  * an integer-deployable graph's average pool (the division is a following td_requant_*).
  * out = sum (x + input_offset) over the window elements inside the input (padding is never
  * read). act_min/act_max are unused (kept so the struct matches the pooling geometry).
+ *
+ * Preconditions (checked at compile time, quant/preconditions.py; a layer that violates one
+ * is refused naming it):
+ * the geometry of td_avg_pool2d_s8 (every window non-empty); input_offset = -zero point of
+ * int8; kernel_h*kernel_w*max|x + input_offset| <= INT32_MAX; buffers of exactly
+ * batches*in_h*in_w*channels (input) and 4*batches*out_h*out_w*channels (output) bytes.
  */
 #ifndef TD_SUM_POOL2D_S8_S32_H
 #define TD_SUM_POOL2D_S8_S32_H

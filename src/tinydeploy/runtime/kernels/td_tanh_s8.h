@@ -4,6 +4,11 @@
  * v = x - input_zero_point; |v| at or beyond input_range_radius saturates, otherwise v is
  * scaled to Q4.27 (input_multiplier, input_left_shift) and mapped with gemmlowp's
  * fixed-point function (td_fixedpoint.h), rounded to the output's fractional bits.
+ *
+ * Preconditions (checked at compile time, quant/preconditions.py; a layer that violates one
+ * is refused naming it):
+ * size > 0; input_zero_point of int8; input_range_radius >= 0; 0 <= input_multiplier < 2^31
+ * and input_left_shift in [-31, 31] (td_requant); buffers of exactly size bytes in and out.
  */
 #ifndef TD_TANH_S8_H
 #define TD_TANH_S8_H

@@ -1,5 +1,9 @@
 /* td_transpose_u8.h - uint8 transpose: td_transpose_s8 over uint8_t (same args struct).
  * A separate entry point because C does not convert uint8_t * to int8_t * silently.
+ *
+ * Preconditions (checked at compile time, quant/preconditions.py; a layer that violates one
+ * is refused naming it):
+ * those of td_transpose_s8.h.
  */
 #ifndef TD_TRANSPOSE_U8_H
 #define TD_TRANSPOSE_U8_H

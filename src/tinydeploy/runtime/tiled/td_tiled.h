@@ -20,6 +20,12 @@
  * 4. wait for the remaining stores.
  * L1 layouts: input [rows, cols, chans] of the tile's input box, weights [t_c, ...]
  * (depthwise [taps, t_c]), output [rows, cols, t_c], all dense.
+ *
+ * Checks: none at run time. The layer's args struct is the untiled kernel's and passes the
+ * same compile-time preconditions (quant/preconditions.py); tiles and L1 buffers fit by
+ * construction (tiling/schedule.py), and the host HAL's L1 is an exact-size heap block. The
+ * bounds-checking build (-DTD_BOUNDS_CHECK) also hands td_tiled_run exact-size heap copies
+ * of its L2 input(s) and output, so every DMA outside them is reported by ASan.
  */
 #ifndef TD_TILED_H
 #define TD_TILED_H

@@ -17,7 +17,7 @@ import numpy as np
 from tinydeploy.errors import UnsupportedError
 from tinydeploy.ir.graph import Graph, Op
 from tinydeploy.quant.golden import register_variant
-from tinydeploy.quant.golden._pool_common import PoolArgs, pool_windows, window_range
+from tinydeploy.quant.golden._pool_common import PoolArgs, check_windows, pool_attrs, pool_windows
 from tinydeploy.quant.golden.avg_pool2d import rounded_div
 from tinydeploy.quant.golden.subbyte import _common as sb
 
@@ -53,15 +53,10 @@ def _prepare(g: Graph, op: Op, args_type: type) -> PoolSbArgs:
     if abs(x.quant.s - y.quant.s) > 1e-6 or x.quant.zp != y.quant.zp:
         raise UnsupportedError(f"{op.kind} input and output quantization differ "
                                "(pooling does not rescale)", node=op.name)
-    kh, kw = (int(v) for v in op.attrs["kernel"])
-    sh, sw = (int(v) for v in op.attrs.get("stride", (1, 1)))
-    top, left = (int(v) for v in op.attrs.get("pads", (0, 0, 0, 0))[:2])
+    (kh, kw), (sh, sw), (top, left) = pool_attrs(op)
     n, in_h, in_w, c = x.shape
     _, out_h, out_w, _ = y.shape
-    for o_n, s, p, k, size in ((out_h, sh, top, kh, in_h), (out_w, sw, left, kw, in_w)):
-        if any(hi <= lo for lo, hi in (window_range(o, s, p, k, size) for o in range(o_n))):
-            raise UnsupportedError(f"{op.kind}: a pooling window lies entirely in the "
-                                   "padding", node=op.name)
+    check_windows(op, (kh, kw), (sh, sw), (top, left), (in_h, in_w), (out_h, out_w))
     lo, hi = sb.out_bounds(g, op)
     return args_type(n, in_h, in_w, c, out_h, out_w, kh, kw, sh, sw, top, left, lo, hi,
                      in_bits, in_signed, out_bits, out_signed)

@@ -1,8 +1,14 @@
 /* td_opt_common.h - helpers shared by the optimized int8 kernels (kernels/opt/).
  *
- * The optimized kernels keep the reference kernels' file names, signatures and args
- * structs and give bit-identical outputs for every input; only the instruction count on
- * a plain RV32IMC core differs. Two tricks carry most of the gain:
+ * An optimized kernel computes the same bytes as its reference kernel (same golden, same
+ * buffers) from an args struct of its own that Python fills at compile time
+ * (quant/opt/): weights already packed in the order the inner loops read them, per-channel
+ * constants already folded, the path and block sizes already chosen. Nothing is packed,
+ * folded or decided per call, and no kernel keeps static or global memory: the scratch
+ * a layer needs (size in its args, per core) is a buffer of the static arena that the
+ * memory planner placed with the layer's lifetime.
+ *
+ * Two tricks carry most of the speed of the convolutions on a plain RV32IMC core:
  *
  * 1. Two MACs per loaded input word ("pixel pairs"). An input word packs two raw int8
  *    activations of two output pixels,  X = xb * 2^24 + (xa + 129),  and the weight is
@@ -11,9 +17,8 @@
  *    so `mulh` (high word) gives  w*xb - [w < 0]  (the low part lies in (-2^24, 0) when
  *    w < 0, because xa + 129 >= 1) and `mul` (low word) gives  256 * w*(xa + 129)
  *    exactly. The low-lane sum stays within int32 while 65536 * sum|w| < 2^31, i.e.
- *    sum |w| < 32768 per channel (checked when packing; else plain loops), so one load
- *    feeds two multiply-accumulates of two pixels. The input
- *    offset and the constant parts ([w < 0] counts, 129 * sum(w)) are folded into
+ *    sum |w| < 32768 per channel (Python marks other blocks "wide": plain loops). The
+ *    input offset and the constant parts ([w < 0] counts, 129 * sum(w)) are folded into
  *    per-channel constants; padding taps read the input zero point (x + offset = 0).
  *    All sums are done in uint32_t: they equal the reference int32 accumulator modulo
  *    2^32, and the reference accumulator fits in int32 (the code generator checks it),
@@ -24,28 +29,35 @@
  *        RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(acc, M), r) + zp
  *    equals  (acc + mulhsu(acc, 4M - 2^32) + c) >> (r + 1)  with
  *    c = 1 + [r > 0] 2^r - 2 [r > 0][acc < 0] + zp 2^(r + 1)  (derivation: both roundings
- *    only look at floor(acc*M / 2^30), which is acc + mulhsu(acc, 4M - 2^32)). Channels
- *    outside that range (left shifts, tiny scales, M = 0, huge accumulators) take the
- *    reference td_requant; the kernels decide per channel (or block) once per call.
+ *    only look at floor(acc*M / 2^30), which is acc + mulhsu(acc, 4M - 2^32)). Python
+ *    (quant/opt/requant.py) proves the conditions per channel from the weights and
+ *    the bias; other channels take the reference td_requant.
  *
- * Scratch memory: each kernel keeps its own static buffers; their sizes are the
- * TD_OPT_* macros in the kernel files (override with -D). Layers that do not fit fall
- * back to a plain loop with the same results. Not reentrant (one inference at a time).
+ * 3. Clamp thresholds. The requantization is monotonic in the accumulator, so Python
+ *    finds, per channel, the accumulators below which the output is act_min and from
+ *    which it is act_max: a clamped output (half of a ReLU layer's) costs a compare and a
+ *    store, any other skips the clamp.
+ *
+ * Per-channel constants: TD_OPT_CH words per channel, in this order.
  */
 #ifndef TD_OPT_COMMON_H
 #define TD_OPT_COMMON_H
 
 #include "../../td_names.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../td_common.h"
 
 /* GCC's default scheduler and register allocator spill the 20-accumulator blocks on
- * RV32 (~2.9 instead of ~2.4 instructions per MAC); these three options avoid that.
- * They only change instruction order/registers, never results. */
+ * RV32 (~2.9 instead of ~2.4 instructions per MAC); the first three options avoid that.
+ * The last keeps short fills and copies inline instead of calls to memset/memcpy (the
+ * kernels need no libc). They change instruction order, registers and calls, never
+ * results. */
 #if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("no-schedule-insns", "ira-algorithm=priority", "no-tree-reassoc")
+#pragma GCC optimize("no-schedule-insns", "ira-algorithm=priority", "no-tree-reassoc",  \
+                     "no-tree-loop-distribute-patterns")
 #endif
 
 /* Keeps a hot block function out of its caller (register allocation stays local), and
@@ -58,17 +70,56 @@
 #define TD_OPT_NOINLINE
 #endif
 
-/* Per-output-channel constants, computed once per call. */
-typedef struct {
-    int32_t hi_init;   /* bias + offset*sum(w) + #(w < 0): start of a high-lane sum */
-    int32_t lo_adj;    /* bias + (offset - 129)*sum(w): added to (low-lane sum >> 8) */
-    uint32_t m4;       /* 4*M - 2^32 (fast requant) */
-    int32_t c_pos;     /* rounding + output offset constant (fast requant) */
-    int32_t d_neg;     /* subtracted from c_pos for negative accumulators (0 or 2) */
-    int32_t sh;        /* r + 1 */
-    int32_t mult;      /* reference multiplier and shift (slow requant) */
-    int32_t shift;
-} td_opt_chan_t;
+/* The cores that run one layer together (a cluster, or QEMU's harts): each calls the
+ * kernel with its own index; `barrier` makes all of them meet (NULL: cores == 1). A
+ * NULL team pointer means one core. */
+typedef struct td_team_s {
+    int32_t core;
+    int32_t cores;
+    void (*barrier)(void);
+} td_team_t;
+
+static inline int32_t td_team_core(const td_team_t *t) { return t != NULL ? t->core : 0; }
+static inline int32_t td_team_cores(const td_team_t *t) { return t != NULL ? t->cores : 1; }
+
+static inline void td_team_barrier(const td_team_t *t)
+{
+    if (t != NULL && t->cores > 1 && t->barrier != NULL) t->barrier();
+}
+
+/* [lo, hi) of n units for core `core` of `cores`: ceil(n / cores) per core, in core order
+ * (the chunking of tiled/td_split.h and of the cost model). */
+static inline void td_team_range(int32_t n, int32_t cores, int32_t core, int32_t *lo,
+                                 int32_t *hi)
+{
+    const int32_t chunk = (n + cores - 1) / cores;
+    const int32_t a = core * chunk < n ? core * chunk : n;
+    *lo = a;
+    *hi = a + chunk < n ? a + chunk : n;
+}
+
+/* dst[0, n) = src[0, n) (no libc: kernels stay freestanding). */
+static inline void td_opt_copy(int8_t *dst, const int8_t *src, int32_t n)
+{
+    for (int32_t i = 0; i < n; ++i) dst[i] = src[i];
+}
+
+/* Per-channel constants (int32 words, TD_OPT_CH per channel). */
+enum {
+    TD_CH_HI = 0,      /* bias + offset*sum(w) + #(w < 0): start of a high-lane sum */
+    TD_CH_LO = 1,      /* bias + (offset - 129)*sum(w): added to (low-lane sum >> 8) */
+    TD_CH_M4 = 2,      /* 4*M - 2^32 as uint32 (fast requant) */
+    TD_CH_CP = 3,      /* rounding + output offset constant (fast requant) */
+    TD_CH_DN = 4,      /* subtracted from c_pos for negative accumulators (0 or 2) */
+    TD_CH_SH = 5,      /* r + 1 */
+    TD_CH_MULT = 6,    /* reference multiplier and shift (slow requant) */
+    TD_CH_SHIFT = 7,
+    TD_CH_TLL = 8,     /* clamp thresholds of a fast channel (quant/opt/_tflite_rq.py): */
+    TD_CH_THL = 9,     /*   low lane raw sum < TLL: act_min, >= THL: act_max */
+    TD_CH_TLH = 10,    /*   accumulator < TLH: act_min, >= THH: act_max; between them the */
+    TD_CH_THH = 11,    /*   requantized value needs no clamp */
+    TD_OPT_CH = 12
+};
 
 /* High word of the signed 64-bit product (one `mulh`). */
 static inline uint32_t td_opt_mulh(int32_t w, int32_t x)
@@ -88,40 +139,9 @@ static inline int32_t td_opt_pair(int32_t xa, int32_t xb)
     return (int32_t)(((uint32_t)xb << 24) + (uint32_t)(xa + 129));
 }
 
-static inline int64_t td_opt_abs64(int64_t v)
-{
-    return v < 0 ? -v : v;
-}
-
-/* Largest |x + input_offset| over int8 x. */
-static inline int64_t td_opt_xmax(int32_t input_offset)
-{
-    return TD_MAX(td_opt_abs64(-128 + (int64_t)input_offset),
-                  td_opt_abs64(127 + (int64_t)input_offset));
-}
-
-/* Fill the requantization part of *c. Returns 1 when the fast path is exact for every
- * accumulator of magnitude <= acc_bound, else 0 (then only mult/shift are meaningful). */
-static inline int td_opt_chan_requant(td_opt_chan_t *c, int32_t mult, int32_t shift,
-                                      int32_t output_offset, int64_t acc_bound)
-{
-    c->mult = mult;
-    c->shift = shift;
-    c->m4 = 0;
-    c->c_pos = 0;
-    c->d_neg = 0;
-    c->sh = 1;
-    if (mult < (1 << 30) || shift > 0 || shift < -21 || acc_bound >= (1 << 29)) return 0;
-    {
-        const int32_t r = -shift;
-        const int32_t half = r > 0 ? (1 << r) : 0;
-        c->m4 = (uint32_t)mult << 2;
-        c->c_pos = 1 + half + output_offset * (1 << (r + 1));
-        c->d_neg = r > 0 ? 2 : 0;
-        c->sh = r + 1;
-    }
-    return 1;
-}
+/* The two activations of a pair word (plain loops of wide blocks): xa + 129, xb + 129. */
+static inline int32_t td_opt_pair_a(int32_t p) { return p & 0x1ff; }
+static inline int32_t td_opt_pair_b(int32_t p) { return (p >> 24) + 129; }
 
 /* Fast requantization incl. the output offset (no clamp); needs the fast conditions.
  * 5 instructions (6 for a < 0): mulhsu, add, add, bge, [sub], sra. */
@@ -135,10 +155,10 @@ static inline int32_t td_opt_rq(int32_t a, uint32_t m4, int32_t c_pos, int32_t d
 }
 
 /* Reference requantization incl. the output offset (no clamp), exactly as the
- * reference kernels do it. */
-static inline int32_t td_opt_rq_slow(int32_t a, const td_opt_chan_t *c, int32_t output_offset)
+ * reference kernels do it; ch: the channel's constants. */
+static inline int32_t td_opt_rq_slow(int32_t a, const int32_t *ch, int32_t output_offset)
 {
-    int32_t v = td_requant(a, c->mult, c->shift);
+    int32_t v = td_requant(a, ch[TD_CH_MULT], ch[TD_CH_SHIFT]);
     return (int32_t)((uint32_t)v + (uint32_t)output_offset);
 }
 
@@ -146,6 +166,16 @@ static inline int8_t td_opt_sat(int32_t v, int32_t lo, int32_t hi)
 {
     return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
 }
+
+/* The output of accumulator `a` compared as `raw` with thresholds [tl, th) (clamped
+ * outputs: a compare and a store; others: the fast requantization without a clamp). */
+#define TD_OPT_PUT(y, raw, tl, th, a, m4, cp, dn, sh, lo, hi)                            \
+    do {                                                                                 \
+        const int32_t v_ = (int32_t)(raw) < (tl) ? (lo)                                  \
+                           : (int32_t)(raw) >= (th) ? (hi)                               \
+                           : td_opt_rq((a), (m4), (cp), (dn), (sh));                     \
+        *(y) = (int8_t)v_;                                                               \
+    } while (0)
 
 /* *y = clamp(v, lo, lo + range): sub, bleu, sb when v is in range (the common case). */
 static inline void td_opt_store(int8_t *y, int32_t v, int32_t lo, uint32_t range)

@@ -1,5 +1,5 @@
 /* td_opt_conv_stage.h - input staging of the optimized convolution
- * (kernels/opt/td_conv2d_s8.c): raw int8 inputs to pixel-pair words (td_opt_common.h).
+ * (kernels/opt/td_conv2d_s8_opt.c): raw int8 inputs to pixel-pair words (td_opt_common.h).
  *
  * - im2col: [K][2] words for 4 flattened output pixels (pair i = pixels i and i + 2);
  * - row ring: one input row as [c][column] words, word j = columns j and j + rp / 2, so
@@ -15,16 +15,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../td_conv2d_s8.h"
+#include "td_conv2d_s8_opt.h"
 #include "td_opt_common.h"
 
-/* How a convolution layer is computed (td_conv2d_s8.c: cv_make_plan). */
+/* The args' plan in the loops' terms (td_conv2d_s8_opt.c: cv_plan). */
 typedef struct {
     int32_t row;          /* 1: row path, 0: im2col path */
     int32_t cg, og, k;    /* channels per group (in, out), taps * cg */
     int32_t wp;           /* row path: words per channel row in the ring */
     int32_t span;         /* row path: ring slots */
-    int32_t rp, rr;       /* row path: pixels (4 or 8) and channels (4 or 2) per block */
+    int32_t rp;           /* row path: pixels (4 or 8) per block */
+    int32_t es;           /* output element bytes */
 } cv_plan_t;
 
 /* ---- im2col into pixel-pair words ------------------------------------------------ */
@@ -44,7 +45,7 @@ static void cv_pairs(int32_t *d, const int8_t *pa, const int8_t *pb, int32_t n)
 }
 
 /* cv_im2col_pair for one channel per group (first layers): rows checked once per ky. */
-static void cv_im2col_pair1(const td_conv2d_s8_args_t *a, const int8_t *xb, int32_t iya,
+static void cv_im2col_pair1(const td_conv2d_s8_opt_args_t *a, const int8_t *xb, int32_t iya,
                             int32_t ixa, int32_t iyb, int32_t ixb, int32_t *d)
 {
     const int32_t zp = -a->input_offset, ic = a->in_c, step = a->dilation_w * ic;
@@ -69,7 +70,7 @@ static void cv_im2col_pair1(const td_conv2d_s8_args_t *a, const int8_t *xb, int3
 }
 
 /* col[(tap * cg + c) * 2 + i] for one pair i: pixels na (low lane), nb (high lane). */
-static void cv_im2col_pair(const td_conv2d_s8_args_t *a, const int8_t *xb, int32_t c0,
+static void cv_im2col_pair(const td_conv2d_s8_opt_args_t *a, const int8_t *xb, int32_t c0,
                            int32_t cg, int32_t na, int32_t nb, int32_t *d)
 {
     const int32_t zp = -a->input_offset, ic = a->in_c;
@@ -124,7 +125,7 @@ static void cv_im2col_pair(const td_conv2d_s8_args_t *a, const int8_t *xb, int32
 
 /* Ring slot of input row iy converted to pair words: slot[c * wp + j] = pair(x(iy, j - pl),
  * x(iy, j - pl + rp / 2)), channels c0 .. c0 + cg - 1. */
-static void cv_fill_row(const td_conv2d_s8_args_t *a, const cv_plan_t *pl, const int8_t *xb,
+static void cv_fill_row(const td_conv2d_s8_opt_args_t *a, const cv_plan_t *pl, const int8_t *xb,
                         int32_t c0, int32_t iy, int32_t *slot)
 {
     const int32_t zp = -a->input_offset, ic = a->in_c, cg = pl->cg, wp = pl->wp;

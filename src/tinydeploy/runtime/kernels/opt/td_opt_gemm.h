@@ -1,14 +1,16 @@
 /* td_opt_gemm.h - register-blocked pixel-pair loops of the optimized convolution
- * (kernels/opt/td_conv2d_s8.c), with requantization and stores.
+ * (kernels/opt/td_conv2d_s8_opt.c), with requantization and stores.
  *
  * A block is R output channels x P pixels = P / 2 pair words x 2 lanes per channel:
  * accumulators l<r><i> (low lane of pair i: pixel i, 256 * sum w*(x + 129)) and h<r><i>
  * (high lane: pixel i + P / 2, started at hi_init). Weights come pre-packed as int16
- * w*256, [tap][R]. Blocks: td_cv_block5/4 (im2col words, 5 or 4 channels x 4 pixels),
- * td_cv_row4/row2 (row ring, 3 taps wide: 4 x 4 or 2 x 8). The loops are written out
- * (macros) because GCC keeps 16-20 accumulators in registers only for straight-line code
- * (and only with the options set in td_opt_common.h); instructions per MAC in the inner
- * loops: block5 2.39 (191 per 4 taps), block4 2.47, row4 2.40, row2 2.31.
+ * w*256, [tap][R] (Python: quant/opt/conv2d.py). Blocks: td_cv_block5/4 (im2col words,
+ * 5 or 4 channels x 4 pixels), td_cv_row4/row2 (row ring, 3 taps wide: 4 x 4 or 2 x 8).
+ * The loops are written out (macros) because GCC keeps 16-20 accumulators in registers
+ * only for straight-line code (and only with the options set in td_opt_common.h);
+ * instructions per MAC in the inner loops: block5 2.39 (191 per 4 taps), block4 2.47,
+ * row4 2.40, row2 2.31. The P pixels of a block are consecutive output pixels: pixel p
+ * of group g writes its R channels at y + g * gstep + p * ps.
  */
 #ifndef TD_OPT_GEMM_H
 #define TD_OPT_GEMM_H
@@ -18,15 +20,28 @@
 #include <stdint.h>
 
 #include "td_opt_common.h"
+#include "td_opt_rq.h"
+
+/* The packed weights' element type and their value times 256 (the including kernel may
+ * set them: int16 w * 256 by default, int8 w for the integer-graph kernels). */
+#ifndef TD_CV_WT
+#define TD_CV_WT int16_t
+#define TD_CV_WV(x) ((int32_t)(x))
+#endif
+
+/* Constant f of channel r of the block (ch: the block's first channel). */
+#define TD_CHV(r, f) ch[(r) * TD_OPT_CH + TD_CH_##f]
 
 #define TD_CV_FAST 0      /* fast requantization for all channels of the block */
 #define TD_CV_SLOW 1      /* reference requantization */
 #define TD_CV_WIDE 2      /* a low lane could overflow: the caller uses plain loops */
+#define TD_CV_RQ 3        /* integer-graph requantization (td_opt_rq.h), any output type */
 
 typedef struct {
     int32_t lo;           /* clamp bounds */
     int32_t hi;
     int32_t out_off;      /* output offset */
+    const td_opt_rqp_t *rq;   /* TD_CV_RQ blocks: the layer's requantization */
 } td_cv_io_t;
 
 /* Row-path work of one block: `groups` groups of 4 or 8 pixels along an output row. */
@@ -35,12 +50,13 @@ typedef struct {
     int32_t kh, cg, wstride;   /* kernel rows, channels, ring words per channel row */
     int32_t groups;            /* groups of pixels; group g starts g * gstep words later */
     int32_t gstep;
-    int8_t *y[8];              /* outputs of the first group (channel 0 of the block) */
+    int8_t *y;                 /* output of pixel 0 of the first group (channel 0) */
+    int32_t ps;                /* bytes from one pixel's outputs to the next */
     int32_t ystep;             /* bytes from one group's outputs to the next */
 } td_cv_rowjob_t;
 
 #define TD_CV_MAC(r, i, v, x) (l##r##i += td_opt_mul(v, x), h##r##i += td_opt_mulh(v, x))
-#define TD_CV_W(r, u, R) { const int32_t v = wp[(R) * (u) + (r)];                        \
+#define TD_CV_W(r, u, R) { const int32_t v = TD_CV_WV(wp[(R) * (u) + (r)]);              \
                            TD_CV_MAC(r, 0, v, x0); TD_CV_MAC(r, 1, v, x1); }
 #define TD_CV_X(u) const int32_t x0 = xp[2 * (u)], x1 = xp[2 * (u) + 1];
 #define TD_CV_STEP5(u) { TD_CV_X(u) TD_CV_W(0, u, 5) TD_CV_W(1, u, 5) TD_CV_W(2, u, 5)     \
@@ -50,75 +66,88 @@ typedef struct {
 
 #define TD_CV_INIT4                                                                      \
     uint32_t l00 = 0, l01 = 0, l10 = 0, l11 = 0, l20 = 0, l21 = 0, l30 = 0, l31 = 0;     \
-    uint32_t h00 = (uint32_t)ch[0].hi_init, h01 = h00, h10 = (uint32_t)ch[1].hi_init;    \
-    uint32_t h11 = h10, h20 = (uint32_t)ch[2].hi_init, h21 = h20;                        \
-    uint32_t h30 = (uint32_t)ch[3].hi_init, h31 = h30;
+    uint32_t h00 = (uint32_t)TD_CHV(0, HI), h01 = h00, h10 = (uint32_t)TD_CHV(1, HI);    \
+    uint32_t h11 = h10, h20 = (uint32_t)TD_CHV(2, HI), h21 = h20;                        \
+    uint32_t h30 = (uint32_t)TD_CHV(3, HI), h31 = h30;
 
-/* Channel r's requantized results (int8_t stores may alias anything: every value is
- * read before the first store). */
+/* One output: a clamped one is stored without requantization (the thresholds of
+ * td_opt_common.h, trick 3); one value, one byte store. */
+#define TD_CV_PUT(yp, raw, tl, th, a)                                                    \
+    { const int32_t v_ = (int32_t)(raw) < (tl) ? lo                                      \
+                         : (int32_t)(raw) >= (th) ? hi : td_opt_rq((a), m4, cp, dn, sh); \
+      *(yp) = (int8_t)v_; }
+
+/* Channel r's results at q + r, q + ps + r, ... (int8_t stores may alias anything:
+ * every value is read before the first store). Low lanes compare their raw sums
+ * (256 * S), high lanes the sums. */
+#define TD_CV_LOW(r, i) (int32_t)((uint32_t)((int32_t)l##r##i >> 8) + (uint32_t)adj)
+#define TD_CV_CONSTS(r)                                                                  \
+    const int32_t adj = TD_CHV(r, LO), tll = TD_CHV(r, TLL), thl = TD_CHV(r, THL);       \
+    const int32_t tlh = TD_CHV(r, TLH), thh = TD_CHV(r, THH);                            \
+    const uint32_t m4 = (uint32_t)TD_CHV(r, M4);                                         \
+    const int32_t cp = TD_CHV(r, CP), dn = TD_CHV(r, DN), sh = TD_CHV(r, SH);
 #define TD_CV_EPI_FAST(r) {                                                              \
-    const int32_t adj = ch[r].lo_adj;                                                    \
-    const int32_t a0 = (int32_t)((uint32_t)((int32_t)l##r##0 >> 8) + (uint32_t)adj);     \
-    const int32_t a1 = (int32_t)((uint32_t)((int32_t)l##r##1 >> 8) + (uint32_t)adj);     \
-    const uint32_t m4 = ch[r].m4;                                                        \
-    const int32_t cp = ch[r].c_pos, dn = ch[r].d_neg, sh = ch[r].sh;                     \
-    const int32_t v0 = td_opt_rq(a0, m4, cp, dn, sh), v1 = td_opt_rq(a1, m4, cp, dn, sh); \
-    const int32_t v2 = td_opt_rq((int32_t)h##r##0, m4, cp, dn, sh);                       \
-    const int32_t v3 = td_opt_rq((int32_t)h##r##1, m4, cp, dn, sh);                       \
-    td_opt_store(y0 + r, v0, lo, range);                                                 \
-    td_opt_store(y1 + r, v1, lo, range);                                                 \
-    td_opt_store(y2 + r, v2, lo, range);                                                 \
-    td_opt_store(y3 + r, v3, lo, range); }
+    TD_CV_CONSTS(r)                                                                      \
+    TD_CV_PUT(q0 + (r), l##r##0, tll, thl, TD_CV_LOW(r, 0))                              \
+    TD_CV_PUT(q1 + (r), l##r##1, tll, thl, TD_CV_LOW(r, 1))                              \
+    TD_CV_PUT(q2 + (r), h##r##0, tlh, thh, (int32_t)h##r##0)                             \
+    TD_CV_PUT(q3 + (r), h##r##1, tlh, thh, (int32_t)h##r##1) }
 #define TD_CV_KEEP(r) { acc[4 * (r)] = l##r##0; acc[4 * (r) + 1] = l##r##1;                 \
                         acc[4 * (r) + 2] = h##r##0; acc[4 * (r) + 3] = h##r##1; }
 
-/* Reference requantization of a block's raw sums acc[j * np + p], np = 4 or 8 pixels:
- * the first np / 2 are low lanes (256 * sum w*(x + 129)), the rest high lanes. */
-static void td_cv_epi_slow(const uint32_t *acc, int32_t r, int32_t np, const td_opt_chan_t *ch,
-                           int8_t *const *y, const td_cv_io_t *io)
+/* Reference (or integer-graph) requantization of a block's raw sums acc[j * np + p],
+ * np = 4 or 8 pixels (the first np / 2 are low lanes, 256 * sum w*(x + 129), the rest high
+ * lanes), pixel p of channel j stored at y + p * ps + j * esize (bytes). */
+static void td_cv_epi_slow(const uint32_t *acc, int32_t r, int32_t np, const int32_t *ch,
+                           int8_t *y, int32_t ps, const td_cv_io_t *io)
 {
+    const int32_t es = io->rq != NULL ? io->rq->esize : 1;
     for (int32_t j = 0; j < r; ++j) {
         for (int32_t p = 0; p < np; ++p) {
             const uint32_t s = acc[j * np + p];
             const int32_t a = p < np / 2 ? (int32_t)((uint32_t)((int32_t)s >> 8)
-                                                     + (uint32_t)ch[j].lo_adj)
+                                                     + (uint32_t)TD_CHV(j, LO))
                                          : (int32_t)s;
-            y[p][j] = td_opt_sat(td_opt_rq_slow(a, &ch[j], io->out_off), io->lo, io->hi);
+            if (io->rq != NULL) {
+                td_opt_store_any(y + p * ps + j * es, es,
+                                 td_opt_rq_any(a, ch + j * TD_OPT_CH, io->rq));
+            } else {
+                const int32_t v = td_opt_rq_slow(a, ch + j * TD_OPT_CH, io->out_off);
+                y[p * ps + j] = td_opt_sat(v, io->lo, io->hi);
+            }
         }
     }
 }
 
-/* Fast epilogue / slow epilogue of a 4-pixel block, group outputs at y[p] + goff. */
+/* Fast epilogue / slow epilogue of a 4-pixel block, the group's outputs at yg. */
 #define TD_CV_EPI4(R, ...) {                                                             \
     if (mode == TD_CV_FAST) {                                                            \
-        const int32_t lo = io->lo;                                                       \
-        const uint32_t range = (uint32_t)(io->hi - io->lo);                              \
-        int8_t *const y0 = y[0] + goff, *const y1 = y[1] + goff;                         \
-        int8_t *const y2 = y[2] + goff, *const y3 = y[3] + goff;                         \
+        const int32_t lo = io->lo, hi = io->hi;                                          \
+        int8_t *const q0 = yg, *const q1 = q0 + ps, *const q2 = q1 + ps;                 \
+        int8_t *const q3 = q2 + ps;                                                      \
         __VA_ARGS__                                                                      \
     } else {                                                                             \
         uint32_t acc[4 * (R)];                                                           \
-        int8_t *yg[4];                                                                   \
-        for (int32_t p = 0; p < 4; ++p) yg[p] = y[p] + goff;                             \
         TD_CV_KEEP(0) TD_CV_KEEP(1) TD_CV_KEEP(2) TD_CV_KEEP(3)                          \
         TD_CV_KEEP5_##R                                                                  \
-        td_cv_epi_slow(acc, R, 4, ch, yg, io);                                           \
+        td_cv_epi_slow(acc, R, 4, ch, yg, ps, io);                                       \
     } }
 #define TD_CV_KEEP5_5 TD_CV_KEEP(4)
 #define TD_CV_KEEP5_4
 
 /* 5 channels x 4 pixels over k taps, for `groups` groups: xp: [groups][k][2] pair words,
- * wp: [k][5] weights * 256; group g's pixel p goes to y[p] + g * ystep. */
-TD_OPT_NOINLINE static void td_cv_block5(const int32_t *xp, const int16_t *w0, int32_t k,
-                                         const td_opt_chan_t *ch, int8_t *const *y,
-                                         int32_t ystep, int32_t groups, const td_cv_io_t *io,
+ * wp: [k][5] weights * 256; pixel p of group g goes to y + g * gstep + p * ps. */
+TD_OPT_NOINLINE static void td_cv_block5(const int32_t *xp, const TD_CV_WT *w0, int32_t k,
+                                         const int32_t *ch, int8_t *y, int32_t ps,
+                                         int32_t gstep, int32_t groups, const td_cv_io_t *io,
                                          int32_t mode)
 {
-    for (int32_t g = 0, goff = 0; g < groups; ++g, goff += ystep) {
-        const int16_t *wp = w0;
+    for (int32_t g = 0; g < groups; ++g) {
+        const TD_CV_WT *wp = w0;
         const int32_t *end = xp + 2 * (k & ~3);
+        int8_t *const yg = y + g * gstep;
         TD_CV_INIT4
-        uint32_t l40 = 0, l41 = 0, h40 = (uint32_t)ch[4].hi_init, h41 = h40;
+        uint32_t l40 = 0, l41 = 0, h40 = (uint32_t)TD_CHV(4, HI), h41 = h40;
         while (xp != end) {
             TD_CV_STEP5(0) TD_CV_STEP5(1) TD_CV_STEP5(2) TD_CV_STEP5(3)
             xp += 8;
@@ -135,14 +164,15 @@ TD_OPT_NOINLINE static void td_cv_block5(const int32_t *xp, const int16_t *w0, i
 }
 
 /* 4 channels x 4 pixels (as td_cv_block5). */
-TD_OPT_NOINLINE static void td_cv_block4(const int32_t *xp, const int16_t *w0, int32_t k,
-                                         const td_opt_chan_t *ch, int8_t *const *y,
-                                         int32_t ystep, int32_t groups, const td_cv_io_t *io,
+TD_OPT_NOINLINE static void td_cv_block4(const int32_t *xp, const TD_CV_WT *w0, int32_t k,
+                                         const int32_t *ch, int8_t *y, int32_t ps,
+                                         int32_t gstep, int32_t groups, const td_cv_io_t *io,
                                          int32_t mode)
 {
-    for (int32_t g = 0, goff = 0; g < groups; ++g, goff += ystep) {
-        const int16_t *wp = w0;
+    for (int32_t g = 0; g < groups; ++g) {
+        const TD_CV_WT *wp = w0;
         const int32_t *end = xp + 2 * (k & ~1);
+        int8_t *const yg = y + g * gstep;
         TD_CV_INIT4
         while (xp != end) {
             TD_CV_STEP4(0) TD_CV_STEP4(1)
@@ -161,21 +191,23 @@ TD_OPT_NOINLINE static void td_cv_block4(const int32_t *xp, const int16_t *w0, i
  * and xb (pair 1). */
 #define TD_CV_RTAP(kx, xa, xb) {                                                         \
     int32_t v;                                                                           \
-    v = wp[4 * (kx) + 0]; TD_CV_MAC(0, 0, v, xa); TD_CV_MAC(0, 1, v, xb);                \
-    v = wp[4 * (kx) + 1]; TD_CV_MAC(1, 0, v, xa); TD_CV_MAC(1, 1, v, xb);                \
-    v = wp[4 * (kx) + 2]; TD_CV_MAC(2, 0, v, xa); TD_CV_MAC(2, 1, v, xb);                \
-    v = wp[4 * (kx) + 3]; TD_CV_MAC(3, 0, v, xa); TD_CV_MAC(3, 1, v, xb); }
+    v = TD_CV_WV(wp[4 * (kx) + 0]); TD_CV_MAC(0, 0, v, xa); TD_CV_MAC(0, 1, v, xb);                \
+    v = TD_CV_WV(wp[4 * (kx) + 1]); TD_CV_MAC(1, 0, v, xa); TD_CV_MAC(1, 1, v, xb);                \
+    v = TD_CV_WV(wp[4 * (kx) + 2]); TD_CV_MAC(2, 0, v, xa); TD_CV_MAC(2, 1, v, xb);                \
+    v = TD_CV_WV(wp[4 * (kx) + 3]); TD_CV_MAC(3, 0, v, xa); TD_CV_MAC(3, 1, v, xb); }
 
 /* 4 channels x 4 pixels of one output row, kernel 3 taps wide, stride and dilation 1.
  * rows[ky]: the ring row of kernel row ky at the block's first pixel ([c][wstride] pair
  * words, word j = columns j and j + 2; a row of pair(zp, zp) in the padding).
  * wp: [ky][c][kx][4]. */
-TD_OPT_NOINLINE static void td_cv_row4(const td_cv_rowjob_t *job, const int16_t *w0,
-                                       const td_opt_chan_t *ch, const td_cv_io_t *io,
+TD_OPT_NOINLINE static void td_cv_row4(const td_cv_rowjob_t *job, const TD_CV_WT *w0,
+                                       const int32_t *ch, const td_cv_io_t *io,
                                        int32_t mode)
 {
+    const int32_t ps = job->ps;
     for (int32_t g = 0; g < job->groups; ++g) {
-        const int16_t *wp = w0;
+        const TD_CV_WT *wp = w0;
+        int8_t *const yg = job->y + g * job->ystep;
         TD_CV_INIT4
         for (int32_t ky = 0; ky < job->kh; ++ky) {
             const int32_t *xp = job->rows[ky] + g * job->gstep;
@@ -196,19 +228,7 @@ TD_OPT_NOINLINE static void td_cv_row4(const td_cv_rowjob_t *job, const int16_t 
                 wp += 12;
             }
         }
-        if (mode == TD_CV_FAST) {
-            const int32_t goff = g * job->ystep, lo = io->lo;
-            const uint32_t range = (uint32_t)(io->hi - io->lo);
-            int8_t *const y0 = job->y[0] + goff, *const y1 = job->y[1] + goff;
-            int8_t *const y2 = job->y[2] + goff, *const y3 = job->y[3] + goff;
-            TD_CV_EPI_FAST(0) TD_CV_EPI_FAST(1) TD_CV_EPI_FAST(2) TD_CV_EPI_FAST(3)
-        } else {
-            uint32_t acc[16];
-            int8_t *y[4];
-            for (int32_t p = 0; p < 4; ++p) y[p] = job->y[p] + g * job->ystep;
-            TD_CV_KEEP(0) TD_CV_KEEP(1) TD_CV_KEEP(2) TD_CV_KEEP(3)
-            td_cv_epi_slow(acc, 4, 4, ch, y, io);
-        }
+        TD_CV_EPI4(4, TD_CV_EPI_FAST(0) TD_CV_EPI_FAST(1) TD_CV_EPI_FAST(2) TD_CV_EPI_FAST(3))
     }
 }
 
@@ -216,45 +236,38 @@ TD_OPT_NOINLINE static void td_cv_row4(const td_cv_rowjob_t *job, const int16_t 
  * columns j and j + 4); 6 pair words and 6 weights per kernel row and channel feed 96
  * MACs (2.31 instructions per MAC). wp: [ky][c][kx][2]. */
 #define TD_CV_R2MAC(r, v, a0, a1, a2, a3)                                                \
-    TD_CV_MAC(r, 0, v, a0); TD_CV_MAC(r, 1, v, a1); TD_CV_MAC(r, 2, v, a2); TD_CV_MAC(r, 3, v, a3);
+    TD_CV_MAC(r, 0, v, a0); TD_CV_MAC(r, 1, v, a1); TD_CV_MAC(r, 2, v, a2);              \
+    TD_CV_MAC(r, 3, v, a3);
 #define TD_CV_R2TAP(kx, a0, a1, a2, a3) {                                                \
-    int32_t v = wp[2 * (kx)];                                                            \
+    int32_t v = TD_CV_WV(wp[2 * (kx)]);                                                            \
     TD_CV_R2MAC(0, v, a0, a1, a2, a3)                                                    \
-    v = wp[2 * (kx) + 1];                                                                \
+    v = TD_CV_WV(wp[2 * (kx) + 1]);                                                                \
     TD_CV_R2MAC(1, v, a0, a1, a2, a3) }
-#define TD_CV_LO(r, i) (int32_t)((uint32_t)((int32_t)l##r##i >> 8) + (uint32_t)ch[r].lo_adj)
 #define TD_CV_EPI8(r) {                                                                  \
-    const int32_t a0 = TD_CV_LO(r, 0), a1 = TD_CV_LO(r, 1), a2 = TD_CV_LO(r, 2);          \
-    const int32_t a3 = TD_CV_LO(r, 3);                                                   \
-    const int32_t a4 = (int32_t)h##r##0, a5 = (int32_t)h##r##1;                           \
-    const int32_t a6 = (int32_t)h##r##2, a7 = (int32_t)h##r##3;                           \
-    int8_t *const *yy = job->y;                                                          \
-    const uint32_t m4 = ch[r].m4;                                                        \
-    const int32_t cp = ch[r].c_pos, dn = ch[r].d_neg, sh = ch[r].sh;                     \
-    int8_t *const q0 = yy[0] + goff, *const q1 = yy[1] + goff, *const q2 = yy[2] + goff;  \
-    int8_t *const q3 = yy[3] + goff, *const q4 = yy[4] + goff, *const q5 = yy[5] + goff;  \
-    int8_t *const q6 = yy[6] + goff, *const q7 = yy[7] + goff;                           \
-    const int32_t v0 = td_opt_rq(a0, m4, cp, dn, sh), v1 = td_opt_rq(a1, m4, cp, dn, sh); \
-    const int32_t v2 = td_opt_rq(a2, m4, cp, dn, sh), v3 = td_opt_rq(a3, m4, cp, dn, sh); \
-    const int32_t v4 = td_opt_rq(a4, m4, cp, dn, sh), v5 = td_opt_rq(a5, m4, cp, dn, sh); \
-    const int32_t v6 = td_opt_rq(a6, m4, cp, dn, sh), v7 = td_opt_rq(a7, m4, cp, dn, sh); \
-    td_opt_store(q0 + r, v0, lo, range); td_opt_store(q1 + r, v1, lo, range);            \
-    td_opt_store(q2 + r, v2, lo, range); td_opt_store(q3 + r, v3, lo, range);            \
-    td_opt_store(q4 + r, v4, lo, range); td_opt_store(q5 + r, v5, lo, range);            \
-    td_opt_store(q6 + r, v6, lo, range); td_opt_store(q7 + r, v7, lo, range); }
+    TD_CV_CONSTS(r)                                                                      \
+    TD_CV_PUT(yg + (r), l##r##0, tll, thl, TD_CV_LOW(r, 0))                              \
+    TD_CV_PUT(yg + ps + (r), l##r##1, tll, thl, TD_CV_LOW(r, 1))                         \
+    TD_CV_PUT(yg + 2 * ps + (r), l##r##2, tll, thl, TD_CV_LOW(r, 2))                     \
+    TD_CV_PUT(yg + 3 * ps + (r), l##r##3, tll, thl, TD_CV_LOW(r, 3))                     \
+    TD_CV_PUT(yg + 4 * ps + (r), h##r##0, tlh, thh, (int32_t)h##r##0)                    \
+    TD_CV_PUT(yg + 5 * ps + (r), h##r##1, tlh, thh, (int32_t)h##r##1)                    \
+    TD_CV_PUT(yg + 6 * ps + (r), h##r##2, tlh, thh, (int32_t)h##r##2)                    \
+    TD_CV_PUT(yg + 7 * ps + (r), h##r##3, tlh, thh, (int32_t)h##r##3) }
 #define TD_CV_KEEP8(r) { acc[8 * (r)] = l##r##0; acc[8 * (r) + 1] = l##r##1;                 \
     acc[8 * (r) + 2] = l##r##2; acc[8 * (r) + 3] = l##r##3; acc[8 * (r) + 4] = h##r##0;     \
     acc[8 * (r) + 5] = h##r##1; acc[8 * (r) + 6] = h##r##2; acc[8 * (r) + 7] = h##r##3; }
 
-TD_OPT_NOINLINE static void td_cv_row2(const td_cv_rowjob_t *job, const int16_t *w0,
-                                       const td_opt_chan_t *ch, const td_cv_io_t *io,
+TD_OPT_NOINLINE static void td_cv_row2(const td_cv_rowjob_t *job, const TD_CV_WT *w0,
+                                       const int32_t *ch, const td_cv_io_t *io,
                                        int32_t mode)
 {
+    const int32_t ps = job->ps;
     for (int32_t g = 0; g < job->groups; ++g) {
-        const int16_t *wp = w0;
+        const TD_CV_WT *wp = w0;
+        int8_t *const yg = job->y + g * job->ystep;
         uint32_t l00 = 0, l01 = 0, l02 = 0, l03 = 0, l10 = 0, l11 = 0, l12 = 0, l13 = 0;
-        uint32_t h00 = (uint32_t)ch[0].hi_init, h01 = h00, h02 = h00, h03 = h00;
-        uint32_t h10 = (uint32_t)ch[1].hi_init, h11 = h10, h12 = h10, h13 = h10;
+        uint32_t h00 = (uint32_t)TD_CHV(0, HI), h01 = h00, h02 = h00, h03 = h00;
+        uint32_t h10 = (uint32_t)TD_CHV(1, HI), h11 = h10, h12 = h10, h13 = h10;
         for (int32_t ky = 0; ky < job->kh; ++ky) {
             const int32_t *xp = job->rows[ky] + g * job->gstep;
             const int32_t *end = xp + job->cg * job->wstride;
@@ -275,15 +288,12 @@ TD_OPT_NOINLINE static void td_cv_row2(const td_cv_rowjob_t *job, const int16_t 
             }
         }
         if (mode == TD_CV_FAST) {
-            const int32_t lo = io->lo, goff = g * job->ystep;
-            const uint32_t range = (uint32_t)(io->hi - io->lo);
+            const int32_t lo = io->lo, hi = io->hi;
             TD_CV_EPI8(0) TD_CV_EPI8(1)
         } else {
             uint32_t acc[16];
-            int8_t *y[8];
-            for (int32_t p = 0; p < 8; ++p) y[p] = job->y[p] + g * job->ystep;
             TD_CV_KEEP8(0) TD_CV_KEEP8(1)
-            td_cv_epi_slow(acc, 2, 8, ch, y, io);
+            td_cv_epi_slow(acc, 2, 8, ch, yg, ps, io);
         }
     }
 }

@@ -1,0 +1,55 @@
+"""td_conv2d_rq_opt: the optimized convolution of integer-deployable graphs (kernels/opt/
+td_conv2d_rq_opt.h) - the fused conv + requant kernels (int8 input, int8 or int16 output)
+and the raw int32 conv, on the blocks of the TFLite kernel (``conv2d.py``: same plan and
+packing) with int8 weights and the requantization of ``_pulp_rq.py``."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from tinydeploy.quant.golden import requant as _rq
+from tinydeploy.quant.golden._accumulate import Conv2dS32Args
+from tinydeploy.quant.golden.fused_requant import FUSED
+from tinydeploy.quant.opt import register
+from tinydeploy.quant.opt._pulp_rq import descriptors
+from tinydeploy.quant.opt._tflite_rq import LANE_LIMIT, wrap32, x_max
+from tinydeploy.quant.opt.conv2d import Conv2dOptArgs, geometry, pack
+
+ESIZE = {_rq.RequantArgs: 1, _rq.RequantS16Args: 2}
+
+
+class Conv2dRqOptArgs(Conv2dOptArgs):
+    C_FUNC: ClassVar[str] = "td_conv2d_rq_opt"
+
+
+def make(a, consts, cores: int = 1, lean: bool = False) -> Conv2dRqOptArgs | None:
+    acc, rq = (a.acc, a.rq) if hasattr(a, "rq") else (a, None)
+    w = consts[1]
+    if w is None or type(acc) is not Conv2dS32Args:
+        return None                     # a constant-free or int16-input conv: reference
+    b = consts[2] if len(consts) > 2 and consts[2] is not None else None
+    w = np.asarray(w, dtype=np.int64).reshape(acc.out_c, acc.k_h, acc.k_w, -1)
+    flat = w.reshape(acc.out_c, -1)
+    bias = np.zeros(acc.out_c, np.int64) if b is None else np.asarray(b, np.int64)
+    s, neg, sum_abs = flat.sum(axis=1), (flat < 0).sum(axis=1), np.abs(flat).sum(axis=1)
+    bound = np.abs(bias) + sum_abs * x_max(acc.input_offset)
+    desc, layer = descriptors(rq, bound)
+    words = [[wrap32(int(bias[c] + acc.input_offset * s[c] + neg[c])),
+              wrap32(int(bias[c] + (acc.input_offset - 129) * s[c])), *desc[c], 0]
+             for c in range(acc.out_c)]
+    lane_ok = list(sum_abs < LANE_LIMIT)
+    packed = pack(acc, w, words, [True] * acc.out_c, lane_ok, cores, lean, rq_mode=True)
+    wts8 = packed.pop("wts")
+    zp = int(rq.out_offset) if rq is not None else 0
+    return Conv2dRqOptArgs(**geometry(acc), output_offset=zp, act_min=-128, act_max=127,
+                           **packed, wts=np.zeros(1, np.int64), kind=1,
+                           esize=ESIZE[type(rq)] if rq is not None else 4, **layer,
+                           wts8=wts8, cores=cores)
+
+
+register(Conv2dS32Args, make)
+for (_acc, _rqt), _cls in FUSED.items():
+    if _acc is Conv2dS32Args:
+        register(_cls, make)

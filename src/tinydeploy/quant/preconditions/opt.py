@@ -1,0 +1,237 @@
+"""Rules of the optimized kernels (runtime/kernels/opt/*_opt.h, args from quant/opt/).
+
+Besides the reference kernel's conditions on the geometry, each rule checks what makes the
+packed data safe to walk: array lengths as the fields imply, every block header inside
+its arrays and its group's channels, shifts below 32 where the fast requantization
+shifts, Q31 pairs where the reference requantization runs, and a scratch block large
+enough for the chosen path (per core). The operands are the activations only: the
+constants travel inside the struct.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinydeploy.quant.preconditions import (MAX_DIMS, Operand, Spec, _Check, register,
+                                            requant_bound)
+from tinydeploy.quant.preconditions._common import _conv_geometry
+
+CH = 12                 # TD_OPT_CH
+BLK = 6                 # conv block header words
+
+
+def _chan(c: _Check, name: str, n: int, mode_word: int | None = None,
+          modes=None) -> np.ndarray:
+    """TD_OPT_CH words per channel; fast channels need 1 <= sh <= 31, reference ones a
+    td_requant pair. ``mode_word``: the word holding the mode (0 fast, else reference);
+    ``modes``: the mode of each channel given from elsewhere (conv blocks)."""
+    arr = np.asarray(c.array(name, n * CH), dtype=np.int64).reshape(n, CH)
+    for k in range(n):
+        fast = (modes[k] == 0) if modes is not None else arr[k, mode_word] == 0
+        if fast:
+            if not 1 <= arr[k, 5] <= 31:
+                c.fail(f"{name}[{k}]: shift {int(arr[k, 5])} of the fast requantization "
+                       "outside [1, 31]")
+        else:
+            c.q31(f"{name}[{k}] multiplier", int(arr[k, 6]))
+            c.shifts(f"{name}[{k}] shift", int(arr[k, 7]))
+    return arr
+
+
+def _conv_s8_opt(c: _Check) -> Spec:
+    return _conv_opt(c, rq=False)
+
+
+def _conv_rq_opt(c: _Check) -> Spec:
+    return _conv_opt(c, rq=True)
+
+
+ESIZE_DTYPE = {1: "int8", 2: "int16", 4: "int32"}
+
+
+def _rq_descriptors(c: _Check, chan: np.ndarray) -> None:
+    """Words 2..9 of the integer-graph channels (td_opt_rq.h)."""
+    a = c.a
+    n_gen = len(np.ravel(a.gdiv))
+    for k, d in enumerate(chan):
+        mode, s = int(d[2]), int(d[6])
+        if mode == 0 and not 0 <= s <= 31 or mode == 1 and not 0 <= s <= 62:
+            c.fail(f"chan[{k}]: shift {s} outside the range of its mode {mode}")
+        if mode == 2 and not 0 <= int(d[9]) < n_gen:
+            c.fail(f"chan[{k}]: table entry {int(d[9])} outside the {n_gen} entries")
+        if mode == 3 and a.esize != 4:
+            c.fail(f"chan[{k}]: raw sums need int32 outputs (esize {a.esize})")
+        if mode == 4 and not (0 <= s <= 62 and 0 <= int(d[10]) and 0 <= int(d[9]) < n_gen):
+            c.fail(f"chan[{k}]: guarded float32 form with shift {s}, band {int(d[10])}")
+        if mode == 5 and not (2 <= int(d[5]) and int(d[10]) == (1 << 32) // int(d[5])):
+            c.fail(f"chan[{k}]: divisor {int(d[5])} with reciprocal {int(d[10])}")
+        if mode not in (0, 1, 2, 3, 4, 5):
+            c.fail(f"chan[{k}]: unknown requantization mode {mode}")
+    if any(int(v) <= 0 for v in np.ravel(a.gdiv)):
+        c.fail("gdiv: divisors must be positive")
+    if a.rq_lo > a.rq_hi:
+        c.fail(f"rq_lo = {a.rq_lo} > rq_hi = {a.rq_hi}")
+
+
+def _conv_opt(c: _Check, rq: bool) -> Spec:
+    a = c.a
+    n_in, _, n_out = _conv_geometry(c, False)
+    c.offset("input_offset", "int8", negated=True)
+    if rq:
+        c.within("kind", 1, 1, "the integer-graph kernel")
+        if a.esize not in ESIZE_DTYPE:
+            c.fail(f"esize = {a.esize}: outputs are 1, 2 or 4 bytes")
+    else:
+        c.within("kind", 0, 0, "the TFLite kernel")
+        c.within("esize", 1, 1, "int8 outputs")
+        c.offset("output_offset", "int8", negated=False)
+    c.activation("act_min", "act_max", "int8")
+    cg, og = a.in_c // a.groups, a.out_c // a.groups
+    if a.k != a.k_h * a.k_w * cg:
+        c.fail(f"k = {a.k} != k_h * k_w * in_c / groups = {a.k_h * a.k_w * cg}")
+    c.within("path", 0, 1, "im2col (0) or row (1)")
+    c.within("split", 0, 1 if a.groups == 1 else 0, "by passes (0) or by blocks (1, one group)")
+    row = a.path == 1
+    if row:
+        for f, v in (("k_w", 3), ("stride_w", 1), ("dilation_w", 1), ("groups", 1)):
+            c.within(f, v, v, "the row path reads 3 taps of consecutive pixels, one group")
+        c.within("k_h", 1, 16, "the row path keeps one ring row per kernel row (16 at most)")
+        c.within("span", (a.k_h - 1) * a.dilation_h + 1, (a.k_h - 1) * a.dilation_h + 1,
+                 "ring rows = the window's height")
+        c.within("span", 1, 16, "held rows are tracked for 16 ring slots")
+        c.within("rp", 4, 8, "4 or 8 pixels per row block")
+        if a.rp not in (4, 8) or a.wp != -(-a.out_w // a.rp) * a.rp:
+            c.fail(f"wp = {a.wp} must be out_w rounded up to rp = {a.rp}")
+        need = (a.span + 1) * cg * a.wp * 4
+    else:
+        c.within("col_groups", 1, 1 << 20, "groups of 4 pixels staged per pass")
+        need = a.col_groups * 2 * a.k * 4
+    if a.scratch_bytes < need:
+        c.fail(f"scratch_bytes = {a.scratch_bytes} < {need}, what the path stages per core")
+    n_blk = a.n_blocks * a.groups
+    blk = np.asarray(c.array("blk", n_blk * BLK), dtype=np.int64).reshape(n_blk, BLK)
+    n_chan = len(np.asarray(a.chan).ravel()) // CH
+    modes = np.zeros(n_chan, dtype=np.int64)
+    for b, (r, valid, mode, oc, ch0, w0) in enumerate(blk):
+        g = b // a.n_blocks
+        want = ({2, 4} if row else {4, 5})
+        modes_ok = (3, 2) if rq else (0, 1, 2)
+        if r not in want or not 1 <= valid <= r or mode not in modes_ok or row and mode == 2:
+            c.fail(f"block {b}: (R, valid, mode) = ({r}, {valid}, {mode}) not a block of the "
+                   f"{'row' if row else 'im2col'} path")
+        if not g * og <= oc or oc + valid > (g + 1) * og:
+            c.fail(f"block {b}: channels [{oc}, {oc + valid}) outside group {g}")
+        if ch0 < 0 or ch0 + r > n_chan or w0 < 0:
+            c.fail(f"block {b}: its constants or weights run past their arrays")
+        modes[ch0:ch0 + r] = np.maximum(modes[ch0:ch0 + r], 1 if mode else 0)
+    covered = np.zeros(a.out_c, dtype=np.int64)
+    for r, valid, _, oc, _, _ in blk:
+        covered[oc:oc + valid] += 1
+    if np.any(covered != 1):
+        c.fail("the blocks do not cover every output channel exactly once")
+    w_arr = "wts8" if rq else "wts"
+    if len(np.ravel(getattr(a, w_arr))) < max([int(x[5]) + a.k * int(x[0]) for x in blk] or [0]):
+        c.fail(f"{w_arr}: the blocks' weights run past the array")
+    if rq:
+        _rq_descriptors(c, np.asarray(c.array("chan", n_chan * CH), np.int64).reshape(-1, CH))
+        return Spec([Operand("input", n_in, ("int8",))],
+                    Operand("output", n_out * a.esize, (ESIZE_DTYPE[a.esize],)))
+    _chan(c, "chan", n_chan, modes=modes)
+    return Spec([Operand("input", n_in, ("int8",))], Operand("output", n_out, ("int8",)))
+
+
+def _dw_rq_opt(c: _Check) -> Spec:
+    return _dw_s8_opt(c, rq=True)
+
+
+def _dw_s8_opt(c: _Check, rq: bool = False) -> Spec:
+    a = c.a
+    n_in, taps, n_out = _conv_geometry(c, True)
+    c.offset("input_offset", "int8", negated=True)
+    if not rq:
+        c.offset("output_offset", "int8", negated=False)
+        c.within("esize", 1, 1, "int8 outputs")
+    elif a.esize not in ESIZE_DTYPE:
+        c.fail(f"esize = {a.esize}: outputs are 1, 2 or 4 bytes")
+    c.activation("act_min", "act_max", "int8")
+    c.array("wts", taps)
+    span = (a.k_h - 1) * a.dilation_h + 1
+    c.within("span", span, span, "input rows of a window")
+    c.within("rows", 1, a.out_h, "output rows per visit")
+    ring = (a.rows - 1) * a.stride_h + span
+    c.within("ring", ring, ring, "ring rows = the input rows of a visit")
+    c.within("ring", 1, 32, "held rows are tracked for 32 ring slots")
+    c.within("k_h", 1, 16, "rows[16] per window")
+    reach = (a.out_w - 1) * a.stride_w + (a.k_w - 1) * a.dilation_w + 1
+    c.within("wpad", max(reach, a.pad_left + a.in_w), max(reach, a.pad_left + a.in_w),
+             "staged rows hold the left padding, the row and every column a window reaches")
+    c.within("row_bytes", a.wpad * a.in_c, 1 << 30, "a staged row holds wpad * in_c bytes")
+    if a.row_bytes % 4:
+        c.fail(f"row_bytes = {a.row_bytes} must be a multiple of 4 (word copies)")
+    if a.scratch_bytes < (a.ring + 1) * a.row_bytes:
+        c.fail(f"scratch_bytes = {a.scratch_bytes} < (ring + 1) * row_bytes = "
+               f"{(a.ring + 1) * a.row_bytes} per core")
+    if rq:
+        chan = np.asarray(c.array("chan", a.out_c * CH), np.int64).reshape(-1, CH)
+        if np.any((chan[:, 1] != 2) & (chan[:, 1] != 3)) or np.any(
+                (chan[:, 1] == 2) & ((chan[:, 2] != 0) | (chan[:, 3] < 0))):
+            c.fail("chan: integer-graph modes are 2 (int32 multiply-shift) or 3 (any)")
+        _rq_descriptors(c, chan)
+        return Spec([Operand("input", n_in, ("int8",))],
+                    Operand("output", n_out * a.esize, (ESIZE_DTYPE[a.esize],)))
+    chan = _chan(c, "chan", a.out_c, mode_word=1)
+    if np.any((chan[:, 1] != 0) & (chan[:, 1] != 1)):
+        c.fail("chan: a mode word is neither 0 (fast) nor 1 (reference)")
+    return Spec([Operand("input", n_in, ("int8",))], Operand("output", n_out, ("int8",)))
+
+
+def _fc_s8_opt(c: _Check) -> Spec:
+    a = c.a
+    c.positive("batches", "in_features", "out_features")
+    n_in = c.product("input elements", a.batches, a.in_features)
+    c.product("weight elements", a.out_features, a.in_features)
+    n_out = c.product("output elements", a.batches, a.out_features)
+    c.offset("weight_offset", "int8", negated=True)
+    c.offset("output_offset", "int8", negated=False)
+    c.activation("act_min", "act_max", "int8")
+    c.array("wts", a.out_features * a.in_features)
+    chan = _chan(c, "chan", a.out_features, mode_word=1)
+    if np.any((chan[:, 1] != 0) & (chan[:, 1] != 1)):
+        c.fail("chan: a mode word is neither 0 (fast) nor 1 (reference)")
+    return Spec([Operand("input", n_in, ("int8",))], Operand("output", n_out, ("int8",)))
+
+
+def _add_s8_opt(c: _Check) -> Spec:
+    a = c.a
+    nd = c.within("ndim", 1, MAX_DIMS, f"the broadcast walk has at most {MAX_DIMS} dims")
+    shape = c.array("shape", nd)
+    sa, sb = c.array("a_strides", nd), c.array("b_strides", nd)
+    if any(int(d) < 1 for d in shape) or any(int(s) < 0 for s in (*sa, *sb)):
+        c.fail("empty dimension or negative stride in the broadcast walk")
+    n = c.product("output elements", *shape)
+    ext_a = c.product("a extent", 1, 1 + sum((int(d) - 1) * int(s) for d, s in zip(shape, sa)))
+    ext_b = c.product("b extent", 1, 1 + sum((int(d) - 1) * int(s) for d, s in zip(shape, sb)))
+    c.offset("out_offset", "int8", negated=False)
+    c.activation("act_min", "act_max", "int8")
+    c.within("fast", 0, 1, "a flag")
+    c.requant_pair("out_multiplier", "out_shift", shift_range=(-31, 0))
+    ta, tb = c.array("ta", 256), c.array("tb", 256)
+    q = c.array("q", 6)
+    if a.fast and not 1 <= int(q[3]) <= 31:
+        c.fail(f"q: shift {int(q[3])} of the fast requantization outside [1, 31]")
+    worst = int(max(abs(int(v)) for v in ta)) + int(max(abs(int(v)) for v in tb))
+    c.fits_int32("the sum of the rescaled inputs", worst, "the int32 add would overflow")
+    raw = requant_bound(worst, a.out_multiplier, a.out_shift)
+    c.fits_int32("the requantized sum plus the output offset",
+                 None if raw is None else raw + abs(int(a.out_offset)),
+                 "the int32 add would overflow")
+    return Spec([Operand("a", ext_a, ("int8",)), Operand("b", ext_b, ("int8",))],
+                Operand("output", n, ("int8",)))
+
+
+register("td_conv2d_s8_opt", _conv_s8_opt)
+register("td_conv2d_rq_opt", _conv_rq_opt)
+register("td_add_s8_opt", _add_s8_opt)
+register("td_depthwise_conv2d_s8_opt", _dw_s8_opt)
+register("td_depthwise_conv2d_rq_opt", _dw_rq_opt)
+register("td_fully_connected_s8_opt", _fc_s8_opt)

@@ -1,0 +1,99 @@
+"""Rules of the optimized elementwise and row kernels of integer graphs
+(runtime/kernels/opt/td_table_s8_opt.h, td_add_tables_s8_opt.h, td_binary_s8_rq_opt.h,
+td_ilayernorm_s8_opt.h, td_isoftmax_s8_opt.h; args from quant/opt/table_s8.py,
+ilayernorm.py, isoftmax.py): the tables' lengths and value ranges,
+for the add that every sum of two entries stays within int32 and the shift is one the
+kernel can do, for the LayerNorm that its 32-bit arithmetic cannot overflow."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinydeploy.quant.preconditions import Operand, Spec, _Check, register
+from tinydeploy.quant.preconditions.attention import _dims, _extent
+
+
+def _table(c: _Check) -> Spec:
+    c.positive("size")
+    t = np.asarray(c.array("table", 256), dtype=np.int64)
+    if t.min() < -128 or t.max() > 127:
+        c.fail("table: an entry outside int8")
+    n = int(c.a.size)
+    return Spec([Operand("input", n, ("int8",))], Operand("output", n, ("int8",)))
+
+
+def _add_tables(c: _Check) -> Spec:
+    a = c.a
+    c.positive("size")
+    c.within("shift", 0, 31, "a shift of 0..31 bits")
+    c.within("trunc", 0, 1, "a flag")
+    c.within("hi", int(a.lo), 2**31 - 1, "hi >= lo")
+    c.within("out_offset", -128 - int(a.lo), 127 - int(a.hi), "outputs must fit int8")
+    ta = np.asarray(c.array("ta", 256), dtype=np.int64)
+    tb = np.asarray(c.array("tb", 256), dtype=np.int64)
+    if int(np.abs(ta).max() + np.abs(tb).max()) >= 2**31:
+        c.fail("ta[a] + tb[b] can leave int32")
+    n = int(a.size)
+    return Spec([Operand("a", n, ("int8",)), Operand("b", n, ("int8",))],
+                Operand("output", n, ("int8",)))
+
+
+def _ilayernorm(c: _Check) -> Spec:
+    a = c.a
+    c.positive("rows", "length")
+    if int(a.length) > 2**15:
+        c.fail(f"length = {int(a.length)}: rows of at most 2^15 values (int32 sums)")
+    c.offset("x_offset", "int8", negated=True)
+    c.within("log2d", 0, 31, "a shift of 0..31 bits")
+    c.within("clip_hi", int(a.clip_lo), 2**31 - 1, "clip_hi >= clip_lo")
+    c.within("out_offset", -128 - int(a.clip_lo), 127 - int(a.clip_hi),
+             "outputs must fit int8")
+    w = np.asarray(c.array("weight", int(a.length)), dtype=np.int64)
+    b = np.asarray(c.array("bias", int(a.length)), dtype=np.int64)
+    if 255 * int(np.abs(w).max()) + int(np.abs(b).max()) >= 2**31:
+        c.fail("255 * |weight| + |bias| reaches 2^31 (int32 arithmetic)")
+    n = c.product("elements", a.rows, a.length)
+    return Spec([Operand("input", n, ("int8",))], Operand("output", n, ("int8",)))
+
+
+def _binary(c: _Check) -> Spec:
+    a = c.a
+    nd = c.within("ndim", 1, 6, "1..6 merged dims")
+    shape = _dims(c, "shape")[6 - nd:]
+    sa, sb = _dims(c, "a_strides", lo=0)[6 - nd:], _dims(c, "b_strides", lo=0)[6 - nd:]
+    c.within("mul", 0, 1, "a flag")
+    c.within("shift", 0, 31, "a shift of 0..31 bits")
+    c.within("trunc", 0, 1, "a flag")
+    c.within("hi", int(a.lo), 2**31 - 1, "hi >= lo")
+    c.within("out_offset", -128 - int(a.lo), 127 - int(a.hi), "outputs must fit int8")
+    ta = np.abs(np.asarray(c.array("ta", 256), dtype=np.int64)).max()
+    tb = np.abs(np.asarray(c.array("tb", 256), dtype=np.int64)).max()
+    reach = int(ta * tb) + abs(int(a.kc)) if int(a.mul) else int(ta + tb)
+    if reach >= 2**31:
+        c.fail("the tables' combination can leave int32")
+    n = c.product("elements", *shape)
+    return Spec([Operand("a", _extent(c, "a extent", shape, sa), ("int8",)),
+                 Operand("b", _extent(c, "b extent", shape, sb), ("int8",))],
+                Operand("output", n, ("int8",)))
+
+
+def _isoftmax(c: _Check) -> Spec:
+    a = c.a
+    c.positive("rows", "length")
+    c.within("levels", 1, 255, "n_levels - 1 of an int8 output")
+    c.within("out_offset", -128, 127 - int(a.levels), "outputs must fit int8")
+    e = np.asarray(c.array("exp", 256), dtype=np.int64)
+    big = int(e.max())
+    if e.min() < 0 or e[0] <= 0 or big >= 2**31 or big * int(a.length) >= 2**32 or \
+            big * int(a.levels) >= 2**32:
+        c.fail("exp: entries must be >= 0 with e(0) > 0, and the row sum and "
+               "e * levels below 2^32")
+    n = c.product("elements", a.rows, a.length)
+    return Spec([Operand("input", n, ("int8",))], Operand("output", n, ("int8",)))
+
+
+register("td_table_s8_opt", _table)
+register("td_add_tables_s8_opt", _add_tables)
+register("td_ilayernorm_s8_opt", _ilayernorm)
+register("td_binary_s8_rq_opt", _binary)
+register("td_isoftmax_s8_opt", _isoftmax)

@@ -1,0 +1,12 @@
+/* td_depthwise_conv2d_s8_opt.c - int8 depthwise convolution optimized for RV32IMC
+ * (TFLite requantization); see td_depthwise_conv2d_s8_opt.h and td_opt_dw_impl.h. */
+#include "td_depthwise_conv2d_s8_opt.h"
+
+#include "td_opt_dw_impl.h"
+
+void td_depthwise_conv2d_s8_opt(const td_depthwise_conv2d_s8_opt_args_t *args,
+                                const int8_t *input, void *output, void *scratch,
+                                const td_team_t *team)
+{
+    dw_run(args, input, output, scratch, team);
+}

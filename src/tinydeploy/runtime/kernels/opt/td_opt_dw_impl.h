@@ -1,0 +1,257 @@
+/* td_opt_dw_impl.h - the optimized depthwise convolution, included by its two kernels
+ * (td_depthwise_conv2d_s8_opt.c: TFLite; td_depthwise_conv2d_rq_opt.c: integer graphs);
+ * see td_depthwise_conv2d_s8_opt.h (args, staging, write order). All static. */
+#ifndef TD_OPT_DW_IMPL_H
+#define TD_OPT_DW_IMPL_H
+
+#include "../../td_names.h"
+
+#include "td_depthwise_conv2d_s8_opt.h"
+
+
+#include "../td_common.h"
+#include "td_opt_common.h"
+#include "td_opt_config.h"
+#include "td_opt_rq.h"
+
+#define DW_START 0        /* chan words of this kernel (the rest as td_opt_common.h) */
+#define DW_MODE 1
+#define TD_DW_RING 32     /* most ring rows (and staged rows of one visit) */
+
+/* n bytes of value v at d (words where aligned). */
+static void dw_fill(int8_t *d, int8_t v, int32_t n)
+{
+    const uint32_t word = 0x01010101u * (uint8_t)v;
+    while (n > 0 && ((uintptr_t)d & 3u) != 0) {
+        *d++ = v;
+        --n;
+    }
+    for (; n >= 4; n -= 4, d += 4) *(uint32_t *)(void *)d = word;
+    while (n-- > 0) *d++ = v;
+}
+
+/* Staged input row iy: [wpad][in_c] bytes, input zero point in the padding columns. */
+static void dw_stage(const td_depthwise_conv2d_s8_opt_args_t *a, const int8_t *xb, int32_t iy,
+                     int8_t *dst)
+{
+    const int8_t zp = (int8_t)(-a->input_offset);
+    const int32_t c = a->in_c, left = a->pad_left * c, mid = a->in_w * c;
+    const int32_t right = a->wpad * c - left - mid;
+    const int8_t *src = xb + iy * mid;
+    dw_fill(dst, zp, left);
+    dst += left;
+    if ((((uintptr_t)dst | (uintptr_t)src | (uintptr_t)mid) & 3u) == 0) {
+        const uint32_t *s = (const uint32_t *)(const void *)src;
+        uint32_t *d = (uint32_t *)(void *)dst;
+        const uint32_t *end = s + mid / 4;
+        for (; s + 4 <= end; s += 4, d += 4) {
+            const uint32_t v0 = s[0], v1 = s[1], v2 = s[2], v3 = s[3];
+            d[0] = v0;
+            d[1] = v1;
+            d[2] = v2;
+            d[3] = v3;
+        }
+        while (s != end) *d++ = *s++;
+    } else {
+        td_opt_copy(dst, src, mid);
+    }
+    dw_fill(dst + mid, zp, right);
+}
+
+/* Requantize (fast, reference or integer-graph), clamp and store one output; y is the
+ * address of output element (pixel, channel) in elements of esize bytes. */
+static inline void dw_store(const td_depthwise_conv2d_s8_opt_args_t *a, const int32_t *ch,
+                            int32_t acc, int8_t *y)
+{
+    int32_t v;
+    if (ch[DW_MODE] >= 2) {
+        const td_opt_rqp_t rq = {a->esize, a->rq_lo, a->rq_hi, a->output_offset, a->rq_fp32,
+                                 a->rq_rounding, a->rq_mul2, a->gmul, a->gadd, a->gdiv};
+        td_opt_store_any(y, a->esize, td_opt_rq_any(acc, ch, &rq));
+        return;
+    }
+    if (ch[DW_MODE] == 0) {
+        v = td_opt_rq(acc, (uint32_t)ch[TD_CH_M4], ch[TD_CH_CP], ch[TD_CH_DN], ch[TD_CH_SH]);
+    } else {
+        v = td_opt_rq_slow(acc, ch, a->output_offset);
+    }
+    *y = td_opt_sat(v, a->act_min, a->act_max);
+}
+
+/* One output pixel of one channel, any window: rows[ky] are the staged rows (at the
+ * window's left column). */
+static void dw_any(const td_depthwise_conv2d_s8_opt_args_t *a, const int8_t *const *rows,
+                   const int8_t *w, const int32_t *ch, int8_t *y)
+{
+    uint32_t acc = (uint32_t)ch[DW_START];
+    for (int32_t ky = 0; ky < a->k_h; ++ky) {
+        for (int32_t kx = 0; kx < a->k_w; ++kx, ++w) {
+            acc += (uint32_t)(*w * rows[ky][kx * a->dilation_w * a->in_c]);
+        }
+    }
+    dw_store(a, ch, (int32_t)acc, y);
+}
+
+/* Channel c of output row yrow, any window and requantization. */
+TD_OPT_NOINLINE static void dw_channel_any(const td_depthwise_conv2d_s8_opt_args_t *a,
+                                           const int8_t *const *base, int32_t c, int8_t *yrow)
+{
+    const int32_t ic = c / a->depth_multiplier, s = a->stride_w * a->in_c;
+    const int8_t *w = a->wts + c * a->k_h * a->k_w;
+    const int32_t *ch = a->chan + c * TD_OPT_CH;
+    for (int32_t ox = 0; ox < a->out_w; ++ox) {
+        const int8_t *rows[16];
+        for (int32_t ky = 0; ky < a->k_h; ++ky) {
+            rows[ky] = base[ky * a->dilation_h] + ic + ox * s;
+        }
+        dw_any(a, rows, w, ch, yrow + (ox * a->out_c + c) * a->esize);
+    }
+}
+
+/* Output row yrow, all channels, 3x3 windows, from the staged rows base[0..2] (column 0,
+ * channel 0); D: the column step of a tap. Channels with the reference requantization
+ * go to dw_channel_any. Instantiated for the tap steps the project uses
+ * (td_opt_config.h: address offsets as immediates, 41 instructions per pixel) and once
+ * for any step. */
+/* An integer-graph output of mode TD_RQ_S32 with its clamp thresholds (int8). */
+#define TD_RQ_PUT(y, acc, tl, th, pm, pb, psh, lo2, hi2, off2)                            \
+    do {                                                                                 \
+        const int32_t a_ = (int32_t)(acc);                                               \
+        const int32_t v_ = a_ < (tl) ? (lo2) : a_ >= (th) ? (hi2)                        \
+                           : ((int32_t)((uint32_t)a_ * (pm) + (pb)) >> (psh)) + (off2);  \
+        *(y) = (int8_t)v_;                                                               \
+    } while (0)
+
+/* The rows of one channel: 3x3 windows on the staged rows, tap step D; PUT stores acc. */
+#define DW_PIXELS(D, PUT)                                                                \
+    for (int32_t row = 0; row < nrows; ++row, rb += sh_rows) {                           \
+        const int8_t *r0 = rb[0] + ic, *r1 = rb[dh] + ic, *r2 = rb[2 * dh] + ic;          \
+        int8_t *const end = y + rowb;                                                    \
+        for (; y != end; r0 += s, r1 += s, r2 += s, y += ystep) {                        \
+            uint32_t acc = start;                                                        \
+            acc += (uint32_t)(w0 * r0[0]) + (uint32_t)(w1 * r0[D])                       \
+                   + (uint32_t)(w2 * r0[2 * D]);                                         \
+            acc += (uint32_t)(w3 * r1[0]) + (uint32_t)(w4 * r1[D])                       \
+                   + (uint32_t)(w5 * r1[2 * D]);                                         \
+            acc += (uint32_t)(w6 * r2[0]) + (uint32_t)(w7 * r2[D])                       \
+                   + (uint32_t)(w8 * r2[2 * D]);                                         \
+            PUT;                                                                         \
+        }                                                                                \
+    }
+
+#define DW_ROW3(NAME, D_DECL, D)                                                         \
+TD_OPT_NOINLINE static void NAME(const td_depthwise_conv2d_s8_opt_args_t *a,             \
+                                 const int8_t *const *base, D_DECL int8_t *yrow,         \
+                                 int32_t nrows)                                          \
+{                                                                                        \
+    /* fields copied once: the int8 stores below may alias anything */                   \
+    const int32_t s = a->stride_w * a->in_c, ystep = a->out_c, oc = a->out_c;            \
+    const int32_t dm = a->depth_multiplier, sh_rows = a->stride_h, dh = a->dilation_h;   \
+    const int32_t rowb = a->out_w * a->out_c, lo = a->act_min, hi = a->act_max;         \
+    const int32_t lo2 = a->rq_lo + a->output_offset, hi2 = a->rq_hi + a->output_offset;  \
+    const int32_t off2 = a->output_offset;                                               \
+    const int8_t *w = a->wts;                                                            \
+    const int32_t *ch = a->chan;                                                         \
+    for (int32_t c = 0; c < oc; ++c, w += 9, ch += TD_OPT_CH) {                          \
+        const int32_t ic = dm == 1 ? c : c / dm;                                         \
+        if (ch[DW_MODE] != 0 && (ch[DW_MODE] != 2 || a->esize != 1)) {                 \
+            for (int32_t row = 0; row < nrows; ++row) {                                  \
+                dw_channel_any(a, base + row * sh_rows, c, yrow + row * rowb * a->esize); \
+            }                                                                            \
+            continue;                                                                    \
+        }                                                                                \
+        {                                                                                \
+            const int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4];         \
+            const int32_t w5 = w[5], w6 = w[6], w7 = w[7], w8 = w[8];                    \
+            const uint32_t start = (uint32_t)ch[DW_START];                               \
+            const int8_t *const *rb = base;                                              \
+            int8_t *y = yrow + c;                                                        \
+            if (ch[DW_MODE] == 0) {                                                      \
+                const uint32_t m4 = (uint32_t)ch[TD_CH_M4];                              \
+                const int32_t cp = ch[TD_CH_CP], dn = ch[TD_CH_DN], sh = ch[TD_CH_SH];   \
+                const int32_t tl = ch[TD_CH_TLH], th = ch[TD_CH_THH];                    \
+                DW_PIXELS(D, TD_OPT_PUT(y, acc, tl, th, (int32_t)acc, m4, cp, dn, sh, lo, hi)) \
+            } else {                                                                     \
+                const uint32_t pm = (uint32_t)ch[3], pb = (uint32_t)ch[4];               \
+                const int32_t psh = ch[6], tl = ch[7], th = ch[8];                       \
+                DW_PIXELS(D, TD_RQ_PUT(y, acc, tl, th, pm, pb, psh, lo2, hi2, off2))      \
+            }                                                                            \
+        }                                                                                \
+    }                                                                                    \
+}
+#define DW_COMMA ,
+DW_ROW3(dw_row3, int32_t d DW_COMMA, d)
+#define DW_ROW3_D(D) DW_ROW3(dw_row3_##D, , D)
+TD_DW_TAP_STEPS(DW_ROW3_D)
+
+/* Output rows [oy, oy + nrows), all channels, from the staged input rows: base[j] is
+ * the one of input row oy * stride_h - pad_top + j (column 0, channel 0). */
+static void dw_rows(const td_depthwise_conv2d_s8_opt_args_t *a, const int8_t *const *base,
+                    int8_t *yrow, int32_t nrows)
+{
+    if (a->k_h == 3 && a->k_w == 3) {
+        switch (a->dilation_w * a->in_c) {
+#define DW_CASE(D) case D: dw_row3_##D(a, base, yrow, nrows); return;
+            TD_DW_TAP_STEPS(DW_CASE)
+        default:
+            dw_row3(a, base, a->dilation_w * a->in_c, yrow, nrows);
+            return;
+        }
+    }
+    for (int32_t row = 0; row < nrows; ++row) {
+        for (int32_t c = 0; c < a->out_c; ++c) {
+            dw_channel_any(a, base + row * a->stride_h, c,
+                           yrow + row * a->out_w * a->out_c * a->esize);
+        }
+    }
+}
+
+/* Ring slots for output rows [oy, oy + nrows) (staged where they hold another input
+ * row); base[j]: input row oy * stride_h - pad_top + j, the padding row outside. */
+static void dw_ring(const td_depthwise_conv2d_s8_opt_args_t *a, const int8_t *xb, int8_t *ring,
+                    int32_t *held, int32_t oy, int32_t nrows, const int8_t **base)
+{
+    const int32_t rowb = a->row_bytes, nin = (nrows - 1) * a->stride_h + a->span;
+    for (int32_t j = 0; j < nin; ++j) {
+        const int32_t iy = oy * a->stride_h - a->pad_top + j;
+        const int32_t s = ((iy % a->ring) + a->ring) % a->ring;
+        base[j] = ring + a->ring * rowb;              /* the padding row: all zero point */
+        if (iy < 0 || iy >= a->in_h) continue;
+        base[j] = ring + s * rowb;
+        if (held[s] != iy) {
+            dw_stage(a, xb, iy, ring + s * rowb);
+            held[s] = iy;
+        }
+    }
+}
+
+/* The whole layer (both kernels' entry). */
+static void dw_run(const td_depthwise_conv2d_s8_opt_args_t *args, const int8_t *input,
+                   void *output_, void *scratch, const td_team_t *team)
+{
+    int8_t *const output = (int8_t *)output_;
+    const td_depthwise_conv2d_s8_opt_args_t *a = args;
+    const int32_t in_size = a->in_h * a->in_w * a->in_c;
+    const int32_t out_size = a->out_h * a->out_w * a->out_c * a->esize;
+    const int32_t core = td_team_core(team), cores = td_team_cores(team);
+    const int32_t per = cores * a->rows, rounds = (a->out_h + per - 1) / per;
+    const int32_t row = a->out_w * a->out_c * a->esize;
+    int8_t *const ring = (int8_t *)scratch + (size_t)core * (size_t)a->scratch_bytes;
+    const int8_t zp = (int8_t)(-a->input_offset);
+    int32_t held[TD_DW_RING];
+    dw_fill(ring + a->ring * a->row_bytes, zp, a->row_bytes);
+    for (int32_t b = 0; b < a->batches; ++b) {
+        for (int32_t s = 0; s < a->ring; ++s) held[s] = -1;
+        for (int32_t round = 0; round < rounds; ++round) {
+            const int32_t oy = round * per + core * a->rows;
+            const int32_t n = TD_MIN(a->rows, a->out_h - oy);
+            const int8_t *base[TD_DW_RING];
+            if (n > 0) dw_ring(a, input + b * in_size, ring, held, oy, n, base);
+            td_team_barrier(team);     /* every core staged its rows: writes may start */
+            if (n > 0) dw_rows(a, base, output + b * out_size + oy * row, n);
+        }
+    }
+}
+
+
+#endif /* TD_OPT_DW_IMPL_H */

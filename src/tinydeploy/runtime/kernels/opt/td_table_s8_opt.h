@@ -1,0 +1,28 @@
+/* td_table_s8_opt.h - an int8 -> int8 elementwise op as a 256-entry table: the integer
+ * graphs' activations with their requantization fused in (iGELU, iHardswish) and int8
+ * requantizations, whenever every channel requantizes alike (quant/opt/table_s8.py
+ * computes the table with the op's own golden, so the bytes are the reference kernel's).
+ * out[i] = table[in[i] + 128]: two loads and a store per element. The output may
+ * overwrite the input (element i is read before it is written). Several cores: core c
+ * takes its share of the elements.
+ *
+ * Preconditions (quant/preconditions/opt_tables.py): size > 0; table of 256 int8 values.
+ */
+#ifndef TD_TABLE_S8_OPT_H
+#define TD_TABLE_S8_OPT_H
+
+#include "../../td_names.h"
+
+#include <stdint.h>
+
+#include "td_opt_common.h"
+
+typedef struct {
+    int32_t size;
+    const int8_t *table;       /* [256]: the output of stored input v at v + 128 */
+} td_table_s8_opt_args_t;
+
+void td_table_s8_opt(const td_table_s8_opt_args_t *args, const int8_t *input,
+                     int8_t *output, void *scratch, const td_team_t *team);
+
+#endif /* TD_TABLE_S8_OPT_H */

@@ -1,0 +1,41 @@
+/* td_avg_pool2d_s16.h - int16 NHWC avg_pool2d (16x8), bit-exact with TFLite Micro's
+ * reference integer pooling on int16 data.
+ * Each output is the average of the window elements that lie inside the input (padding is
+ * never read), rounded half away from zero: (sum +- count/2) / count with C division (the
+ * int32 sum cannot overflow: windows of at most 65535 elements),
+ * clamped to [act_min, act_max]. Input and output share one quantization.
+ *
+ * Preconditions (checked at compile time, quant/preconditions.py, int16.py; a layer that
+ * violates one is refused naming it):
+ * dims, kernel and strides > 0, pads >= 0, window reaches fit int32; every window holds at
+ * least one input element; kernel_h * kernel_w <= 65535; int16 act_min <= act_max; buffers
+ * of exactly 2*batches*in_h*in_w*channels (input) and 2*batches*out_h*out_w*channels
+ * (output) bytes.
+ */
+#ifndef TD_AVG_POOL2D_S16_H
+#define TD_AVG_POOL2D_S16_H
+
+#include "../td_names.h"
+
+#include <stdint.h>
+
+typedef struct {
+    int32_t batches;
+    int32_t in_h;
+    int32_t in_w;
+    int32_t channels;
+    int32_t out_h;
+    int32_t out_w;
+    int32_t kernel_h;
+    int32_t kernel_w;
+    int32_t stride_h;
+    int32_t stride_w;
+    int32_t pad_top;
+    int32_t pad_left;
+    int32_t act_min;
+    int32_t act_max;
+} td_avg_pool2d_s16_args_t;
+
+void td_avg_pool2d_s16(const td_avg_pool2d_s16_args_t *args, const int16_t *in, int16_t *out);
+
+#endif /* TD_AVG_POOL2D_S16_H */

@@ -1,0 +1,52 @@
+/* td_transpose_conv_s16.h - 16x8 TRANSPOSE_CONV (int16 activations, int8 weights, int64 bias),
+ * bit-exact with TFLite's reference integer TransposeConv for int16 data.
+ *
+ * Input NHWC [batches, in_h, in_w, in_c], weights OHWI [out_c, k_h, k_w, in_c], bias
+ * int64_t [out_c] (or NULL), output NHWC [batches, out_h, out_w, out_c]. Input pixel (iy, ix)
+ * contributes w[oc, ky, kx, :] . (x + input_offset) to output pixel (iy * stride_h -
+ * pad_top + ky, ix * stride_w - pad_left + kx); each output sums its contributions (in
+ * int64_t), adds the bias, is requantized per channel, offset and clamped. Written as a
+ * gather per output element: no scratch buffer (TFLite's reference scatters into one;
+ * the sums are the same integers).
+ *
+ * Preconditions (checked at compile time, quant/preconditions.py, tflite_ops.py; a layer
+ * that violates one is refused naming it):
+ * all dims and strides > 0, pads >= 0, element counts within int32; offsets 0; int16
+ * act_min <= act_max; out_mult[c] 0 or in [2^30, 2^31), out_shift[c] in [-31, 7];
+ * worst-case |accumulator| < 2^47;
+ * buffers of exactly 2*batches*in_h*in_w*in_c (input), out_c*k_h*k_w*in_c (weights),
+ * 8*out_c (bias, or NULL) and 2*batches*out_h*out_w*out_c (output) bytes.
+ */
+#ifndef TD_TRANSPOSE_CONV_S16_H
+#define TD_TRANSPOSE_CONV_S16_H
+
+#include "../td_names.h"
+
+#include <stdint.h>
+
+typedef struct {
+    int32_t batches;
+    int32_t in_h;
+    int32_t in_w;
+    int32_t in_c;
+    int32_t out_h;
+    int32_t out_w;
+    int32_t out_c;
+    int32_t k_h;
+    int32_t k_w;
+    int32_t stride_h;
+    int32_t stride_w;
+    int32_t pad_top;
+    int32_t pad_left;
+    int32_t input_offset;      /* -input zero point */
+    int32_t output_offset;     /* output zero point */
+    int32_t act_min;
+    int32_t act_max;
+    const int32_t *out_mult;   /* [out_c] Q31 multipliers */
+    const int32_t *out_shift;  /* [out_c] shifts, > 0 = left */
+} td_transpose_conv_s16_args_t;
+
+void td_transpose_conv_s16(const td_transpose_conv_s16_args_t *args, const int16_t *input,
+                           const int8_t *weight, const int64_t *bias, int16_t *output);
+
+#endif /* TD_TRANSPOSE_CONV_S16_H */
