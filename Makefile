@@ -1,7 +1,8 @@
 # tinydeploy - two commands do everything on a fresh machine:
 #   make demo   install, generate a demo network, compile, build, run, validate, report
 #   make test   the test suite (pytest)
-#   make bench  benchmarks vs TFLite Micro measured in the same run; tiled targets (modeled)
+#   make bench  benchmarks vs TFLite Micro measured in the same run; tiled targets (modeled);
+#               attention models on QEMU rv32 (ICCT, microLlama decode, depth-first)
 #   make fuzz   N mutated model files (seeded): each compiles (and runs clean under
 #               ASan/UBSan) or is refused with one line naming the file
 PYTHON ?= python3
@@ -55,6 +56,7 @@ bench: install riscv-tools
 	$(PY) benchmarks/subbyte_bench.py
 	$(PY) benchmarks/rv32_kernels.py
 	$(PY) benchmarks/rv32_bench.py
+	$(PY) benchmarks/transformer_bench.py
 
 clean:
 	rm -rf out build .pytest_cache .hypothesis

@@ -27,8 +27,9 @@ def test_report_of_a_project_shows_its_kernel_set_and_arena(tmp_path, capsys):
         assert d["totals"]["arena_bytes"] == manifest["arena_bytes"]
         arenas[kernels] = manifest["arena_bytes"]
         assert d == _report_json(capsys, model, "--kernels", kernels)   # same as compiling
-    # the optimized kernels do not keep the pixel order in-place windows need
-    assert arenas["ref"] < arenas["opt"]
+    # one memory plan per kernel set: the optimized kernels keep the in-place windows and
+    # their scratch is planned, so their arena is at most the reference one
+    assert arenas["opt"] <= arenas["ref"]
 
 
 def test_report_of_a_tiled_project_has_its_tiles(tmp_path, capsys):

@@ -128,7 +128,8 @@ def test_huge_shift_is_refused_by_the_code_generator_itself():
                        match=rf"layer '{op.name}' \(fully_connected\): out_shift\[0\] = 128 "
                              r"outside the kernel's range \[-31, 31\]: the scales make the "
                              "requantization impossible"):
-        build_project(low.graph, args, low.memory.offsets, low.memory.arena_bytes, "ad")
+        build_project(low.graph, args, low.memory.offsets, low.memory.arena_bytes, "ad",
+                      external=low.memory.external)
 
 
 def test_operator_repointed_to_requantize_is_refused(tmp_path):
@@ -161,7 +162,8 @@ def test_requantize_sized_for_another_tensor_is_refused_by_the_code_generator():
                                                 shift=0, output_offset=0, act_min=-128,
                                                 act_max=127)}
     with pytest.raises(pc.KernelPreconditionError) as e:
-        build_project(g2, args, low.memory.offsets, low.memory.arena_bytes, "vww")
+        build_project(g2, args, low.memory.offsets, low.memory.arena_bytes, "vww",
+                      external=low.memory.external)
     have = g.t(op.outputs[0]).nbytes
     assert (f"layer '{op.name}' (quantize): the kernel writes {x.size} bytes of output "
             f"'{op.outputs[0]}', whose buffer holds {have}") in str(e.value)
@@ -190,7 +192,8 @@ def test_graph_without_outputs_is_refused_by_the_code_generator(tmp_path):
     g = low.graph
     g2 = Graph(g.name, g.tensors, g.ops, g.inputs, [], g.source, g.meta)
     with pytest.raises(TinyDeployError, match="the graph has no outputs"):
-        build_project(g2, low.args, low.memory.offsets, low.memory.arena_bytes, "net")
+        build_project(g2, low.args, low.memory.offsets, low.memory.arena_bytes, "net",
+                      external=low.memory.external)
 
 
 # ---- every rule: valid args, and each precondition violated ------------------------------

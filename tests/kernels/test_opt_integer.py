@@ -1,5 +1,6 @@
 """Optimized kernels of integer graphs (kernels/opt/td_opt_mm.h products, tables, the
-32-bit iLayerNorm; args from quant/opt/matmul_rq.py, table_s8.py, ilayernorm.py) vs the
+32-bit iLayerNorm, the tabulated iSoftmax; args from quant/opt/matmul_rq.py, table_s8.py,
+ilayernorm.py, isoftmax.py) vs the
 numpy golden: random layers of every kind they take - with RequantShift parameters in
 the forms they cover (power-of-two divisors, floor and toward zero, uniform and per
 channel, int32 and int64 requantization) - compiled with ``--kernels opt`` into one
@@ -57,6 +58,16 @@ def matmul(rng, p: str) -> Graph:
                      name=p + "op", k=k, trans_b=tb)
 
 
+def binary(rng, p: str, kind: str) -> Graph:
+    shape = [int(rng.integers(1, 5)) for _ in range(int(rng.integers(1, 4)))]
+    b_shape = [d if rng.random() < 0.5 else 1 for d in shape][int(rng.integers(0, 2)):]
+    a = ac.t(p + "a", shape, "int8", int(rng.choice([0, -128])))
+    b = ac.t(p + "b", b_shape or [1], "int8", int(rng.choice([0, -128])))
+    attrs = {"mults": (int(rng.integers(-3, 4)), int(rng.integers(-3, 4)))} \
+        if kind == "add" else {}
+    return ac.one_op(kind, [a, b], ac.t(p + "y", shape, "int32"), name=p + "op", **attrs)
+
+
 def cases(rng) -> tuple[list[Graph], list[str]]:
     """Graphs and the optimized kernel each must run."""
     out = []
@@ -72,6 +83,10 @@ def cases(rng) -> tuple[list[Graph], list[str]]:
         out.append((with_rq(add_case(rng, f"add{i}_"), rng, True), "AddTablesOptArgs"))
         g = ac.norm(rng, f"ln{i}_", "ilayernorm")[0]
         out.append((g, "ILayerNormOptArgs"))
+        out.append((ac.isoftmax(rng, f"sm{i}_")[0], "ISoftmaxOptArgs"))
+        for kind in ("add", "mul"):
+            out.append((with_rq(binary(rng, f"{kind}any{i}_", kind), rng, True),
+                        "BinaryS8RqOptArgs"))
     return out
 
 

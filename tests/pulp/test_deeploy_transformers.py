@@ -20,10 +20,10 @@ from tinydeploy.check.hostrun import build, run
 pytestmark = [pytest.mark.cc, pytest.mark.models]
 
 
-def _compile(name: str, out):
+def _compile(name: str, out, **options):
     folder = model_path(f"deeploy/{name}")
     proj = tinydeploy.compile(folder / "network.onnx", out, input_type=dd.input_type(folder),
-                              input_shapes=dd.input_shapes(folder))
+                              input_shapes=dd.input_shapes(folder), **options)
     return folder, proj
 
 
@@ -39,6 +39,15 @@ def _assert_exact(got: list[np.ndarray], want: list[np.ndarray], manifest: dict)
 @pytest.mark.parametrize("name", dd.family_folders() or ["Models_CCT_Int_ICCT"])
 def test_integer_network_is_exact_under_sanitizers(name, tmp_path):
     folder, proj = _compile(name, tmp_path / "out")
+    man = proj.manifest
+    outs = run(build(proj.path, sanitize=True), man, [dd.record(man, folder)])[0]
+    _assert_exact(outs, dd.expected(folder), man)
+
+
+@pytest.mark.parametrize("name", dd.family_folders() or ["Models_CCT_Int_ICCT"])
+def test_integer_network_is_exact_with_the_optimized_kernels(name, tmp_path):
+    """--kernels opt (runtime/kernels/opt: products, tables, norms of integer graphs)."""
+    folder, proj = _compile(name, tmp_path / "out", kernels="opt")
     man = proj.manifest
     outs = run(build(proj.path, sanitize=True), man, [dd.record(man, folder)])[0]
     _assert_exact(outs, dd.expected(folder), man)

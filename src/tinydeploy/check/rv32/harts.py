@@ -21,6 +21,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from tinydeploy.check import hostrun
 from tinydeploy.check.inputs import random_inputs
 from tinydeploy.check.rv32 import qemu
 from tinydeploy.errors import TinyDeployError
@@ -136,7 +137,6 @@ def hart_counts(project, records=None, timeout: float | None = None) -> dict:
         cmd = qemu.qemu_command(elf, ["in.bin", "out.bin"], icount=False, harts=harts,
                                 console=str(tmp / "console.txt"))
         cmd[-2:-2] = ["-plugin", f"{lib},mark={mark},out={out}"]
-        from tinydeploy.check import hostrun
         hostrun.write_records(tmp / "in.bin", manifest, records[:1])
         r = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True,
                            timeout=timeout or qemu.TIMEOUT)

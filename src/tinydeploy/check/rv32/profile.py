@@ -18,6 +18,7 @@ import numpy as np
 
 from tinydeploy.check.inputs import random_inputs
 from tinydeploy.check.rv32 import qemu
+from tinydeploy.check.rv32.harts import hart_counts, modeled_speedup
 from tinydeploy.codegen.boards.rv32imc import HARTS
 from tinydeploy.errors import TinyDeployError
 from tinydeploy.ir.ops import macs
@@ -88,7 +89,6 @@ def profile(project: str | Path, n: int = 1, seed: int = 0, records=None,
 def _add_harts(out: dict, proj, records, timeout) -> None:
     """Per layer: every hart's instructions in the parallel build (measured, exact), the
     measured speedup (single-hart count / busiest hart's) and the split's modeled one."""
-    from tinydeploy.check.rv32.harts import hart_counts, modeled_speedup
 
     hc = hart_counts(proj, records, timeout)
     c_args = proj.lowered.c_args

@@ -113,7 +113,12 @@ def _wide_or_valued(g: Graph, op: Op) -> bool:
     return _wide(g, op) or int(op.attrs.get("value", 0)) != 0
 
 
+def _wide_concat2(g: Graph, op: Op) -> bool:
+    """Two-input 16/32-bit concats (int16 concats of more inputs: int16/concat.py)."""
+    return _wide(g, op) and (len(op.inputs) == 2 or g.t(op.outputs[0]).dtype != "int16")
+
+
 register_variant("transpose", _wide, prepare_transpose, copy_run, TransposeAnyArgs)
-register_variant("concat", _wide, prepare_concat, run_concat, Concat2AnyArgs)
+register_variant("concat", _wide_concat2, prepare_concat, run_concat, Concat2AnyArgs)
 register_variant("pad", _wide_or_valued, prepare_pad, run_pad, PadAnyArgs)
 

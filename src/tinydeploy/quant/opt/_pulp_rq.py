@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from tinydeploy.quant.golden.requant import divide, round_f32
+
 S32, S64, GEN, RAW, F32G, DIV = 0, 1, 2, 3, 4, 5    # TD_RQ_*
 I32_MIN, I32_MAX = -(1 << 31), (1 << 31) - 1
 F32_EXACT = 1 << 24
@@ -83,7 +85,6 @@ def _by_reciprocal(mul, add, div, mul2, rounding, lo, hi, bound):
 
 def _reference(x, mul, add, div, mul2, fp32, rounding) -> int:
     """The golden's requant of one accumulator (before the clamp)."""
-    from tinydeploy.quant.golden.requant import divide, round_f32
 
     v = np.int64(x) * mul
     if fp32 & 1:

@@ -126,6 +126,11 @@ def make(a: DepthwiseConv2dArgs, consts, cores: int = 1,
 register(DepthwiseConv2dArgs, make)
 
 
+# Off: wrong results on Deeploy's Kernels_Integer_Conv_DW_3x3 (tests/pulp/
+# test_deeploy_transformers.py, optimized kernels); the reference fused kernel runs instead.
+RQ_ENABLED = False
+
+
 class DepthwiseConv2dRqOptArgs(DepthwiseConv2dOptArgs):
     C_FUNC: ClassVar[str] = "td_depthwise_conv2d_rq_opt"
 
@@ -133,6 +138,8 @@ class DepthwiseConv2dRqOptArgs(DepthwiseConv2dOptArgs):
 def make_rq(a, consts, cores: int = 1, lean: bool = False):
     """The integer-graph depthwise (fused requant to int8/int16, or raw int32 sums)."""
     acc, rq = (a.acc, a.rq) if hasattr(a, "rq") else (a, None)
+    if not RQ_ENABLED:
+        return None
     if type(acc) is not DepthwiseConv2dS32Args or consts[1] is None:
         return None
     base = make(_as_tflite(acc), consts, cores, lean)

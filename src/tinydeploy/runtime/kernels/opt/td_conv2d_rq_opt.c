@@ -4,9 +4,14 @@
  * int8, int16 or raw int32 output; see td_conv2d_rq_opt.h and td_opt_conv_impl.h. */
 #include "td_conv2d_rq_opt.h"
 
-#define TD_CV_FN td_conv2d_rq_opt
 #define TD_CV_WT int8_t
 #define TD_CV_WV(x) ((int32_t)(x) * 256)
 #define TD_CV_WTS wts8
 
 #include "td_opt_conv_impl.h"
+
+void td_conv2d_rq_opt(const td_conv2d_rq_opt_args_t *args, const int8_t *input, void *output,
+                      void *scratch, const td_team_t *team)
+{
+    td_cv_run(args, input, output, scratch, team);
+}

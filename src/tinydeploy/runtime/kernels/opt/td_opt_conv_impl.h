@@ -2,8 +2,9 @@
  * format by the kernel that includes it (td_conv2d_s8_opt.c: TFLite, int16 weights * 256;
  * td_conv2d_rq_opt.c: integer graphs, int8 weights, any output type). See
  * td_conv2d_s8_opt.h (args, paths, write order) and td_opt_common.h (the tricks).
- * The includer defines TD_CV_FN (the function), TD_CV_WT / TD_CV_WV (weight type and
- * value * 256) and TD_CV_WTS (the args member holding the weights).
+ * The includer defines TD_CV_WT / TD_CV_WV (weight type and value * 256) and TD_CV_WTS
+ * (the args member holding the weights), and its public function calls td_cv_run (a
+ * real definition in the .c file, so the link-name scan of td_names.h sees it).
  */
 #ifndef TD_OPT_CONV_IMPL_H
 #define TD_OPT_CONV_IMPL_H
@@ -255,8 +256,8 @@ static void cv_rows(const td_conv2d_s8_opt_args_t *a, const cv_plan_t *pl, const
     }
 }
 
-void TD_CV_FN(const td_conv2d_s8_opt_args_t *args, const int8_t *input, void *output,
-              void *scratch, const td_team_t *team)
+static void td_cv_run(const td_conv2d_s8_opt_args_t *args, const int8_t *input, void *output,
+                      void *scratch, const td_team_t *team)
 {
     const td_conv2d_s8_opt_args_t *a = args;
     const int32_t in_size = a->in_h * a->in_w * a->in_c;
