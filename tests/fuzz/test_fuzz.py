@@ -218,3 +218,15 @@ def test_tflite_damage_is_a_clean_error(what):
     r = runner.run_compile(case, timeout=120)
     assert r.outcome == "error", (r.outcome, r.place, r.message)
     assert words in r.message, r.message
+
+
+# cases long runs (`make fuzz`) found, each an internal error once: kept as regressions
+FOUND_BY_LONG_RUNS = ["0:2063", "0:3998", "0:8846", "1:1987", "2:278", "2:2538", "2:2548"]
+
+
+@pytest.mark.parametrize("case_id", FOUND_BY_LONG_RUNS)
+def test_case_found_by_a_long_run_is_refused_or_clean(seeds, case_id):
+    seed, index = (int(v) for v in case_id.split(":"))
+    case = runner.make_case(seed, index, seeds, runner.DEFAULT_KINDS)
+    r = runner.run_compile(case, timeout=120)
+    assert r.outcome in ("error", "compiled"), (case.desc, r.outcome, r.place, r.message)

@@ -173,9 +173,26 @@ def matmul(b: Builder, node) -> None:
 
 
 def _int_attr(b: Builder, value, what: str) -> int:
-    if float(value) != int(value):
+    if not np.isfinite(float(value)) or float(value) != int(value):
         raise b.error(f"Gemm {what} = {value} is not an integer (integer graphs only)")
     return int(value)
+
+
+def _gemm_shapes(b: Builder, xs: tuple, ws: tuple, ta: bool, tb: bool, cs) -> None:
+    """A = x (transposed if transA) is [M, K], B = w (transposed if transB) [K, N], C
+    broadcasts to [M, N] (unidirectionally): else the node is refused naming the shapes."""
+    if len(ws) != 2:
+        raise b.error(f"Gemm B of shape {list(ws)} (ONNX Gemm is 2-D)", TinyDeployError)
+    m, k = xs[::-1] if ta else xs
+    k2, n = ws[::-1] if tb else ws
+    if k != k2:
+        raise b.error(f"Gemm A {list(xs)} (transA={int(ta)}) and B {list(ws)} "
+                      f"(transB={int(tb)}) do not share their inner dimension",
+                      TinyDeployError)
+    if cs is not None and (len(cs) > 2 or any(
+            d not in (1, full) for d, full in zip(cs[::-1], (n, m)))):
+        raise b.error(f"Gemm C of shape {list(cs)} does not broadcast to [{m}, {n}]",
+                      TinyDeployError)
 
 
 def gemm(b: Builder, node) -> None:
@@ -191,6 +208,7 @@ def gemm(b: Builder, node) -> None:
         c = exact_ints(b, b.const_of(node.input[2], "C"), "C")
     if len(x.shape) != 2:
         raise b.error(f"Gemm of a {len(x.shape)}-D input (ONNX Gemm is 2-D)", TinyDeployError)
+    _gemm_shapes(b, tuple(x.shape), tuple(w.shape), ta, tb, None if c is None else c.shape)
     if isinstance(w, np.ndarray) and alpha == 1 and not ta and \
             (c is None or c.size == 1 or (c.ndim <= 2 and all(d == 1 for d in c.shape[:-1]))):
         n = w.shape[0] if tb else w.shape[1]
