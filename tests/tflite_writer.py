@@ -41,6 +41,7 @@ class _T:
     quant: QuantParams | None
     data: np.ndarray | None
     signature: tuple[int, ...] | None
+    variable: bool = False       # a TFLite variable tensor (state kept across invokes)
 
 
 @dataclass
@@ -60,15 +61,16 @@ class TFLiteBuilder:
         self.index: dict[str, int] = {}
 
     def tensor(self, name: str, shape, dtype: str, quant: QuantParams | None = None,
-               data: np.ndarray | None = None, signature=None) -> int:
-        """Add a tensor (constant when ``data`` is given); returns its index."""
+               data: np.ndarray | None = None, signature=None, variable: bool = False) -> int:
+        """Add a tensor (constant when ``data`` is given; ``variable``: a TFLite variable
+        tensor, the state of an LSTM); returns its index."""
         assert name not in self.index, f"tensor {name} added twice"
         shape = tuple(int(s) for s in shape)
         if data is not None:
             data = np.ascontiguousarray(np.asarray(data, dtype=dtype).reshape(shape))
         self.index[name] = len(self.tensors)
         self.tensors.append(_T(name, shape, dtype, quant, data,
-                               None if signature is None else tuple(signature)))
+                               None if signature is None else tuple(signature), variable))
         return self.index[name]
 
     def ir(self, t: Tensor) -> int:
@@ -205,6 +207,8 @@ def _write_tensor(b, t: _T, buf_index: int) -> int:
         tflite.TensorAddQuantization(b, quant)
     if sig is not None:
         tflite.TensorAddShapeSignature(b, sig)
+    if t.variable:
+        tflite.TensorAddIsVariable(b, True)
     return tflite.TensorEnd(b)
 
 

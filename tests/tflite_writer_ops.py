@@ -51,7 +51,38 @@ def _gather(w, g, op):
          [w.ir(g.t(op.outputs[0]))], ("GatherOptions", {"Axis": op.attrs["axis"]}))
 
 
+def _lstm(w, g, op):
+    """IR lstm as UNIDIRECTIONAL_SEQUENCE_LSTM: 24 inputs (absent peephole, projection and
+    layer-norm tensors as -1), the state (the op's outputs 1 and 2) as variable tensors."""
+    ins = [-1] * 24
+    names = list(op.inputs)
+    ins[0] = w.ir(g.t(names[0]))
+    for k in range(8):                                      # weights: inputs 1..8
+        ins[1 + k] = w.ir(g.t(names[1 + k]))
+    for k in range(4):                                      # biases: inputs 12..15
+        ins[12 + k] = w.ir(g.t(names[9 + k]))
+    for pos, n in ((18, op.outputs[1]), (19, op.outputs[2])):
+        t = g.t(n)
+        ins[pos] = w.tensor(n, t.shape, t.dtype, t.quant, variable=True)
+    w.op("UNIDIRECTIONAL_SEQUENCE_LSTM", ins, [w.ir(g.t(op.outputs[0]))],
+         ("UnidirectionalSequenceLSTMOptions",
+          {"FusedActivationFunction": 4, "CellClip": float(op.attrs.get("cell_clip", 0.0)),
+           "TimeMajor": bool(op.attrs.get("time_major", False))}))
+
+
+def _svdf(w, g, op):
+    """IR svdf as SVDF: input, feature weights, time weights, bias, the state (the op's
+    output 1) as a variable tensor."""
+    s = g.t(op.outputs[1])
+    ins = [w.ir(g.t(n)) for n in op.inputs[:4]]
+    ins.append(w.tensor(s.name, s.shape, s.dtype, s.quant, variable=True))
+    w.op("SVDF", ins, [w.ir(g.t(op.outputs[0]))],
+         ("SVDFOptions", {"Rank": int(op.attrs["rank"]), "FusedActivationFunction": 0}))
+
+
 WRITERS = {
+    "lstm": _lstm,
+    "svdf": _svdf,
     "sub": _simple("SUB", "SubOptions", lambda op: {"FusedActivationFunction": _act(op)}),
     "leaky_relu": _simple("LEAKY_RELU", "LeakyReluOptions",
                           lambda op: {"Alpha": op.attrs["alpha"]}),

@@ -124,7 +124,8 @@ def build(model: str | Path, options: CompileOptions | None = None) -> Lowered:
     low.options, low.target = opts, target
     if not target.flat:               # levels, then CP-SAT tiling of every layer into L1
         try:
-            low.tiled = plan_tiled(low.graph, target, low.memory)
+            fixed = frozenset(p.op for p in low.decode.patches) if low.decode else frozenset()
+            low.tiled = plan_tiled(low.graph, target, low.memory, untiled=fixed)
         except TinyDeployError as e:
             raise e.with_file(str(model)) from None
     low.seconds = time.perf_counter() - t0

@@ -10,6 +10,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from tests.conftest import model_path
+from tests.frontend import onnx_nets as nets
 from tinydeploy.cli import main
 
 
@@ -82,10 +83,15 @@ def test_unknown_extension(tmp_path, capsys):
     assert "extension" in reason and "'.pb'" in reason
 
 
-def test_float_model_without_quantization(tmp_path, capsys):
-    # a shared model whose name says "float": the check looks at the reason only
-    reason = _compile_fails(model_path("float/ic_resnet8_float.tflite"), tmp_path, capsys)
-    assert "float" in reason.lower() and "quantiz" in reason.lower()
+def test_unsupported_operator_of_a_float_model(tmp_path, capsys):
+    # float models compile (issue 12); an operator without a float kernel is one line
+    p = nets.float_net(tmp_path / "float.onnx")
+    m = onnx.load(p)
+    relu = next(n for n in m.graph.node if n.op_type == "Relu")
+    relu.op_type, relu.name = "Hardmax", "the_float_node"
+    onnx.save(m, p)
+    reason = _compile_fails(p, tmp_path, capsys)
+    assert "'the_float_node'" in reason and "Hardmax" in reason and "unsupported" in reason
 
 
 def test_unsupported_op_is_named_with_its_node(tmp_path, capsys):

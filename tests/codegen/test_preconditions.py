@@ -25,6 +25,8 @@ import tflite
 from tests.codegen.precondition_cases_attention import ATTENTION_ACCS, ATTENTION_CASES
 from tests.codegen.precondition_cases_attention import WALKED as ATTENTION_WALKED
 from tests.codegen.precondition_cases_16x8 import CASES_16X8
+from tests.codegen.precondition_cases_f32 import CASES_F32
+from tests.codegen.precondition_cases_recurrent import CASES_RECURRENT
 from tests.codegen.precondition_cases_tflite_ops import CASES_TFLITE_OPS
 from tests.conftest import model_path
 from tests.tflite_writer import TFLiteBuilder
@@ -57,7 +59,7 @@ from tinydeploy.quant.golden.subbyte.conv2d import Conv2dSbArgs
 from tinydeploy.quant.golden.subbyte.depthwise_conv2d import DepthwiseConv2dSbArgs
 from tinydeploy.quant.golden.subbyte.fully_connected import FullyConnectedSbArgs
 from tinydeploy.quant.golden.subbyte.pool import AvgPool2dSbArgs, MaxPool2dSbArgs
-from tinydeploy.quant.golden.sum_pool2d import SumPool2dArgs
+from tinydeploy.quant.golden.sum_pool2d import SumPool2dArgs, SumPool2dS16Args
 from tinydeploy.quant.golden.tanh import TanhArgs
 from tinydeploy.quant.golden.transpose import TransposeArgs, TransposeU8Args
 from tinydeploy.quant.requant import multiply_by_quantized_multiplier
@@ -385,6 +387,11 @@ CASES = {
     "td_sum_pool2d_s8_s32": (SUM, GEOM_POOL + [
         ({"kernel_h": 2**12, "kernel_w": 2**12, "in_h": 2**12, "in_w": 2**12, "channels": 1,
           "out_h": 1, "out_w": 1}, "the window sum can reach")]),
+    "td_sum_pool2d_s16_s32": (SumPool2dS16Args(**{f: getattr(SUM, f) for f in _fields(SUM)}),
+                              GEOM_POOL + [({"input_offset": 40000}, "input_offset = 40000"),
+                                           ({"kernel_h": 2**9, "kernel_w": 2**9, "in_h": 2**9,
+                                             "in_w": 2**9, "channels": 1, "out_h": 1,
+                                             "out_w": 1}, "the window sum can reach")]),
     "td_requant_s32_s8": (RQ, RQ_BAD),
     "td_requant_s32_s16": (RequantS16Args(**{f: getattr(RQ, f) for f in
                                              _fields(RQ)}),
@@ -452,7 +459,8 @@ def _fused_cases():
     return out
 
 
-ALL = {**CASES, **ATTENTION_CASES, **CASES_16X8, **CASES_TFLITE_OPS, **_fused_cases()}
+ALL = {**CASES, **ATTENTION_CASES, **CASES_16X8, **CASES_TFLITE_OPS, **CASES_RECURRENT,
+       **CASES_F32, **_fused_cases()}
 
 
 @pytest.mark.parametrize("func", sorted(ALL))

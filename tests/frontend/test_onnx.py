@@ -263,9 +263,24 @@ def test_unsupported_operator_names_node_and_op(tmp_path):
     assert msg == f"{p}: node 'conv3' (Hardmax): unsupported operator Hardmax"
 
 
-def test_float_model_without_quantization_is_an_error(tmp_path):
-    msg = _err(nets.float_net(tmp_path / "float.onnx"))
-    assert "float model" in msg and "quantiz" in msg
+def test_float_model_without_quantization_is_a_float32_graph(tmp_path):
+    """(issue 12: no longer "quantize it first") the float32 importer, ONNX layout, convs
+    and pools in NHWC between transposes."""
+    g = load_onnx(nets.float_net(tmp_path / "float.onnx"))
+    assert all(t.dtype == "float32" for t in g.tensors.values())
+    assert {"conv2d", "depthwise_conv2d", "max_pool2d", "reduce", "matmul", "softmax",
+            "unary", "add"} <= {op.kind for op in g.ops}
+    assert g.t(g.inputs[0]).shape == (1, 3, 8, 8) and g.meta["float"]
+
+
+def test_unsupported_float_operator_names_node_and_op(tmp_path):
+    p = nets.float_net(tmp_path / "float.onnx")
+    m = onnx.load(p)
+    relu = next(n for n in m.graph.node if n.op_type == "Relu")
+    relu.op_type, relu.name = "Hardmax", "head"
+    onnx.save(m, p)
+    msg = _err(p, UnsupportedError)
+    assert msg == f"{p}: node 'head' (Hardmax): unsupported operator Hardmax in a float32 graph"
 
 
 def test_int16_qdq_is_an_unsupported_dtype(tmp_path):

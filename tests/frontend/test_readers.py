@@ -69,11 +69,13 @@ def test_tflite_loader_accepts_exactly_the_op_table(tmp_path, loader):
 
 def test_tflite_loaders_differ_only_where_the_table_says_why():
     """The float quantizer takes the CNN core; TFLite Micro's further builtins (rows added
-    by tflite_ops_math/_movement/_linear) are int8-loader only, as is QUANTIZE."""
-    from tinydeploy.frontend import tflite_ops_linear, tflite_ops_math, tflite_ops_movement
+    by tflite_ops_math/_movement/_linear/_recurrent) are int8-loader only, as is QUANTIZE."""
+    from tinydeploy.frontend import (tflite_ops_linear, tflite_ops_math, tflite_ops_movement,
+                                     tflite_ops_recurrent)
 
     int8, flt = set(tflite_ops.supported("int8")), set(tflite_ops.supported("float"))
-    more = {*tflite_ops_math.ROWS, *tflite_ops_movement.ROWS, *tflite_ops_linear.ROWS}
+    more = {*tflite_ops_math.ROWS, *tflite_ops_movement.ROWS, *tflite_ops_linear.ROWS,
+            *tflite_ops_recurrent.ROWS}
     assert int8 - flt == {"QUANTIZE"} | more and flt - int8 == set()
 
 

@@ -359,13 +359,13 @@ def test_several_subgraphs_are_error(tmp_path):
     assert "2 subgraphs" in msg
 
 
-def test_float_model_is_error(tmp_path):
-    path = model_path("float/ic_resnet8_float.tflite")
-    with pytest.raises(UnsupportedError) as e:
-        load_tflite(path)
-    msg = str(e.value)
-    assert str(path) in msg and "node '0_CONV_2D'" in msg
-    assert "float model without quantization: quantize it first" in msg
+def test_float_model_is_a_float32_graph(tmp_path):
+    """(issue 12) a float model loads as a float32 graph (quantize/float_tflite.py)."""
+    g = load_tflite(model_path("float/ic_resnet8_float.tflite"))
+    assert all(g.t(n).dtype == "float32" for op in g.ops for n in (*op.inputs, *op.outputs)
+               if n)
+    assert {"conv2d", "add", "avg_pool2d", "fully_connected", "softmax"} <= \
+        {op.kind for op in g.ops}
 
 
 def test_float_activation_inside_network_is_error(tmp_path):

@@ -290,7 +290,7 @@ def run_build(case: Case, timeout: float) -> Result:
     import tinydeploy
     from tinydeploy.check import hostrun
     from tinydeploy.check.inputs import random_inputs
-    from tinydeploy.quant.execute import run_graph
+    from tinydeploy.quant.execute import run_stream
 
     res = Result(case.id, case.seed, case.kind, case.desc, "compiled")
     tmp, model, out = _case_dir(case)
@@ -338,7 +338,7 @@ def run_build(case: Case, timeout: float) -> Result:
                 return res
             stage = "golden"
             try:
-                gold = [run_graph(low.graph, rec, low.args) for rec in records]
+                gold = run_stream(low.graph, records, low.args)   # (state carried)
             except Exception as e:  # noqa: BLE001
                 res.build = "golden-error"
                 res.build_place = innermost_place(traceback.format_exc())

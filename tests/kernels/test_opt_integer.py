@@ -1,11 +1,18 @@
 """Optimized kernels of integer graphs (kernels/opt/td_opt_mm.h products, tables, the
-32-bit iLayerNorm, the tabulated iSoftmax; args from quant/opt/matmul_rq.py, table_s8.py,
-ilayernorm.py, isoftmax.py) vs the
+32-bit iLayerNorm, the tabulated iSoftmax, the convolution and depthwise convolution with
+fused requantization or raw int32 sums; args from quant/opt/matmul_rq.py, table_s8.py,
+ilayernorm.py, isoftmax.py, conv2d_rq.py, depthwise_conv2d.py) vs the
 numpy golden: random layers of every kind they take - with RequantShift parameters in
 the forms they cover (power-of-two divisors, floor and toward zero, uniform and per
 channel, int32 and int64 requantization) - compiled with ``--kernels opt`` into one
 ASan/UBSan build must give the golden's bytes, and every case must actually run its
-optimized kernel. Layers outside those forms keep the reference kernel."""
+optimized kernel. Layers outside those forms keep the reference kernel.
+
+The convolutions sit as in the NCHW graphs of Deeploy and NEMO: between two layout
+transposes, so their input dies at the layer and the planner lets the output start over
+it (the kernel's in-place margin); with int16 or int32 outputs the output grows faster
+than the input it replaces. The test checks that those layers really were planned in
+place (a graph-input-fed layer would hide a wrong margin)."""
 
 from __future__ import annotations
 
@@ -22,19 +29,24 @@ from tinydeploy.ir.graph import Graph, Op
 from tinydeploy.quant.execute import run_graph
 
 
-def with_rq(g: Graph, rng, uniform: bool, big: bool = False, name: str = "") -> Graph:
-    """``g``'s int32 output requantized to int8 by a power-of-two RequantShift."""
+def with_rq(g: Graph, rng, uniform: bool, big: bool = False, name: str = "",
+            out: str = "int8", div: int | None = None, neg: bool = False) -> Graph:
+    """``g``'s int32 output requantized to ``out`` by a RequantShift (a power-of-two
+    divisor unless ``div`` is given; negative multipliers with ``neg``)."""
     acc = g.t(g.outputs[0])
     c = acc.shape[-1]
     n = 1 if uniform else c
-    mul = rng.integers(1, 2**20 if big else 60, size=n).repeat(c // n)
+    mul = rng.integers(1, 2**20 if big else 60, size=n).repeat(c // n) * (-1 if neg else 1)
     add = rng.integers(-2**12, 2**12, size=n).repeat(c // n)
-    y = ac.t(acc.name + "_q", acc.shape, "int8", int(rng.choice([0, -128])))
+    y = ac.t(acc.name + "_q", acc.shape, out, int(rng.choice([0, -128])) if out == "int8"
+             else 0)
     zp = y.quant.zp
-    lo = int(rng.integers(-128, -88)) - zp
-    hi = min(lo + 200, 127 - zp)
+    info = np.iinfo(out)
+    lo = int(rng.integers(int(info.min), int(info.min) * 11 // 16)) - zp
+    hi = min(lo + (int(info.max) - int(info.min)) * 25 // 32 + 1, int(info.max) - zp)
     op = Op("requant", name or acc.name + "_rq", (acc.name,), (y.name,),
-            {"mul": mul, "add": add, "div": 2 ** int(rng.integers(6, 26 if big else 14)),
+            {"mul": mul, "add": add,
+             "div": div or 2 ** int(rng.integers(6, 26 if big else 14)),
              "rounding": str(rng.choice(["floor", "trunc"])), "clip": (lo, hi)})
     return Graph(g.name, {**g.tensors, y.name: y}, [*g.ops, op], list(g.inputs), [y.name])
 
@@ -68,6 +80,69 @@ def binary(rng, p: str, kind: str) -> Graph:
     return ac.one_op(kind, [a, b], ac.t(p + "y", shape, "int32"), name=p + "op", **attrs)
 
 
+# (h, w, k_h, k_w, stride (h, w), pads (top, left), in_c, out_c) of the convolutions, as
+# in Deeploy's kernel tests: pointwise with many channels, 3x3 padded, 1-D strided
+CONV_SHAPES = [(8, 8, 1, 1, (1, 1), (0, 0), 128, 128), (10, 10, 3, 3, (1, 1), (1, 1), 8, 4),
+               (1, 32, 1, 8, (1, 4), (0, 1), 2, 4), (9, 7, 3, 3, (2, 2), (1, 1), 6, 13),
+               (6, 12, 3, 3, (1, 1), (1, 1), 16, 10), (5, 5, 2, 3, (1, 2), (1, 0), 3, 5)]
+DW_SHAPES = [(10, 10, 3, 3, (1, 1), (1, 1), 40), (9, 8, 3, 3, (2, 2), (1, 1), 12),
+             (1, 30, 1, 5, (1, 2), (0, 2), 6), (6, 6, 3, 3, (1, 1), (0, 0), 5)]
+
+
+def _nchw_conv(rng, p: str, shape, depthwise: bool) -> Graph:
+    """NCHW input -> transpose -> conv (raw int32 sums) on NHWC, as the ONNX frontend
+    lowers an NCHW Conv: the conv's input dies at the conv."""
+    if depthwise:
+        h, w, kh, kw, s, pad, cin = shape
+        cout = cin
+    else:
+        h, w, kh, kw, s, pad, cin, cout = shape
+    oh, ow = (h + 2 * pad[0] - kh) // s[0] + 1, (w + 2 * pad[1] - kw) // s[1] + 1
+    zp = int(rng.choice([0, -128]))                 # int8, or uint8 stored with zp -128
+    x = ac.t(p + "x", (1, cin, h, w), "int8", zp)
+    xt = ac.t(p + "xt", (1, h, w, cin), "int8", zp)
+    wshape = (kh, kw, cout) if depthwise else (cout, kh, kw, cin)
+    wt = const(p + "w", rng.integers(-128, 128, size=wshape).astype(np.int8), 1.0)
+    b = const(p + "b", rng.integers(-5000, 5000, size=cout).astype(np.int32), 1.0)
+    y = ac.t(p + "y", (1, oh, ow, cout), "int32")
+    use_b = rng.random() < 0.5
+    tensors = {t.name: t for t in (x, xt, wt, b, y)}
+    ops = [Op("transpose", p + "tin", (x.name,), (xt.name,), {"perm": (0, 2, 3, 1)}),
+           Op("depthwise_conv2d" if depthwise else "conv2d", p + "op",
+              (xt.name, wt.name, b.name if use_b else ""), (y.name,),
+              {"stride": s, "pads": (pad[0], pad[1], pad[0], pad[1])})]
+    return Graph(p, tensors, ops, [x.name], [y.name])
+
+
+def _to_nchw(g: Graph, p: str) -> Graph:
+    """``g`` with its NHWC output transposed back to NCHW (the output stays in the arena
+    up to the transpose, as the conv's output in an NCHW graph)."""
+    y = g.t(g.outputs[0])
+    yt = ac.t(p + "out", (y.shape[0], y.shape[3], y.shape[1], y.shape[2]), y.dtype,
+              y.quant.zp if y.quant is not None else 0)
+    op = Op("transpose", p + "tout", (y.name,), (yt.name,), {"perm": (0, 3, 1, 2)})
+    return Graph(g.name, {**g.tensors, yt.name: yt}, [*g.ops, op], list(g.inputs), [yt.name])
+
+
+def conv_cases(rng) -> list[tuple[Graph, str]]:
+    """The convolutions with each output: raw int32, int16 and int8 requantization
+    (uniform and per channel, power-of-two and other divisors)."""
+    out = []
+    for depthwise, shapes, want in ((False, CONV_SHAPES, "Conv2dRqOptArgs"),
+                                    (True, DW_SHAPES, "DepthwiseConv2dRqOptArgs")):
+        for i, shape in enumerate(shapes):
+            for j, kind in enumerate(("int32", "int16", "int8")):
+                p = f"{'dw' if depthwise else 'cv'}{i}{kind}_"
+                g = _nchw_conv(rng, p, shape, depthwise)
+                if kind != "int32":
+                    odd = (i + j) % 3 == 0
+                    g = with_rq(g, rng, (i + j) % 2 == 0, out=kind,
+                                div=int(rng.integers(3, 2**12)) | 1 if odd else None,
+                                neg=i % 2 == 1)
+                out.append((_to_nchw(g, p), want))
+    return out
+
+
 def cases(rng) -> tuple[list[Graph], list[str]]:
     """Graphs and the optimized kernel each must run."""
     out = []
@@ -87,7 +162,7 @@ def cases(rng) -> tuple[list[Graph], list[str]]:
         for kind in ("add", "mul"):
             out.append((with_rq(binary(rng, f"{kind}any{i}_", kind), rng, True),
                         "BinaryS8RqOptArgs"))
-    return out
+    return out + conv_cases(rng)
 
 
 @pytest.mark.cc
@@ -98,13 +173,28 @@ def test_optimized_integer_kernels_equal_the_golden_under_sanitizers():
     low = lower(g, kernels="opt")
     chosen = {op.name: type(low.kernel_args[op.name]).__name__ for op in low.graph.ops}
     for sub, want in pairs:
-        name = next(n for n in chosen if n.startswith(sub.ops[0].name))
+        first = next(op for op in sub.ops if op.kind != "transpose")
+        name = next(n for n in chosen if n.startswith(first.name))
         assert chosen[name] == want, (name, chosen[name])
+    _assert_convs_in_place(low)
     recs = [[random_input(rng, g.t(n)) for n in g.inputs] for _ in range(3)]
     for rec, c in zip(recs, run_c_graph_many(g, recs, sanitize=True, kernels="opt")):
         gold = run_graph(g, rec)
         for n in g.outputs:
             assert np.array_equal(c[n].reshape(-1), gold[n].reshape(-1)), n
+
+
+def _assert_convs_in_place(low) -> None:
+    """Every convolution with a wider output than its input was planned over its dying
+    input (so a margin counted in elements instead of bytes would corrupt it)."""
+    g, mem = low.graph, low.memory
+    wide = [op for op in g.ops if op.kind in ("conv2d", "depthwise_conv2d")
+            and g.t(op.outputs[0]).itemsize > 1]
+    assert len(wide) >= 10
+    for op in wide:
+        x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+        xo, yo = mem.offsets[x.name], mem.offsets[y.name]
+        assert yo < xo + x.nbytes and xo < yo + y.nbytes, (op.name, xo, yo)
 
 
 def test_layers_outside_the_fast_forms_keep_the_reference_kernel():

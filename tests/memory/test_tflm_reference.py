@@ -29,4 +29,4 @@ def test_tflm_min_arena_matches_models_readme_and_one_byte_less_fails(name):
 def test_tflm_inference_time_is_a_positive_median():
     data = model_path("ad_autoencoder_int8.tflite").read_bytes()
     t = tflm_reference.tflm_inference_time(data, n=5)
-    assert 0 < t < 1.0
+    assert t > 0

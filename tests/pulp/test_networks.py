@@ -92,3 +92,40 @@ def test_quantlab_annotations_are_dropped_with_a_note(compiled):
     _, low = compiled("ql_dvs_cnn9", {})
     assert any("weight_bits" in n for n in low.graph.meta["notes"])
     assert np.iinfo(low.graph.t(low.graph.inputs[0]).dtype).min == -128
+
+
+@pytest.fixture(scope="module")
+def compiled_opt(tmp_path_factory):
+    """Each network compiled once with the optimized kernels (lazily)."""
+    cache: dict[str, tuple[Path, object]] = {}
+
+    def get(stem: str, opts: dict):
+        if stem not in cache:
+            out = tmp_path_factory.mktemp("pulp_opt") / stem
+            cache[stem] = (out, compile_model(model_path(f"pulp/{stem}.onnx"), out,
+                                              kernels="opt", **opts))
+        return cache[stem]
+    return get
+
+
+@pytest.mark.parametrize("stem,dialect,opts", NETWORKS, ids=[n[0] for n in NETWORKS])
+def test_pulp_network_with_the_optimized_kernels_is_exact(compiled_opt, stem, dialect, opts):
+    """``--kernels opt``: every golden layer, and C == golden (and == onnxruntime where it
+    runs the file) on seeded random inputs under ASan/UBSan; the convolutions and
+    depthwise convolutions of int8 inputs really run their optimized kernels (int16
+    inputs have none yet)."""
+    out, low = compiled_opt(stem, opts)
+    g = low.graph
+    convs = [op.name for op in g.ops if op.kind in ("conv2d", "depthwise_conv2d")
+             and g.t(op.inputs[0]).itemsize == 1]
+    kinds = {type(low.kernel_args[n]).__name__ for n in convs}
+    assert convs and all(k.endswith("OptArgs") for k in kinds), kinds
+    check = validate_golden(out, model_path(f"pulp/{stem}.golden"))
+    assert check.matches, "no golden layer read"
+    bad = [m for m in check.matches if not m.ok]
+    assert not bad, "\n".join(f"{m.golden}: {m.detail}" for m in bad)
+    v = validate(out, n=4, seed=5, sanitize=True)
+    assert v.c_vs_golden_exact, v.messages
+    if dialect != "deeploy":
+        assert v.reference.startswith("onnxruntime")
+        assert v.c_vs_reference_max_lsb == 0, v.messages

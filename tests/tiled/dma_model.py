@@ -50,6 +50,11 @@ R8  The weights of the tile's output channels (``t_c`` times the weight bytes of
     output channel, one transfer) are (re)loaded on the chunk's first tile and whenever
     the channel tile differs from the previous tile's.
 R9  Every tile stores its output box once (one transfer, L1 -> L2).
+R10 Integer graphs' products with the requant fused in (fully-connected, matmul of two
+    activations): R4's arrays are the requant's mul, add, div (int64) and the bias;
+    matmul's "weights" are B (its tile's columns, ``K`` bytes per output column), its
+    rows the output's second-to-last dim, and R5..R9 repeat once per batch (the product
+    of the output's leading dims; the parameters load once).
 """
 
 from __future__ import annotations
@@ -109,6 +114,7 @@ class Layer:
     w_per_oc: int             # weight bytes of one output channel (0: no weights)
     bias_per_oc: int          # bias bytes of one output channel (0: no bias)
     param_per_oc: tuple[int, ...]   # per-channel arrays loaded into L1: bytes per channel
+    batches: int = 1          # R10: the tile loop runs once per batch
 
     def in_channels(self, c0: int, c1: int) -> int:
         """Input channels read by output channels ``[c0, c1)`` (whole groups)."""
@@ -125,8 +131,9 @@ def _per_channel_arrays(op: Op, args, g: Graph, out_c: int) -> tuple[int, ...]:
     out = []
     if len(op.inputs) > 2 and op.inputs[2]:
         out.append(g.t(op.inputs[2]).nbytes // out_c)
-    for name in ("out_mult", "out_shift"):
-        a = getattr(args, name, None)
+    rq = getattr(args, "rq", None)                                  # R10
+    for a in ([rq.mul, rq.add, rq.div] if rq is not None else
+              [getattr(args, n, None) for n in ("out_mult", "out_shift")]):
         if isinstance(a, np.ndarray) and a.size == out_c:
             out.append(a.itemsize)
     return tuple(out)
@@ -141,6 +148,11 @@ def layer_of(g: Graph, op: Op, args) -> Layer:
         rows, cols, c = math.prod(shape[:-2]), shape[-2], shape[-1]
         return Layer(op.name, op.kind, Axis(rows, rows), Axis(cols, cols), c, c, 1, 1, 2, 0,
                      0, ())
+    if op.kind == "matmul":                                        # R10
+        m, n = y.shape[-2:]
+        k = int(op.attrs["k"])
+        return Layer(op.name, op.kind, Axis(m, m), Axis(1, 1), k, n, n, k, 1, k, 0,
+                     _per_channel_arrays(op, args, g, n), math.prod(y.shape[:-2]))
     if op.kind == "fully_connected":
         w = g.t(op.inputs[1])
         out_c, in_c = w.shape
@@ -228,6 +240,12 @@ def chunk_dma(layer: Layer, ch: ChunkChoice, streamed: bool) -> dict[str, int]:
         prev_in, prev_c = in_id, k
         d["out_bytes"] += (h1 - h0) * (w1 - w0) * (c1 - c0)        # R9
         d["out_transfers"] += 1
+    for key in ("in_bytes", "in_transfers"):                       # R10: params once
+        params = (nch * sum(layer.param_per_oc) if key == "in_bytes"
+                  else len(layer.param_per_oc))
+        d[key] = params + layer.batches * (d[key] - params)
+    for key in ("out_bytes", "out_transfers"):
+        d[key] *= layer.batches
     return d
 
 
@@ -256,7 +274,8 @@ def lower_bound(layer: Layer) -> int:
     every weight and parameter byte and every output byte, once."""
     touched = layer.n_inputs * layer.rows.touched() * layer.cols.touched() * layer.in_c
     out = layer.rows.out * layer.cols.out * layer.out_c
-    return (touched + layer.out_c * (layer.w_per_oc + sum(layer.param_per_oc)) + out)
+    return (layer.batches * (touched + layer.out_c * layer.w_per_oc + out)
+            + layer.out_c * sum(layer.param_per_oc))
 
 
 def model_plan(g: Graph, args: dict, plan) -> dict[int, dict[str, int]]:

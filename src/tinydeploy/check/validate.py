@@ -18,9 +18,11 @@ from tinydeploy.check.reference import reference_name, run_reference
 from tinydeploy.errors import TinyDeployError
 from tinydeploy.ir.graph import Graph
 from tinydeploy.lowered import Lowered
+from tinydeploy.frontend.tflite_reader import TT, read_tflite
 from tinydeploy.project import CompiledProject, as_project
-from tinydeploy.quant.execute import run_graph
+from tinydeploy.quant.execute import run_graph, run_stream
 from tinydeploy.quant.packing import from_storage
+from tinydeploy.quantize.float_ops import run_float
 
 
 @dataclass
@@ -44,20 +46,35 @@ class Validation:
                 and self.sim_vs_host_exact is not False and self.dma_exact is not False)
 
 
-def _lsb_diff(a: np.ndarray, b: np.ndarray, lsb: float = 1.0) -> np.ndarray:
-    """|a - b| in units of the output's quantization step (LSB)."""
+# A float32 network's outputs (no quantization step): one "LSB" is this much of the
+# reference value's magnitude (at least of 1.0), so the tolerance is relative
+FLOAT_UNIT = 1e-5
+
+
+def _lsb_diff(a: np.ndarray, b: np.ndarray, lsb: float | None = 1.0) -> np.ndarray:
+    """|a - b| in units of the output's quantization step (LSB); ``lsb`` None: a float32
+    network's output, in units of FLOAT_UNIT * max(1, |b|)."""
+    if a.dtype.kind == "f" and lsb is None:
+        b64 = b.astype(np.float64)
+        with np.errstate(invalid="ignore"):
+            d = np.abs(a.astype(np.float64) - b64)
+        d = np.where((a == b) | (np.isnan(a) & np.isnan(b)), 0.0, d)
+        return d / (FLOAT_UNIT * np.maximum(1.0, np.abs(b64)))
     if a.dtype.kind == "f":
         return np.abs(a.astype(np.float64) - b.astype(np.float64)) / lsb
     return np.abs(a.astype(np.int64) - b.astype(np.int64))
 
 
-def output_lsb(g: Graph, name: str) -> float:
+def output_lsb(g: Graph, name: str) -> float | None:
     """The real value of one LSB of an output: 1 for integer outputs; for a float output made
-    by a dequantize, the scale it dequantizes with."""
+    by a dequantize, the scale it dequantizes with; None for a float32 network's output
+    (relative units: FLOAT_UNIT)."""
     op = g.producer(name)
     if g.t(name).dtype == "float32" and op is not None and op.kind == "dequantize":
         q = g.t(op.inputs[0]).quant
         return q.s if q is not None else 1.0
+    if g.t(name).dtype == "float32" and g.meta.get("float"):
+        return None
     return 1.0
 
 
@@ -87,18 +104,25 @@ def validate(project: str | Path | CompiledProject, n: int = 20, seed: int = 0,
     sim_bad = None
     if on == "qemu":
         c_out, sim_bad = _run_qemu(proj.path, manifest, records, c_out, progress, timeout)
-    golden = [run_graph(low.graph, rec, low.args) for rec in records]
+    golden = run_stream(low.graph, records, low.args)     # (state carried, as in C)
     if progress:
         progress("ran C and golden")
     if low.graph.meta.get("dialect"):          # NEMO/QuantLab/Deeploy integer graphs
         fmt_ref, ref = run_pulp_reference(model, low.graph, records)
+    elif low.graph.meta.get("float") and model.endswith(".tflite") and _hybrid(model):
+        # TFLite Micro refuses dynamic-range ("hybrid") files: the float64 reference of
+        # the quantizer (quantize/float_ops.py) stands in
+        fmt_ref = "float64 reference (TFLite Micro refuses hybrid models)"
+        ref = [[np.asarray(run_float(low.graph, rec)[n], np.float32) for n in
+                low.graph.outputs] for rec in records]
     else:
         ref = _reference_in_our_layout(low.graph, model, records)
         fmt_ref = reference_name(model)
     # onnxruntime requantizes in float with one rounding; TFLite-style fixed point (ours)
     # rounds twice, so ONNX outputs may differ by a few LSB (reported, not hidden).
     tol = tolerance if tolerance is not None else \
-        (0 if model.endswith(".tflite") or low.graph.meta.get("dialect") else 2)
+        (0 if (model.endswith(".tflite") or low.graph.meta.get("dialect"))
+         and not low.graph.meta.get("float") else 2)
 
     g_exact = True
     bad_record = None
@@ -161,6 +185,12 @@ def _run_qemu(project: Path, manifest: dict, records, host_out, progress, timeou
     bad = [i for i, (a, b) in enumerate(zip(out, host_out))
            if any(x.tobytes() != y.tobytes() for x, y in zip(a, b))]
     return out, (bad[0] if bad else None)
+
+
+def _hybrid(model: str) -> bool:
+    """A .tflite file whose weights are int8 but whose activations are float32."""
+    r = read_tflite(model)
+    return any(t.data and t.type == TT.INT8 for t in r.tensors)
 
 
 def _reference_in_our_layout(g: Graph, model: str, records):

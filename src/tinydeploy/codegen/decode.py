@@ -117,7 +117,7 @@ def _header(proj: Project, dp: DecodePlan) -> str:
         "them;",
         f" * {p}_step(...) runs one step on the token's inputs, appends its key/value rows "
         "to the",
-        f" * caches in place and writes the output(s); it returns -1 (and does nothing) when "
+        " * caches in place and writes the output(s); it returns -1 (and does nothing) when "
         "the",
         f" * context is full. {p}_kv_load(length, kv) fills the caches with `length` tokens "
         "given",

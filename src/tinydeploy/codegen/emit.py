@@ -55,6 +55,7 @@ class CBuffer:
     offset: int
     nbytes: int
     written: bool              # an output (non-const pointer)
+    reads: bool = False        # an output the kernel also reads (state updated in place)
 
 
 @dataclass
@@ -64,6 +65,7 @@ class CBlock:
     offset: int
     nbytes: int
     written: bool              # copied back to the arena after the call
+    reads: bool = False        # written, and filled from the arena before the call too
 
 
 @dataclass
@@ -259,6 +261,11 @@ def build_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[st
             else:
                 layer.params = list(ins)
             layer.params.append(layer.out_ptr)
+            # further outputs (an LSTM's state, read and updated in place), in order
+            for n in op.outputs[1:]:
+                layer.params.append(ptr(n, False))
+                if layer.params[-1] in buffers:
+                    buffers[layer.params[-1]].reads = True
             if a.C_SCRATCH:       # its scratch in the arena, and the team (TD_TEAM)
                 off, n = (scratch or {}).get(op.name, (0, 0))
                 expr = f"(void *)(td_arena + {off})" if n else "NULL"
@@ -311,7 +318,8 @@ def bounds_blocks(proj: Project) -> None:
             if buf is None:                     # a const array, NULL or a byte count
                 return expr
             name = f"l{layer.index}_b{len(layer.blocks)}"
-            layer.blocks.append(CBlock(name, buf.offset, buf.nbytes, buf.written))
+            layer.blocks.append(CBlock(name, buf.offset, buf.nbytes, buf.written,
+                                       buf.reads))
             return f"({buf.cast} *){name}"
 
         if layer.ins_array is not None:

@@ -23,6 +23,7 @@ from tinydeploy.codegen.cformat import c_prefix
 from tinydeploy.codegen.decode import decode_context
 from tinydeploy.codegen.emit import emit_project
 from tinydeploy.codegen.runtime_files import NAMES_HEADER, names_header
+from tinydeploy.codegen.state import state_context
 from tinydeploy.codegen.tiled import tiled_context
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ def write_project(low: "Lowered", out_dir: str | Path, model: str | Path | None 
         ctx = {**board_context(board), "par_harts": low.options.harts}
         proj = emit_project(low.graph, low.c_args, low.memory.offsets,
                             low.memory.arena_bytes, tmp, prefix, extra=ctx,
-                            hook=_tiled_hook(low) or _decode_hook(low),
+                            hook=_hooks(_decode_hook(low), _tiled_hook(low)),
                             scratch=low.memory.scratch, external=low.memory.external)
         emit_board(board, tmp, {"p": proj, "graph_name": low.graph.name, **ctx})
         _write_names(tmp, prefix)
@@ -75,6 +76,15 @@ def _write_names(folder: Path, prefix: str) -> None:
     (folder / NAMES_HEADER).write_text(names_header(prefix, sources))
 
 
+def _hooks(*hooks):
+    """One hook running ``hooks`` in order (their template contexts merged): a decode loop
+    names its patched args structs before the tiled layers' descriptors replace them."""
+    hooks = [h for h in hooks if h is not None]
+    if not hooks:
+        return None
+    return lambda proj: {k: v for h in hooks for k, v in h(proj).items()}
+
+
 def _tiled_hook(low: "Lowered"):
     if low.tiled is None:
         return None
@@ -84,6 +94,8 @@ def _tiled_hook(low: "Lowered"):
 
 def _decode_hook(low: "Lowered"):
     if low.decode is None:
+        if low.graph.meta.get("state"):       # recurrent state (codegen/state.py)
+            return lambda proj: state_context(proj, low)
         return None
     return lambda proj: decode_context(proj, low)
 

@@ -34,6 +34,9 @@ KINDS = {"conv2d": ("TD_TILED_CONV2D", "td_conv2d_s8"),
          "max_pool2d": ("TD_TILED_MAX_POOL2D", "td_max_pool2d_s8"),
          "add": ("TD_TILED_ADD", "td_add_s8"),
          "mul": ("TD_TILED_MUL", "td_mul_s8")}
+# integer graphs' products with the requant fused in (tiling/problem.py: _rq_product)
+RQ_KINDS = {"fully_connected": ("TD_TILED_FULLY_CONNECTED_RQ", "td_fully_connected_s8_rq"),
+            "matmul": ("TD_TILED_MATMUL_RQ", "td_matmul_s8_rq")}
 SOURCES = ["tiled/td_tiled.c", "tiled/td_tiled_kernels.c"]
 HAL_SOURCE = "hal/td_hal_host.c"
 BUFFERS = ("input", "input_b", "weight", "params", "output")
@@ -115,22 +118,30 @@ def _requant_arrays(proj, args_name: str) -> tuple[str, str]:
 
 def _c_layer(proj, clayer, layer: TiledLayer, streamed: bool) -> CTiled:
     geom = layer.geometry
-    kind, func = KINDS[layer.kind]
+    rq = 8 in geom.param_bytes
+    kind, func = (RQ_KINDS if rq else KINDS)[layer.kind]
     if not clayer.func == func:
         raise AssertionError(f"{layer.op}: kernel {clayer.func}, the tiled runtime calls {func}")
     lname = f"{proj.prefix}_l{layer.index}"
+    members = dict(next(a for a in proj.args if a.name == clayer.args).members)
     mult, shift = _requant_arrays(proj, clayer.args) if geom.param_bytes else ("NULL", "NULL")
     params = clayer.params
-    w_arr = params[1] if geom.weight_bytes_per_oc else "NULL"
+    w_arr = params[1] if geom.weight_bytes_per_oc and layer.kind != "matmul" else "NULL"
+    taps = geom.k_h * geom.k_w if layer.kind == "depthwise_conv2d" else 0
+    if layer.kind == "matmul" and str(members["b_n"]) == "1":
+        taps = geom.in_c                  # B read as [K, N]: the tile's columns, K rows
     b_arr = params[2] if geom.weight_bytes_per_oc and len(params) > 3 else "NULL"
     fields = [("kind", kind), ("args", f"&{clayer.args}"), ("nb_cores", str(layer.cores)),
               ("split", str(layer.split)), ("l1_size", str(layer.l1_size)),
               ("n_inputs", str(geom.n_inputs)), ("in_w", str(geom.in_w)),
               ("in_c", str(geom.in_c)), ("out_w", str(geom.out_w)), ("out_c", str(geom.out_c)),
               ("c_step", str(geom.c_step)), ("w_per_oc", str(geom.weight_bytes_per_oc)),
-              ("w_taps", str(geom.k_h * geom.k_w if layer.kind == "depthwise_conv2d" else 0)),
+              ("w_taps", str(taps)),
               ("mult", mult), ("shift", shift), ("n_chunks", str(len(layer.chunks))),
               ("chunks", f"{lname}_chunks")]
+    if rq:                                # before n_chunks, chunks (the template's last)
+        fields[-2:-2] = [(f"rq_{n}", members[f"rq_{n}"]) for n in ("mul", "add", "div")] \
+            + [("batches", str(geom.batches))]
     ct = CTiled(layer.index, layer.op, f"{lname}_tiled", layer.kind, clayer.args, fields)
     for k, chunk in enumerate(layer.chunks):
         sol, ch = chunk.solution, chunk.c1 - chunk.c0
@@ -139,7 +150,7 @@ def _c_layer(proj, clayer, layer: TiledLayer, streamed: bool) -> CTiled:
             weight, bias = _stage_ptrs(proj.prefix, layer, ch, b_arr != "NULL")
         else:
             copies, weight, bias = [], w_arr, b_arr
-        if not geom.weight_bytes_per_oc:
+        if not geom.weight_bytes_per_oc or layer.kind == "matmul":
             weight = "NULL"
         bufs = [_buf(sol.buffer(n)) for n in BUFFERS]
         ct.chunks.append(CChunk(chunk.c0, geom.input_channels(chunk.c0, chunk.c1)[0], ch,
@@ -162,11 +173,11 @@ def tiled_context(proj, g: Graph, plan: TiledPlan) -> dict:
         streamed = any(c.l3_bytes for c in layer.chunks)
         ct = _c_layer(proj, clayer, layer, streamed)
         ins = clayer.params[:-1]
-        in_b = ins[1] if layer.geometry.n_inputs == 2 else "NULL"
+        in_b = ins[1] if layer.geometry.n_inputs == 2 or layer.kind == "matmul" else "NULL"
         clayer.func, clayer.args = "td_tiled_run", ct.desc
         clayer.params = [ins[0], in_b, clayer.params[-1]]
         layers.append(ct)
-    for _, func in KINDS.values():
+    for _, func in list(KINDS.values()) + list(RQ_KINDS.values()):
         if func not in proj.kernels:
             proj.kernels.append(func)
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,

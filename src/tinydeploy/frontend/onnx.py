@@ -24,7 +24,9 @@ from tinydeploy.frontend import onnx_qdq, onnx_qop, onnx_shape, onnx_transformer
 from tinydeploy.frontend.onnx_build import Builder, Value
 from tinydeploy.frontend.onnx_graph import finalize
 from tinydeploy.frontend.onnx_ops import INT8, OPS, lookup, standard
-from tinydeploy.frontend.onnx_reader import OnnxModel, constant_value, dtype_name, evaluate
+from tinydeploy.frontend.onnx_float import is_float_graph, load_float_onnx
+from tinydeploy.frontend.onnx_facts import constant_value, dtype_name
+from tinydeploy.frontend.onnx_reader import OnnxModel, evaluate, read_onnx, static_shapes
 from tinydeploy.ir.graph import Graph, QuantParams
 
 # role (onnx_ops.OPS) -> handler
@@ -36,7 +38,12 @@ INPUT_DTYPES = {TensorProto.FLOAT: "float32", TensorProto.INT8: "int8",
 
 
 def load_onnx(path: str | Path) -> Graph:
-    """Import an int8 ONNX model; raises TinyDeployError naming file, node and reason."""
+    """Import an int8 ONNX model, or a float32 one without any quantization
+    (:mod:`.onnx_float`); raises TinyDeployError naming file, node and reason."""
+    proto = read_onnx(str(path), checker=False)
+    if is_float_graph(proto, QUANT_OPS):
+        notes: list[str] = []
+        return load_float_onnx(static_shapes(proto, str(path), notes), str(path), notes)
     model = OnnxModel(path)
     g = model.graph
     b = Builder(model.path, model.opset)

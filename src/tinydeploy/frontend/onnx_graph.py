@@ -7,7 +7,7 @@ from onnx import TensorProto
 
 from tinydeploy.errors import TinyDeployError
 from tinydeploy.frontend.onnx_build import Builder
-from tinydeploy.frontend.onnx_reader import dtype_name
+from tinydeploy.frontend.onnx_facts import dtype_name
 from tinydeploy.ir.graph import Graph, QuantParams, Tensor
 
 

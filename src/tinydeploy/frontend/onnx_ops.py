@@ -27,7 +27,7 @@ import numpy as np
 import onnx
 
 from tinydeploy.errors import TinyDeployError
-from tinydeploy.frontend.onnx_reader import attrs, opt
+from tinydeploy.frontend.onnx_facts import attrs, opt
 
 INT8, FLOAT = "int8", "float"        # the two loaders
 BOTH = frozenset({INT8, FLOAT})

@@ -23,7 +23,7 @@ from tinydeploy.frontend.onnx_emit import (INF, choose_act, emit_binary, emit_co
 from tinydeploy.frontend.onnx_ops import (gemm_flags, ir_kind, reduce_axes, scalar,
                                           softmax_axis, softmax_default_axis)
 from tinydeploy.frontend.onnx_qop import q_params
-from tinydeploy.frontend.onnx_reader import attrs, opt
+from tinydeploy.frontend.onnx_facts import attrs, opt
 
 PASS_FLOAT = {"Identity", "Dropout"}
 

@@ -17,7 +17,7 @@ from tinydeploy.frontend.onnx_build import SUBBYTE_NP, Builder, QConst, Value, s
 from tinydeploy.frontend.onnx_emit import (emit_binary, emit_concat, emit_conv, emit_fc,
                                            emit_global_avg, emit_nonlinear, emit_pool)
 from tinydeploy.frontend.onnx_ops import OPS, ints, ir_kind, softmax_axis
-from tinydeploy.frontend.onnx_reader import attrs, dtype_name, opt
+from tinydeploy.frontend.onnx_facts import attrs, dtype_name, opt
 from tinydeploy.ir.graph import QuantParams
 
 ELEM_DTYPE = {TensorProto.INT8: "int8", TensorProto.UINT8: "uint8"}

@@ -20,7 +20,7 @@ from tinydeploy.frontend.onnx_ops import (NCHW_TO_NHWC, NHWC_TO_NCHW, pad_amount
                                           reshape_target, scalar, transpose_perm)
 from tinydeploy.frontend.onnx_qdq import clip_bounds
 from tinydeploy.frontend.onnx_qop import q_params
-from tinydeploy.frontend.onnx_reader import attrs, dtype_name, elem_type, opt
+from tinydeploy.frontend.onnx_facts import attrs, dtype_name, elem_type, opt
 
 
 def _in_shape(b: Builder, name: str) -> tuple[int, ...]:

@@ -26,7 +26,7 @@ from tinydeploy.frontend.onnx_ops import scalar
 from tinydeploy.frontend import onnx_qdq
 from tinydeploy.frontend.onnx_qdq import PASS_FLOAT, output_q
 from tinydeploy.frontend.onnx_qop import q_params
-from tinydeploy.frontend.onnx_reader import attrs
+from tinydeploy.frontend.onnx_facts import attrs
 from tinydeploy.ir.graph import QuantParams
 
 MUL_BITS = 30          # integer multipliers below 2^31: the ratio's relative error < 2^-30

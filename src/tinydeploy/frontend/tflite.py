@@ -31,6 +31,7 @@ from tinydeploy.frontend.tflite_ops import INT8, GraphState, OpConverter
 from tinydeploy.frontend.tflite_reader import TT, TYPE_NAMES, TFLiteModel, c_identifier, \
     read_tflite, type_name
 from tinydeploy.ir.graph import Graph, QuantParams, Tensor
+from tinydeploy.quantize.float_tflite import load_float_tflite
 
 _DTYPES = {TT.FLOAT32: "float32", TT.INT32: "int32", TT.UINT8: "uint8",
            TT.INT64: "int64", TT.INT16: "int16", TT.INT8: "int8"}
@@ -43,8 +44,12 @@ _BIAS_DTYPES = ("int32", "int64")      # int64: the 16x8 kernels' bias
 
 
 def load_tflite(path: str | Path) -> Graph:
-    """Read a .tflite file into an IR graph (validated)."""
+    """Read a .tflite file into an IR graph (validated). A float model (every activation
+    float32, weights float32/float16 or dynamic-range int8) becomes a float32 graph
+    (:mod:`tinydeploy.quantize.float_tflite`: the float kernels run it)."""
     model = read_tflite(path)
+    if _float_model(model):
+        return load_float_tflite(path)
     g = _graph(model, c_identifier(Path(path).stem))
     g.validate()
     return g
@@ -61,8 +66,16 @@ def _graph(model: TFLiteModel, name: str) -> Graph:
     ops = state.ops
     used = {n for op in ops for n in (*op.inputs, *op.outputs) if n} | set(inputs)
     tensors = {n: t for n, t in state.tensors.items() if n in used or n in outputs}
+    # recurrent state (an LSTM's hidden and cell state, an SVDF's memory): held across calls
+    held = [n for op in ops if op.kind in ("lstm", "svdf") for n in op.outputs[1:]]
     return Graph(name, tensors, ops, inputs, outputs, source=model.file,
-                 meta={"format": "tflite"})
+                 meta={"format": "tflite", **({"state": held} if held else {})})
+
+
+def _float_model(model: TFLiteModel) -> bool:
+    acts = {j for op in model.ops for j in op.inputs + op.outputs
+            if j >= 0 and not model.tensors[j].data}
+    return bool(acts) and all(model.tensors[j].type == TT.FLOAT32 for j in acts)
 
 
 def _check_quantized(model: TFLiteModel, state: GraphState) -> None:
@@ -109,7 +122,7 @@ class _Int8Op(OpConverter):
         dtype = _DTYPES.get(t.type)
         if dtype is None:
             self.fail(f"tensor '{name}' has unsupported type {type_name(t.type).upper()}")
-        if t.variable or t.sparse:
+        if (t.variable and not self.variables_ok) or t.sparse:
             self.fail(f"tensor '{name}' is {'variable' if t.variable else 'sparse'}")
         self._check_static(t, name)
         data = None

@@ -62,6 +62,9 @@ class OpConverter(OpReader):
     """
 
     LOADER = ""
+    # set while a recurrent op converts its state tensors (TFLite variables, which are
+    # refused anywhere else): tflite_ops_recurrent.py
+    variables_ok = False
 
     def __init__(self, model: TFLiteModel, op: RawOp, state: GraphState):
         super().__init__(model, op)

@@ -19,7 +19,8 @@ Elementwise ops whose output has the same byte size as their first input - ``add
 dies at the op: the output buffer gets ``inplace_of`` = the input's storage. Element
 ``i`` of the output depends only on element ``i`` of each input, so overwriting in index
 order is safe (kernels must not declare these pointers ``restrict``). For ``add`` and
-``mul`` the second input is tried when the first does not qualify. ``dequantize`` grows
+``mul`` the second input is tried when the first does not qualify (float32 ops: see
+:data:`FLOAT_INPLACE_KINDS`). ``dequantize`` grows
 the bytes (int8 -> float32) and is never in place. The integer-graph kinds of
 :data:`ROW_INPLACE_KINDS` qualify too: elementwise ones (``requant``, ``igelu``,
 ``ihardswish``, ``inonorm``, ``lut``) as above, and row ops (softmaxes, norms) whose
@@ -39,6 +40,11 @@ INPLACE_KINDS = ("add", "mul", "quantize", "logistic", "tanh")
 ROW_INPLACE_KINDS = ("requant", "igelu", "ihardswish", "inonorm", "lut", "isoftmax", "itamax",
                      "itapartialmax", "ilayernorm", "irmsnorm", "layernorm", "softmax_exp",
                      "insert")
+# float32 kernels that may write over a dying input of the output's size (td_*_f32.h):
+# elementwise ones read element i of each input before writing element i (any input of
+# the output's size, a binary op's second too), row ones read the row before writing it
+FLOAT_INPLACE_KINDS = ("unary", "add", "sub", "mul", "div", "pow", "maximum", "minimum",
+                       "softmax", "norm", "log_softmax", "softmax_grad")
 SCRATCH = "\0scratch:"       # buffer name prefix of a layer's scratch (no tensor name)
 
 
@@ -112,18 +118,21 @@ def _sliding_source(g: Graph, op: Op, i: int, root: dict[str, str],
 def _inplace_source(g: Graph, op: Op, i: int, root: dict[str, str],
                     spans: dict[str, list[int]], pinned: set[str]) -> str | None:
     """Storage the op's output may overwrite, or None."""
-    if op.kind not in INPLACE_KINDS + ROW_INPLACE_KINDS or len(op.outputs) != 1:
+    f32 = op.kind in FLOAT_INPLACE_KINDS and len(op.outputs) == 1 and all(
+        g.t(n).dtype == "float32" for n in (*op.inputs, *op.outputs) if n)
+    if (op.kind not in INPLACE_KINDS + ROW_INPLACE_KINDS and not f32) or \
+            len(op.outputs) != 1:
         return None
     out = g.t(op.outputs[0])
     if op.kind == "quantize" and "float" in g.t(op.inputs[0]).dtype:
         return None
-    candidates = op.inputs[:2] if op.kind in _COMMUTATIVE else op.inputs[:1]
+    candidates = op.inputs[:2] if op.kind in _COMMUTATIVE or f32 else op.inputs[:1]
     for n in candidates:
         if not n or g.t(n).is_const:
             continue
         s = root[n]
         if (s not in pinned and spans[s][1] == i and g.t(n).nbytes == out.nbytes
-                and g.t(s).nbytes == out.nbytes and "float" not in g.t(n).dtype):
+                and g.t(s).nbytes == out.nbytes and (f32 or "float" not in g.t(n).dtype)):
             return s
     return None
 

@@ -8,6 +8,9 @@ from tinydeploy.errors import UnsupportedError
 from tinydeploy.ir.graph import Graph
 from tinydeploy.quant.golden import golden
 
+# ops that read int64 activations (the labels of a training graph's loss)
+INT64_LABEL_KINDS = ("softmax_ce_grad",)
+
 
 def check_supported(g: Graph) -> None:
     for op in g.ops:
@@ -15,7 +18,8 @@ def check_supported(g: Graph) -> None:
         for n in (*op.inputs, *op.outputs):
             if n and g.t(n).dtype not in ("int8", "uint8", "int16", "int32", "float32",
                                           "int4", "uint4", "int2", "uint2") and not (
-                    g.t(n).dtype == "int64" and g.t(n).is_const):     # 16x8 biases
+                    g.t(n).dtype == "int64" and (g.t(n).is_const      # 16x8 biases
+                                                 or op.kind in INT64_LABEL_KINDS)):
                 raise UnsupportedError(f"{op.kind}: tensor '{n}' has unsupported dtype "
                                        f"{g.t(n).dtype}", node=op.name)
 

@@ -8,6 +8,11 @@ from tinydeploy.errors import TinyDeployError, naming
 from tinydeploy.ir.graph import Graph, Op
 from tinydeploy.ir.ops import OPS
 from tinydeploy.quant.golden import golden
+from tinydeploy.quant.golden.lstm import reset_values as lstm_reset
+from tinydeploy.quant.golden.svdf import reset_values as svdf_reset
+
+# the stateful op kinds: (graph, op) -> the reset values of its state outputs (1, 2, ..)
+RESETS = {"lstm": lstm_reset, "svdf": svdf_reset}
 
 
 def prepare_all(g: Graph) -> dict[str, object]:
@@ -41,12 +46,40 @@ def check_inputs(op: Op) -> None:
         raise TinyDeployError(f"{op.kind} needs {need}, got {ins}")
 
 
+def initial_state(g: Graph) -> dict[str, np.ndarray]:
+    """The values the state tensors (``graph.meta["state"]``: an LSTM's hidden and cell
+    state, an SVDF's memory) start from, and return to on reset, by name: the stateful
+    op's golden says."""
+    out: dict[str, np.ndarray] = {}
+    for op in g.ops:
+        if op.kind in RESETS:
+            out.update(zip(op.outputs[1:], RESETS[op.kind](g, op)))
+    return out
+
+
+def run_stream(g: Graph, records: list, args: dict[str, object] | None = None
+               ) -> list[dict[str, np.ndarray]]:
+    """:func:`run_graph` of every record in order, as one program runs them: a graph with
+    recurrent state carries it from one record to the next."""
+    args = args if args is not None else prepare_all(g)
+    out, state = [], None
+    for rec in records:
+        env = run_graph(g, rec, args, state=state)
+        state = {n: env[n] for n in initial_state(g)}
+        out.append(env)
+    return out
+
+
 def run_graph(g: Graph, inputs: dict[str, np.ndarray] | list[np.ndarray],
-              args: dict[str, object] | None = None) -> dict[str, np.ndarray]:
+              args: dict[str, object] | None = None,
+              state: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Evaluate ``g``; returns every tensor's value by name (activations and outputs).
 
     ``inputs`` are arrays in the graph inputs' dtype and shape (a list in graph-input order
-    or a dict by name).
+    or a dict by name). A graph with state (``graph.meta["state"]``) starts from ``state``
+    (default :func:`initial_state`): a stateful op's golden gets the current value of its
+    state outputs after its inputs and returns all its outputs; the returned values hold
+    the new state (pass them as ``state`` to the next call to stream).
     """
     if not isinstance(inputs, dict):
         inputs = dict(zip(g.inputs, inputs))
@@ -57,11 +90,17 @@ def run_graph(g: Graph, inputs: dict[str, np.ndarray] | list[np.ndarray],
         x = np.asarray(inputs[name])
         assert x.dtype == t.np_dtype, f"input {name}: {x.dtype} != {t.dtype}"
         env[name] = x.reshape(t.shape)
+    if any(op.kind in RESETS for op in g.ops):
+        env.update({**initial_state(g), **(state or {})})
     for op in g.ops:
         ins = [None if not n else env[n] if n in env else g.t(n).data for n in op.inputs]
-        y = golden(op.kind, op.name).run(args[op.name], *ins)
-        out = g.t(op.outputs[0])
-        y = np.asarray(y)
-        assert y.dtype == out.np_dtype, f"{op.name}: golden gave {y.dtype}, IR says {out.dtype}"
-        env[op.outputs[0]] = y.reshape(out.shape)
+        if op.kind in RESETS:             # its state outputs' current values
+            ins += [env[n] for n in op.outputs[1:]]
+        ys = golden(op.kind, op.name).run(args[op.name], *ins)
+        for n, y in zip(op.outputs, ys if isinstance(ys, tuple) else (ys,)):
+            out = g.t(n)
+            y = np.asarray(y)
+            assert y.dtype == out.np_dtype, f"{op.name}: golden gave {y.dtype}, IR says " \
+                                            f"{out.dtype}"
+            env[n] = y.reshape(out.shape)
     return env

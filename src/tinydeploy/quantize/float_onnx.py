@@ -19,7 +19,8 @@ import onnx
 
 from tinydeploy.errors import TinyDeployError
 from tinydeploy.frontend.onnx_ops import FLOAT, OPS, lookup, supported
-from tinydeploy.frontend.onnx_reader import OnnxModel, dtype_name
+from tinydeploy.frontend.onnx_facts import dtype_name
+from tinydeploy.frontend.onnx_reader import OnnxModel
 from tinydeploy.ir.graph import Graph, Tensor
 from tinydeploy.quantize.float_onnx_builder import FloatBuilder, FValue
 from tinydeploy.quantize.float_onnx_ops import HANDLERS, fold

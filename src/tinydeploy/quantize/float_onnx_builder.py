@@ -11,7 +11,7 @@ import onnx
 
 from tinydeploy.errors import TinyDeployError, UnsupportedError
 from tinydeploy.frontend.onnx_ops import NCHW_TO_NHWC, NHWC_TO_NCHW, same_bytes
-from tinydeploy.frontend.onnx_reader import check_shape, node_error, node_label
+from tinydeploy.frontend.onnx_facts import check_shape, node_error, node_label
 from tinydeploy.ir.graph import Op, Tensor
 
 

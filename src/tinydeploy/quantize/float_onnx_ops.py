@@ -20,7 +20,8 @@ from tinydeploy.frontend.onnx_ops import (INF, NCHW_TO_NHWC, axis_of, conv_form,
                                           pad_amounts, pool_kernel, reduce_axes,
                                           reshape_target, scalar, softmax_axis,
                                           softmax_default_axis, spatial, transpose_perm)
-from tinydeploy.frontend.onnx_reader import attrs, constant_value, evaluate, opt
+from tinydeploy.frontend.onnx_facts import attrs, constant_value, opt
+from tinydeploy.frontend.onnx_reader import evaluate
 from tinydeploy.quantize.float_onnx_builder import FloatBuilder, FValue
 
 CLIPS = {(0.0, INF): "relu", (0.0, 6.0): "relu6", (-1.0, 1.0): "relu_n1_to_1"}

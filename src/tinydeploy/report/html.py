@@ -139,6 +139,8 @@ def _summary(low: Lowered, d: dict, td: dict | None, profile: dict | None) -> st
         ("weights", f"{t['weight_bytes']:,} B"),
         ("MACs", f"{t['macs']:,}"),
         ("layers", f"{t['layers']:,}"),
+        *([("state kept across calls (in the arena)", f"{t['state_bytes']:,} B")]
+          if "state_bytes" in t else []),
     ])]
     if td is not None:
         p, tt = td["plan"], td["totals"]

@@ -60,11 +60,24 @@ def report_dict(low: Lowered) -> dict:
             "arena_whole_tensor_lower_bound_bytes": low.memory.whole_tensor_bound,
             "arena_naive_bytes": low.memory.naive_bytes,
             **({"kv_cache_bytes": low.decode.kv_bytes} if low.decode is not None else {}),
+            **({"state_bytes": state_info(low)["bytes"]}
+               if low.decode is None and low.graph.meta.get("state") else {}),
         },
         **({"decode": decode_info(low)} if low.decode is not None else {}),
+        **({"state": state_info(low)}
+           if low.decode is None and low.graph.meta.get("state") else {}),
         **({"depth_first": dict(low.graph.meta["depth_first"])}
            if low.graph.meta.get("depth_first") else {}),
     }
+
+
+def state_info(low: Lowered) -> dict:
+    """Recurrent state (an LSTM's hidden and cell state): arena bytes kept across calls."""
+    g = low.graph
+    tensors = [{"tensor": n, "shape": list(g.t(n).shape), "dtype": g.t(n).dtype,
+                "bytes": g.t(n).nbytes, "arena_offset": low.memory.offsets.get(n)}
+               for n in g.meta.get("state", ())]
+    return {"bytes": sum(t["bytes"] for t in tensors), "tensors": tensors}
 
 
 def decode_info(low: Lowered) -> dict:
@@ -116,6 +129,11 @@ def print_report(low: Lowered, console=None) -> None:
         console.print(f"decode loop: {len(dd['kv_caches'])} KV caches of {shape} for "
                       f"{dd['max_context']} tokens, {dd['kv_cache_bytes']:,} B of the arena "
                       "(kept across steps)", markup=False)
+    if "state" in d:                     # recurrent state (codegen/state.py)
+        st = d["state"]
+        names = ", ".join(f"{shown(x['tensor'], 24)} {x['bytes']:,} B" for x in st["tensors"])
+        console.print(f"state kept across calls: {st['bytes']:,} B of the arena ({names})",
+                      markup=False)
     if "depth_first" in d:               # passes/depth_first.py
         df = d["depth_first"]
         rows = "per head" + (f", {df['rows']} rows per block" if df.get("rows") else "")

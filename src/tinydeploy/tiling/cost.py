@@ -143,6 +143,7 @@ def layer_cost(geom: LayerGeometry, tiling: Tiling, target: Target, l3_bytes: in
         if first is None:
             first = tile
         last = tile
+    compute *= geom.batches
     dma = count_dma(geom, tiling)
     if target.flat:
         return Cost(compute, 0, 0, 0)

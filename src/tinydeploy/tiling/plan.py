@@ -92,8 +92,9 @@ class TiledLayer:
     def dma_lower_bound(self) -> int:
         """L2 <-> L1 bytes if every input, weight, parameter and output byte moved once."""
         g = self.geometry
-        return (g.n_inputs * g.in_h * g.in_w * g.in_c + g.out_c * g.weight_bytes_per_oc
-                + g.out_c * sum(g.param_bytes) + g.out_h * g.out_w * g.out_c)
+        return (g.batches * (g.n_inputs * g.in_h * g.in_w * g.in_c
+                             + g.out_c * g.weight_bytes_per_oc + g.out_h * g.out_w * g.out_c)
+                + g.out_c * sum(g.param_bytes))
 
     @property
     def cycles(self) -> dict[str, float]:
@@ -307,12 +308,15 @@ def _layer(g: Graph, index: int, target: Target, chunk_ch: int | None, cache: di
 
 
 def plan_tiled(g: Graph, target: Target, memory: MemoryPlan,
-               layer_targets: dict[str, Target] | None = None) -> TiledPlan:
+               layer_targets: dict[str, Target] | None = None,
+               untiled: frozenset[str] = frozenset()) -> TiledPlan:
     """Place ``g`` (lowered, ``memory`` planned without sliding) and tile its layers.
 
     ``layer_targets`` overrides the target of single ops (tests: random L1 sizes and core
-    counts per layer in one build). Raises TinyDeployError when a layer cannot be tiled
-    into L1 (naming the layer and the L1 it needs) or the model cannot be placed.
+    counts per layer in one build). Ops named in ``untiled`` run from L2 (a decode loop's
+    layers whose arguments follow the context length: a tile table is fixed). Raises
+    TinyDeployError when a layer cannot be tiled into L1 (naming the layer and the L1 it
+    needs) or the model cannot be placed.
     """
     if target.flat:
         raise ValueError("plan_tiled needs a target with more than one memory level")
@@ -321,7 +325,7 @@ def plan_tiled(g: Graph, target: Target, memory: MemoryPlan,
     layers: dict[str, TiledLayer] = {}
     cache: dict = {}
     for i, op in enumerate(g.ops):
-        if not runs_tiled(g, op):
+        if not runs_tiled(g, op) or op.name in untiled:
             if op.name in streamed:
                 raise TinyDeployError(f"layer '{op.name}' ({op.kind}) would stream its "
                                       "constants from L3 but is not tiled")

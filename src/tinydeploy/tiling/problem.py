@@ -19,6 +19,15 @@ only exists after the full sum. So reductions stay whole within a tile.
 
 Batch > 1 is not tiled for spatial ops (:func:`tileable` says False); fully-connected and
 elementwise ops fold leading dimensions into rows (no halo, so that is exact).
+
+Integer-graph products with the requantization fused in (``attrs["requant"]``,
+td_fully_connected_s8_rq / td_matmul_s8_rq) tile like fully-connected: rows of the output
+by output channels, the whole reduction in every tile. Their per-channel arrays are the
+requant's ``mul``, ``add``, ``div`` (int64) and the bias (int32). A matmul of two
+activations (attention's Q.K^T and P.V) takes B as its "weights": the tile's columns of
+B, ``[t_c, K]`` when B is read transposed (rows of B^T contiguous), else ``[K, t_c]`` (a
+strided box, as depthwise weights); every batch (``batches``: the product of the output's
+leading dims) runs the layer's tiles once with its own A, B and output.
 """
 
 from __future__ import annotations
@@ -75,10 +84,11 @@ class LayerGeometry:
     macs_per_output: int = 1
     requant: bool = False              # outputs pay requant_cycles
     group_channels: int = 1            # a chunk of ONE group of a grouped conv: its size
+    batches: int = 1                   # matmul: the tiles run once per batch
 
     @property
     def macs(self) -> int:
-        return self.out_h * self.out_w * self.out_c * self.macs_per_output
+        return self.batches * self.out_h * self.out_w * self.out_c * self.macs_per_output
 
     @property
     def input_depends_on_c(self) -> bool:
@@ -159,11 +169,31 @@ def _int8(g: Graph, *names: str) -> bool:
     return all(g.t(n).dtype == "int8" for n in names)
 
 
+def _rq_product(g: Graph, op: Op) -> bool:
+    """A fused (accumulator + requant) fully-connected or matmul the tiled runtime runs:
+    int8 operands and output, int8 weights / int32 bias if constant; a matmul of two
+    activations without bias, A not transposed and whole (no KV-cache row count)."""
+    if op.kind not in ("fully_connected", "matmul") or len(op.outputs) != 1:
+        return False
+    if not _int8(g, op.inputs[0], op.inputs[1], op.outputs[0]):
+        return False
+    bias = op.inputs[2] if len(op.inputs) > 2 else ""
+    if op.kind == "fully_connected":
+        w = g.t(op.inputs[1])
+        return (w.is_const and len(w.shape) == 2 and not g.t(op.inputs[0]).is_const
+                and (not bias or g.t(bias).dtype == "int32"))
+    a, b, y = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
+    return (not bias and not a.is_const and not b.is_const and not op.attrs.get("trans_a")
+            and "a_rows" not in op.attrs and "b_rows" not in op.attrs
+            and len(y.shape) >= 2 and tuple(a.shape[:-2]) == tuple(y.shape[:-2])
+            and tuple(a.shape[-2:]) == (y.shape[-2], int(op.attrs["k"])))
+
+
 def tileable(g: Graph, op: Op) -> bool:
     """True if :func:`geometry` supports the op; other ops run untiled from L2."""
+    if "requant" in op.attrs:   # accumulator + requant (passes/fuse_requant.py)
+        return _rq_product(g, op)
     if op.kind not in TILED_KINDS or not _int8(g, op.inputs[0], op.outputs[0]):
-        return False
-    if "requant" in op.attrs:   # accumulator + requant (passes/fuse_requant.py): no tiled kernel
         return False
     x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
     if op.kind in ("add", "mul"):
@@ -179,7 +209,17 @@ def tileable(g: Graph, op: Op) -> bool:
 
 def _params(op: Op) -> tuple[int, ...]:
     has_bias = len(op.inputs) > 2 and bool(op.inputs[2])
+    if "requant" in op.attrs:                  # requant mul, add, div (int64), bias
+        return (8, 8, 8, 4) if has_bias else (8, 8, 8)
     return (4, 4, 4) if has_bias else (4, 4)   # bias, multiplier, shift (int32 each)
+
+
+def _matmul(g: Graph, op: Op) -> LayerGeometry:
+    y = g.t(op.outputs[0])
+    m, n, k = y.shape[-2], y.shape[-1], int(op.attrs["k"])
+    return LayerGeometry(op.name, op.kind, "fully_connected", m, 1, k, m, 1, n,
+                         weight_bytes_per_oc=k, param_bytes=_params(op), macs_per_output=k,
+                         requant=True, batches=math.prod(y.shape[:-2]))
 
 
 def _spatial(op: Op) -> dict:
@@ -194,6 +234,8 @@ def geometry(g: Graph, op: Op) -> LayerGeometry:
     """The tiling geometry of a :func:`tileable` op."""
     assert tileable(g, op), f"{op.name}: {op.kind} is not tileable"
     x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
+    if op.kind == "matmul":
+        return _matmul(g, op)
     if op.kind in ("add", "mul"):
         s = (1, 1, 1) + tuple(y.shape)
         h, w, c = math.prod(s[:-2]), s[-2], s[-1]

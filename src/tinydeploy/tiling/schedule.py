@@ -17,6 +17,8 @@ This module is the contract with the code generator. A tiled layer runs as follo
    slot toggles on every new load (not on every tile).
 4. Every tile's output is stored once (one transfer) - no input-channel tiling, so no
    partial sums.
+5. A batched matmul (``LayerGeometry.batches``) runs steps 2-4 once per batch (its own A,
+   B and output; a batch starts with empty slots); the parameters load once.
 
 L1 layouts (all dense, C order): input tile ``[rows, cols, chans]`` of ``Tile.inp``
 (the kernel call gets ``in_h/in_w/in_c`` = that box, ``pad_top/pad_left`` =
@@ -24,7 +26,9 @@ L1 layouts (all dense, C order): input tile ``[rows, cols, chans]`` of ``Tile.in
 ``[KH, KW, t_c]`` (depthwise), ``[t_c, Cin]`` (fully-connected); output tile
 ``[rows, cols, t_c]``, stored into ``out[h0:h1, w0:w1, c0:c1]``; params buffer: the arrays
 back to back in the order bias, multiplier, shift, each ``out_c`` int32 (a tile uses
-entries ``[c0, c1)``). Fully-connected maps rows (all leading dims) to ``h``, ``w`` = 1;
+entries ``[c0, c1)``; with the requant of integer graphs fused in: ``mul``, ``add``,
+``div`` as int64 then the int32 bias, and the params buffer first in L1 so the int64
+arrays are 8-byte aligned). Fully-connected maps rows (all leading dims) to ``h``, ``w`` = 1;
 add/mul see their tensors as ``[prod(leading dims), W, C]``. Buffer offsets and slot
 sizes are :func:`l1_buffers` (``TileSolution.buffers``).
 
@@ -159,7 +163,8 @@ def count_dma(geom: LayerGeometry, tiling: Tiling) -> DmaCount:
         ob += tile.out_elems
         ot += 1
     pb = geom.out_c * sum(geom.param_bytes)
-    return DmaCount(ib, wb, pb, ob, it, wt, len(geom.param_bytes), ot)
+    n = geom.batches               # the tiles run once per batch, the parameters load once
+    return DmaCount(n * ib, n * wb, pb, n * ob, n * it, n * wt, len(geom.param_bytes), n * ot)
 
 
 @dataclass(frozen=True)
@@ -190,12 +195,15 @@ def l1_buffers(geom: LayerGeometry, tiling: Tiling, cores: int, im2col: bool
         w_loads += tile.load_weight
         stores += 1
     sizes = [("input", in_max, in_loads)]
+    params = ("params", geom.out_c * sum(geom.param_bytes), 1)
+    if 8 in geom.param_bytes:      # int64 requant arrays: first, at L1's (aligned) base
+        sizes.insert(0, params)
     if geom.n_inputs == 2:
         sizes.append(("input_b", in_max, in_loads))
     if geom.weight_bytes_per_oc:
         sizes.append(("weight", w_max, w_loads))
-    if geom.param_bytes:
-        sizes.append(("params", geom.out_c * sum(geom.param_bytes), 1))
+    if geom.param_bytes and 8 not in geom.param_bytes:
+        sizes.append(params)
     sizes.append(("output", out_max, stores))
     scratch = scratch_bytes(geom, rows_max, cores, im2col)
     if scratch:

@@ -66,8 +66,9 @@ class TileSolution:
         A tiled layer moves more (halo re-reads, reloads); it can move less only when
         some input positions are never read (e.g. a stride that skips the last rows)."""
         g = self.geometry
-        return (g.n_inputs * g.in_h * g.in_w * g.in_c + g.out_c * g.weight_bytes_per_oc
-                + g.out_c * sum(g.param_bytes) + g.out_h * g.out_w * g.out_c)
+        return (g.batches * (g.n_inputs * g.in_h * g.in_w * g.in_c
+                             + g.out_c * g.weight_bytes_per_oc + g.out_h * g.out_w * g.out_c)
+                + g.out_c * sum(g.param_bytes))
 
     def buffer(self, name: str) -> L1Buffer | None:
         return next((b for b in self.buffers if b.name == name), None)

@@ -6,7 +6,8 @@ Package map: :mod:`.detect` (which dialect, by what the nodes compute), :mod:`.l
 (the walk), :mod:`.layers` and :mod:`.elementwise` (node handlers), :mod:`.build` (IR
 construction), :mod:`.nemo`, :mod:`.quantlab`, :mod:`.deeploy` (what is dialect-specific),
 :mod:`.integer` (the tensor-level importer of integer transformers, language models and
-any integer graph beyond the CNN ops, in the ONNX layout), (onnxruntime as the independent reference lives in :mod:`tinydeploy.check.pulp_reference`).
+any integer graph beyond the CNN ops, in the ONNX layout); onnxruntime as the independent
+reference lives in :mod:`tinydeploy.check.pulp_reference`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from pathlib import Path
 import onnx
 
 from tinydeploy.errors import TinyDeployError, UnsupportedError
-from tinydeploy.frontend.onnx_reader import check_schemas, read_onnx
+from tinydeploy.frontend.onnx_facts import check_schemas
+from tinydeploy.frontend.onnx_reader import read_onnx
 from tinydeploy.frontend.pulp import deeploy, integer, nemo, quantlab
 from tinydeploy.frontend.pulp.detect import detect, detect_file
 from tinydeploy.frontend.pulp.lower import lower

@@ -16,8 +16,9 @@ import numpy as np
 import onnx
 
 from tinydeploy.errors import TinyDeployError, UnsupportedError
-from tinydeploy.frontend.onnx_reader import check_shape
+from tinydeploy.frontend.onnx_facts import check_shape
 from tinydeploy.frontend.pulp import reduce as red
+from tinydeploy.frontend.pulp.builder_base import BuilderBase, storage
 from tinydeploy.frontend.pulp.values import Chain, IntVal, bcast, ints
 from tinydeploy.ir.graph import Op, QuantParams, Tensor
 
@@ -29,19 +30,6 @@ def ir_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
     if len(shape) == 3:
         return (shape[0], 1, shape[2], shape[1])
     return tuple(shape)
-
-
-def storage(lo: int, hi: int) -> tuple[str, int]:
-    """(IR dtype, zero point) that holds integers in [lo, hi]."""
-    if -128 <= lo and hi <= 127:
-        return "int8", 0
-    if 0 <= lo and hi <= 255:
-        return "int8", -128
-    if -(2**15) <= lo and hi < 2**15:
-        return "int16", 0
-    if -(2**31) <= lo and hi < 2**31:
-        return "int32", 0
-    raise UnsupportedError(f"values in [{lo}, {hi}] do not fit 32 bits")
 
 
 def api_type(lo: int, hi: int) -> str:
@@ -56,7 +44,7 @@ def node_label(node: onnx.NodeProto) -> str:
 
 
 @dataclass
-class Builder:
+class Builder(BuilderBase):
     path: str
     dialect: str
     opset: int = 13
@@ -79,20 +67,9 @@ class Builder:
         return cls(reason, file=self.path, node=node_label(n) if n else None,
                    op=n.op_type if n else None)
 
-    def const_of(self, name: str, what: str) -> np.ndarray:
-        if name not in self.consts:
-            raise self.error(f"{what} '{name}' must be a constant")
-        return self.consts[name]
-
     @property
     def label(self) -> str:
         return node_label(self.node) if self.node is not None else "graph"
-
-    def unique(self, base: str) -> str:
-        name, i = base, 1
-        while name in self.tensors:
-            name, i = f"{base}_{i}", i + 1
-        return name
 
     def tensor(self, base: str, shape, dtype: str, zp: int = 0, data=None) -> str:
         name = self.unique(base)
@@ -101,9 +78,6 @@ class Builder:
         self.tensors[name] = Tensor(name, shape, dtype, q, data)
         return name
 
-    def const(self, base: str, data: np.ndarray) -> str:
-        return self.tensor(base, data.shape, str(data.dtype), 0, data)
-
     def op(self, kind: str, inputs, outputs, name: str | None = None, **attrs) -> None:
         base = name or outputs[0]
         op_name, i = base, 1
@@ -111,9 +85,6 @@ class Builder:
             op_name, i = f"{base}_{i}", i + 1
         self._op_names.add(op_name)
         self.ops.append(Op(kind, op_name, tuple(inputs), tuple(outputs), dict(attrs)))
-
-    def t(self, name: str) -> Tensor:
-        return self.tensors[name]
 
     def zp(self, v: IntVal) -> int:
         q = self.tensors[v.ir].quant
@@ -188,7 +159,8 @@ class Builder:
         if mults is None:
             raise self.error("a sum of two values whose per-channel weights are not one "
                              "weight each times a common per-channel factor")
-        terms = [self.narrow(t, ("int8",), "an integer add") for t in terms]
+        # int16 terms (a NEMO TCN's unclipped residual sums) go to the any-width add
+        terms = [self.narrow(t, ("int8", "int16"), "an integer add") for t in terms]
         a, b = (terms * 2)[:2]
         mults = mults + [0] * (2 - len(mults))
         lo, hi = _sum_range(terms, mults)
@@ -216,11 +188,11 @@ class Builder:
         """Apply a pending zero padding as an IR pad op (when no Conv folded it)."""
         if not any(v.pads):
             return v
-        v = self.narrow(v, ("int8",), "padding")
+        v = self.narrow(v, ("int8", "int16"), "padding")
         t = self.t(v.ir)
         top, left, bottom, right = v.pads
         shape = (t.shape[0], t.shape[1] + top + bottom, t.shape[2] + left + right, t.shape[3])
-        out = self.tensor(f"{v.ir}_pad", shape, "int8", self.zp(v))
+        out = self.tensor(f"{v.ir}_pad", shape, t.dtype, self.zp(v))
         self.op("pad", [v.ir], [out], pads=((0, 0), (top, bottom), (left, right), (0, 0)))
         onnx_shape = list(v.shape)
         onnx_shape[-1] += left + right

@@ -16,7 +16,7 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
-from tinydeploy.frontend.onnx_reader import tensor_problem
+from tinydeploy.frontend.onnx_facts import tensor_problem
 
 QDQ_OPS = {"QuantizeLinear", "DequantizeLinear", "QLinearConv", "QLinearMatMul",
            "QLinearAdd", "QGemm", "ConvInteger", "MatMulInteger", "DynamicQuantizeLinear"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinydeploy.frontend.onnx_reader import dtype_name, elem_type
+from tinydeploy.frontend.onnx_facts import dtype_name, elem_type
 from tinydeploy.frontend.pulp import chains
 from tinydeploy.frontend.pulp.build import Builder
 from tinydeploy.frontend.pulp.layers import attrs

@@ -13,7 +13,7 @@ import numpy as np
 from tinydeploy.errors import TinyDeployError
 from tinydeploy.frontend.onnx_ops import AUTO_PADS, MAX_INT, int_const
 from tinydeploy.frontend.onnx_ops import ints as checked
-from tinydeploy.frontend.onnx_reader import attrs as reader_attrs
+from tinydeploy.frontend.onnx_facts import attrs as reader_attrs
 from tinydeploy.frontend.pulp.build import Builder, ir_shape
 from tinydeploy.frontend.pulp.values import IntVal, bcast, ints, leaf
 from tinydeploy.frontend.pulp import chains
@@ -175,7 +175,7 @@ def fully_connected(b: Builder, node) -> None:
         w = int8_weights(b, node.input[1], "weight").T
     if len(x.shape) != 2 or w.ndim != 2 or w.shape[1] != x.shape[1]:
         raise b.error(f"{node.op_type} of {list(x.shape)} by {list(w.shape)}: expected a 2-D "
-                      "input and weight")
+                      "input and weight sharing their inner dimension")
     c_out = w.shape[0]
     order = b.hwc_order.get(x.ir)
     if order is not None:                        # flattened NHWC: permute the columns
@@ -220,10 +220,10 @@ def _pool_geometry(b: Builder, node, x: IntVal):
 
 def max_pool(b: Builder, node) -> None:
     x = b.unpad(b.int_value(node.input[0], node.op_type))
-    x = b.narrow(x, ("int8",), node.op_type)
+    x = b.narrow(x, ("int8", "int16"), node.op_type)      # int16: a TCN's residual sums
     k, stride, pads, oh, ow, _ = _pool_geometry(b, node, x)
     shape = _onnx_out(x.shape, x.channels, oh, ow)
-    y = b.tensor(node.output[0], ir_shape(shape), "int8", b.zp(x))
+    y = b.tensor(node.output[0], ir_shape(shape), b.t(x.ir).dtype, b.zp(x))
     b.op("max_pool2d", [x.ir], [y], name=node.output[0], kernel=k, stride=stride, pads=pads)
     b.vals[node.output[0]] = IntVal(y, shape, x.lo, x.hi)
 
@@ -232,7 +232,7 @@ def avg_pool(b: Builder, node) -> None:
     """Integer window sum + the float mean the graph computes (a chain step: / count)."""
     a = attrs(node)
     x = b.unpad(b.int_value(node.input[0], node.op_type))
-    x = b.narrow(x, ("int8",), node.op_type)
+    x = b.narrow(x, ("int8", "int16"), node.op_type)      # int16: a TCN's residual sums
     k, stride, pads, oh, ow, ceil = _pool_geometry(b, node, x)
     xt = b.t(x.ir)
     full = all(o * s - p + kk <= n for o, s, p, kk, n in

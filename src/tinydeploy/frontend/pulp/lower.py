@@ -15,7 +15,8 @@ import numpy as np
 import onnx
 
 from tinydeploy.errors import TinyDeployError
-from tinydeploy.frontend.onnx_reader import constant_value, dtype_name, evaluate, initializers
+from tinydeploy.frontend.onnx_facts import constant_value, dtype_name, initializers
+from tinydeploy.frontend.onnx_reader import evaluate
 from tinydeploy.frontend.pulp import deeploy, elementwise, layers
 from tinydeploy.frontend.pulp.build import Builder, api_type, ir_shape, storage
 from tinydeploy.frontend.pulp.values import IntVal, ints
@@ -241,9 +242,9 @@ def _to_source_layout(b: Builder, v: IntVal, name: str) -> str:
     n, h, w, c = t.shape
     zp = b.zp(v)
     if c > 1 and h * w > 1:
-        if t.dtype not in ("int8", "uint8"):
-            raise b.error(f"output '{name}' is {t.dtype} in NCHW layout; only 8-bit outputs "
-                          "are transposed (pick the requantized tensor with --output)")
+        if t.dtype not in ("int8", "uint8", "int16", "int32"):     # (any-width transpose)
+            raise b.error(f"output '{name}' is {t.dtype} in NCHW layout; only integer "
+                          "outputs are transposed (pick the requantized tensor with --output)")
         if len(v.shape) == 4:
             out = b.tensor(f"{name}_src", v.shape, t.dtype, zp)
             b.op("transpose", [v.ir], [out], perm=(0, 3, 1, 2))

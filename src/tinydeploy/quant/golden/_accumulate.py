@@ -34,24 +34,8 @@ _IN_TYPES = ("int8", "int16")
 
 
 @dataclass(frozen=True, eq=False)
-class Conv2dS32Args(KernelArgs):
+class Conv2dS32Args(cc.Conv2dGeometry):
     C_FUNC: ClassVar[str] = "td_conv2d_s8_s32"
-    batches: int
-    in_h: int
-    in_w: int
-    in_c: int
-    out_h: int
-    out_w: int
-    out_c: int
-    k_h: int
-    k_w: int
-    groups: int
-    stride_h: int
-    stride_w: int
-    dilation_h: int
-    dilation_w: int
-    pad_top: int
-    pad_left: int
     input_offset: int    # -input zero point
 
 
@@ -61,24 +45,8 @@ class Conv2dS16S32Args(Conv2dS32Args):
 
 
 @dataclass(frozen=True, eq=False)
-class DepthwiseConv2dS32Args(KernelArgs):
+class DepthwiseConv2dS32Args(cc.DepthwiseGeometry):
     C_FUNC: ClassVar[str] = "td_depthwise_conv2d_s8_s32"
-    batches: int
-    in_h: int
-    in_w: int
-    in_c: int
-    out_h: int
-    out_w: int
-    out_c: int
-    k_h: int
-    k_w: int
-    depth_multiplier: int
-    stride_h: int
-    stride_w: int
-    dilation_h: int
-    dilation_w: int
-    pad_top: int
-    pad_left: int
     input_offset: int
 
 
@@ -143,37 +111,17 @@ def prepare_conv2d(g: Graph, op: Op) -> Conv2dS32Args:
     x, w, y = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
     off = _offset(op, x)
     wd = _weights(op, w)
-    n, in_h, in_w, in_c = x.shape
-    c_out, kh, kw, w_c = w.shape
-    if y.shape[0] != n or y.shape[3] != c_out or in_c % w_c or c_out % (in_c // w_c):
-        raise UnsupportedError(f"conv2d: shapes x{list(x.shape)} w{list(w.shape)} "
-                               f"y{list(y.shape)} do not match", node=op.name)
-    stride, dilation, pads = cc.spatial_attrs(op)
-    cc.check_out_size(op, (in_h, in_w), (kh, kw), stride, dilation, pads, y.shape[1:3])
+    geo = cc.conv2d_geometry(op, x, w, y)
+    c_out = w.shape[0]
     check_bound(op, np.abs(wd).reshape(c_out, -1).sum(axis=1), _x_max(x, off),
                 cc.bias_data(g, op, c_out))
     cls = Conv2dS16S32Args if x.dtype == "int16" else Conv2dS32Args
-    return cls(n, in_h, in_w, in_c, y.shape[1], y.shape[2], c_out, kh, kw, in_c // w_c,
-               *stride, *dilation, pads[0], pads[1], off)
+    return cls(*geo, off)
 
 
 def run_conv2d(a: Conv2dS32Args, x: np.ndarray, w: np.ndarray, b: np.ndarray | None
                ) -> np.ndarray:
-    x = x.reshape(a.batches, a.in_h, a.in_w, a.in_c)
-    w = w.astype(np.int64)
-    ci, co = a.in_c // a.groups, a.out_c // a.groups
-    acc = np.zeros((a.batches * a.out_h * a.out_w, a.out_c), dtype=np.int64)
-    for ky, kx, win in cc.shifted_windows(x, a.input_offset, (a.k_h, a.k_w),
-                                          (a.stride_h, a.stride_w),
-                                          (a.dilation_h, a.dilation_w),
-                                          (a.pad_top, a.pad_left), (a.out_h, a.out_w)):
-        cols = win.reshape(-1, a.in_c)
-        for gi in range(a.groups):
-            acc[:, gi * co:(gi + 1) * co] += (cols[:, gi * ci:(gi + 1) * ci]
-                                              @ w[gi * co:(gi + 1) * co, ky, kx, :].T)
-    if b is not None:
-        acc += b.astype(np.int64).reshape(a.out_c)
-    return acc.astype(np.int32).reshape(a.batches, a.out_h, a.out_w, a.out_c)
+    return cc.conv2d_sum(a, x, w, b, a.input_offset).astype(np.int32)
 
 
 def prepare_depthwise(g: Graph, op: Op) -> DepthwiseConv2dS32Args:
@@ -183,49 +131,23 @@ def prepare_depthwise(g: Graph, op: Op) -> DepthwiseConv2dS32Args:
         raise UnsupportedError("depthwise_conv2d with int32 output needs an int8 input, got "
                                f"{x.dtype}", node=op.name)
     wd = _weights(op, w)
-    n, in_h, in_w, in_c = x.shape
-    kh, kw, c_out = w.shape
-    dm = int(op.attrs.get("depth_multiplier", c_out // max(in_c, 1)))
-    if y.shape[0] != n or y.shape[3] != c_out or c_out != in_c * dm:
-        raise UnsupportedError(f"depthwise_conv2d: shapes x{list(x.shape)} w{list(w.shape)} "
-                               f"y{list(y.shape)} do not match depth_multiplier {dm}",
-                               node=op.name)
-    stride, dilation, pads = cc.spatial_attrs(op)
-    cc.check_out_size(op, (in_h, in_w), (kh, kw), stride, dilation, pads, y.shape[1:3])
+    geo = cc.depthwise_geometry(op, x, w, y)
+    c_out = w.shape[2]
     check_bound(op, np.abs(wd).reshape(-1, c_out).sum(axis=0), _x_max(x, off),
                 cc.bias_data(g, op, c_out))
-    return DepthwiseConv2dS32Args(n, in_h, in_w, in_c, y.shape[1], y.shape[2], c_out, kh, kw,
-                                  dm, *stride, *dilation, pads[0], pads[1], off)
+    return DepthwiseConv2dS32Args(*geo, off)
 
 
 def run_depthwise(a: DepthwiseConv2dS32Args, x: np.ndarray, w: np.ndarray,
                   b: np.ndarray | None) -> np.ndarray:
-    x = x.reshape(a.batches, a.in_h, a.in_w, a.in_c)
-    w = w.astype(np.int64).reshape(a.k_h, a.k_w, a.in_c, a.depth_multiplier)
-    acc = np.zeros((a.batches, a.out_h, a.out_w, a.in_c, a.depth_multiplier), dtype=np.int64)
-    for ky, kx, win in cc.shifted_windows(x, a.input_offset, (a.k_h, a.k_w),
-                                          (a.stride_h, a.stride_w),
-                                          (a.dilation_h, a.dilation_w),
-                                          (a.pad_top, a.pad_left), (a.out_h, a.out_w)):
-        acc += win[..., None] * w[ky, kx]
-    acc = acc.reshape(a.batches, a.out_h, a.out_w, a.out_c)
-    if b is not None:
-        acc += b.astype(np.int64).reshape(a.out_c)
-    return acc.astype(np.int32)
+    return cc.depthwise_sum(a, x, w, b, a.input_offset).astype(np.int32)
 
 
 def prepare_fc(g: Graph, op: Op) -> FullyConnectedS32Args:
     x, w, y = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
     off = _offset(op, x)
     wd = _weights(op, w)
-    if wd.ndim != 2:
-        raise UnsupportedError(f"fully_connected: weight must be [out, in], got "
-                               f"{list(w.shape)}", node=op.name)
-    c_out, c_in = wd.shape
-    batches = x.size // c_in
-    if batches * c_in != x.size or y.size != batches * c_out or y.shape[-1] != c_out:
-        raise UnsupportedError(f"fully_connected: shapes x{list(x.shape)} w{list(w.shape)} "
-                               f"y{list(y.shape)} do not match", node=op.name)
+    batches, c_in, c_out = cc.fc_geometry(op, x, w, y, wd.shape)
     check_bound(op, np.abs(wd).sum(axis=1), _x_max(x, off), cc.bias_data(g, op, c_out))
     cls = FullyConnectedS16S32Args if x.dtype == "int16" else FullyConnectedS32Args
     return cls(batches, c_in, c_out, off)

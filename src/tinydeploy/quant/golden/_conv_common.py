@@ -22,13 +22,59 @@ summed |weights| per output channel to fail).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from tinydeploy.errors import UnsupportedError
 from tinydeploy.ir.graph import Graph, Op, Tensor
+from tinydeploy.quant.args import KernelArgs
 from tinydeploy.quant.requant import (INT32_MAX, activation_range,
                                       multiply_by_quantized_multiplier,
                                       quantize_multiplier_array)
+
+
+@dataclass(frozen=True, eq=False)
+class Conv2dGeometry(KernelArgs):
+    """The members every conv2d kernel's args start with (:func:`conv2d_geometry`)."""
+    batches: int
+    in_h: int
+    in_w: int
+    in_c: int
+    out_h: int
+    out_w: int
+    out_c: int
+    k_h: int
+    k_w: int
+    groups: int          # in_c / filter depth; output channels split evenly into groups
+    stride_h: int
+    stride_w: int
+    dilation_h: int
+    dilation_w: int
+    pad_top: int
+    pad_left: int
+
+
+@dataclass(frozen=True, eq=False)
+class DepthwiseGeometry(KernelArgs):
+    """The members every depthwise_conv2d kernel's args start with
+    (:func:`depthwise_geometry`)."""
+    batches: int
+    in_h: int
+    in_w: int
+    in_c: int
+    out_h: int
+    out_w: int
+    out_c: int           # in_c * depth_multiplier
+    k_h: int
+    k_w: int
+    depth_multiplier: int
+    stride_h: int
+    stride_w: int
+    dilation_h: int
+    dilation_w: int
+    pad_top: int
+    pad_left: int
 
 
 def f32(v) -> float:
@@ -156,6 +202,92 @@ def shifted_windows(x: np.ndarray, input_offset: int, k_hw, stride, dilation, pa
         for kx in range(kw):
             y0, x0 = ky * dh, kx * dw
             yield ky, kx, xp[:, y0:y0 + (oh - 1) * sh + 1:sh, x0:x0 + (ow - 1) * sw + 1:sw, :]
+
+
+def conv2d_geometry(op: Op, x: Tensor, w: Tensor, y: Tensor) -> tuple[int, ...]:
+    """The geometry members every conv2d Args starts with (batches, in_h, in_w, in_c,
+    out_h, out_w, out_c, k_h, k_w, groups, stride_h, stride_w, dilation_h, dilation_w,
+    pad_top, pad_left) for x NHWC, w OHWI and y NHWC, after checking that they agree."""
+    n, in_h, in_w, in_c = x.shape
+    c_out, kh, kw, w_c = w.shape
+    if y.shape[0] != n or y.shape[3] != c_out or in_c % w_c or c_out % (in_c // w_c):
+        raise UnsupportedError(f"conv2d: shapes x{list(x.shape)} w{list(w.shape)} "
+                               f"y{list(y.shape)} do not match", node=op.name)
+    stride, dilation, pads = spatial_attrs(op)
+    check_out_size(op, (in_h, in_w), (kh, kw), stride, dilation, pads, y.shape[1:3])
+    return (n, in_h, in_w, in_c, y.shape[1], y.shape[2], c_out, kh, kw, in_c // w_c,
+            *stride, *dilation, pads[0], pads[1])
+
+
+def depthwise_geometry(op: Op, x: Tensor, w: Tensor, y: Tensor) -> tuple[int, ...]:
+    """The geometry members every depthwise_conv2d Args starts with (as
+    :func:`conv2d_geometry`, depth_multiplier in place of groups) for x NHWC, w [k_h, k_w,
+    out_c] and y NHWC, after checking that they agree."""
+    n, in_h, in_w, in_c = x.shape
+    kh, kw, c_out = w.shape
+    dm = int(op.attrs.get("depth_multiplier", c_out // max(in_c, 1)))
+    if y.shape[0] != n or y.shape[3] != c_out or c_out != in_c * dm:
+        raise UnsupportedError(f"depthwise_conv2d: shapes x{list(x.shape)} w{list(w.shape)} "
+                               f"y{list(y.shape)} do not match depth_multiplier {dm}",
+                               node=op.name)
+    stride, dilation, pads = spatial_attrs(op)
+    check_out_size(op, (in_h, in_w), (kh, kw), stride, dilation, pads, y.shape[1:3])
+    return (n, in_h, in_w, in_c, y.shape[1], y.shape[2], c_out, kh, kw, dm,
+            *stride, *dilation, pads[0], pads[1])
+
+
+def fc_geometry(op: Op, x: Tensor, w: Tensor, y: Tensor, w_shape=None) -> tuple[int, int, int]:
+    """(batches, in_features, out_features) of a fully connected layer with weights of
+    ``w_shape`` (default ``w.shape``) [out, in], after checking that the shapes agree."""
+    shape = tuple(w.shape if w_shape is None else w_shape)
+    if len(shape) != 2:
+        raise UnsupportedError(f"fully_connected: weight must be [out, in], got "
+                               f"{list(w.shape)}", node=op.name)
+    c_out, c_in = shape
+    batches = x.size // c_in
+    if batches * c_in != x.size or y.size != batches * c_out or y.shape[-1] != c_out:
+        raise UnsupportedError(f"fully_connected: shapes x{list(x.shape)} w{list(w.shape)} "
+                               f"y{list(y.shape)} do not match", node=op.name)
+    return batches, c_in, c_out
+
+
+def conv2d_sum(a, x: np.ndarray, w: np.ndarray, b: np.ndarray | None,
+               input_offset: int) -> np.ndarray:
+    """The exact int64 sums ``sum w * (x + input_offset) [+ b]`` of a grouped conv2d with
+    the geometry of ``a`` (a :class:`Conv2dGeometry`), shaped [batches, out_h, out_w, out_c]."""
+    x = x.reshape(a.batches, a.in_h, a.in_w, a.in_c)
+    w = w.astype(np.int64)
+    ci, co = a.in_c // a.groups, a.out_c // a.groups
+    acc = np.zeros((a.batches * a.out_h * a.out_w, a.out_c), dtype=np.int64)
+    for ky, kx, win in shifted_windows(x, input_offset, (a.k_h, a.k_w),
+                                       (a.stride_h, a.stride_w),
+                                       (a.dilation_h, a.dilation_w),
+                                       (a.pad_top, a.pad_left), (a.out_h, a.out_w)):
+        cols = win.reshape(-1, a.in_c)
+        for gi in range(a.groups):
+            acc[:, gi * co:(gi + 1) * co] += (cols[:, gi * ci:(gi + 1) * ci]
+                                              @ w[gi * co:(gi + 1) * co, ky, kx, :].T)
+    if b is not None:
+        acc += b.astype(np.int64).reshape(a.out_c)
+    return acc.reshape(a.batches, a.out_h, a.out_w, a.out_c)
+
+
+def depthwise_sum(a, x: np.ndarray, w: np.ndarray, b: np.ndarray | None,
+                  input_offset: int) -> np.ndarray:
+    """The exact int64 sums of a depthwise conv2d with the geometry of ``a`` (a
+    :class:`DepthwiseGeometry`), shaped [batches, out_h, out_w, out_c]."""
+    x = x.reshape(a.batches, a.in_h, a.in_w, a.in_c)
+    w = w.astype(np.int64).reshape(a.k_h, a.k_w, a.in_c, a.depth_multiplier)
+    acc = np.zeros((a.batches, a.out_h, a.out_w, a.in_c, a.depth_multiplier), dtype=np.int64)
+    for ky, kx, win in shifted_windows(x, input_offset, (a.k_h, a.k_w),
+                                       (a.stride_h, a.stride_w),
+                                       (a.dilation_h, a.dilation_w),
+                                       (a.pad_top, a.pad_left), (a.out_h, a.out_w)):
+        acc += win[..., None] * w[ky, kx]
+    acc = acc.reshape(a.batches, a.out_h, a.out_w, a.out_c)
+    if b is not None:
+        acc += b.astype(np.int64).reshape(a.out_c)
+    return acc
 
 
 def requantize(acc: np.ndarray, mult: np.ndarray, shift: np.ndarray, output_offset: int,

@@ -13,33 +13,16 @@ from typing import ClassVar
 
 import numpy as np
 
-from tinydeploy.errors import UnsupportedError
 from tinydeploy.ir.graph import Graph, Op
-from tinydeploy.quant.args import KernelArgs, array_field
+from tinydeploy.quant.args import array_field
 from tinydeploy.quant.golden import _accumulate as _acc
 from tinydeploy.quant.golden import _conv_common as cc
 from tinydeploy.quant.golden import register
 
 
 @dataclass(frozen=True, eq=False)
-class Conv2dArgs(KernelArgs):
+class Conv2dArgs(cc.Conv2dGeometry):
     C_FUNC: ClassVar[str] = "td_conv2d_s8"
-    batches: int
-    in_h: int
-    in_w: int
-    in_c: int
-    out_h: int
-    out_w: int
-    out_c: int
-    k_h: int
-    k_w: int
-    groups: int          # in_c / filter depth; output channels split evenly into groups
-    stride_h: int
-    stride_w: int
-    dilation_h: int
-    dilation_w: int
-    pad_top: int
-    pad_left: int
     input_offset: int    # -input zero point
     output_offset: int   # output zero point
     act_min: int
@@ -54,13 +37,8 @@ def prepare(g: Graph, op: Op) -> Conv2dArgs:
     x, w, y = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
     cc.require_int8(op, x, w, y)
     cc.require_symmetric_weights(op, w)
-    n, in_h, in_w, in_c = x.shape
+    geo = cc.conv2d_geometry(op, x, w, y)
     c_out, kh, kw, w_c = w.shape
-    if y.shape[0] != n or y.shape[3] != c_out or in_c % w_c or c_out % (in_c // w_c):
-        raise UnsupportedError(f"conv2d: shapes x{list(x.shape)} w{list(w.shape)} "
-                               f"y{list(y.shape)} do not match", node=op.name)
-    stride, dilation, pads = cc.spatial_attrs(op)
-    cc.check_out_size(op, (in_h, in_w), (kh, kw), stride, dilation, pads, y.shape[1:3])
     bias = cc.bias_data(g, op, c_out)
     w_abs = (np.abs(w.data.astype(np.int64)).reshape(c_out, -1).sum(axis=1)
              if w.is_const else np.full(c_out, 128 * kh * kw * w_c))
@@ -68,9 +46,7 @@ def prepare(g: Graph, op: Op) -> Conv2dArgs:
     mult, shift = cc.channel_multipliers(x.quant.s, cc.weight_scales(op, w, c_out, 0),
                                          y.quant.s)
     act_min, act_max = cc.act_bounds(g, op)
-    return Conv2dArgs(n, in_h, in_w, in_c, y.shape[1], y.shape[2], c_out, kh, kw,
-                      in_c // w_c, *stride, *dilation, pads[0], pads[1],
-                      -x.quant.zp, y.quant.zp, act_min, act_max, mult, shift)
+    return Conv2dArgs(*geo, -x.quant.zp, y.quant.zp, act_min, act_max, mult, shift)
 
 
 def run(a: Conv2dArgs, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:

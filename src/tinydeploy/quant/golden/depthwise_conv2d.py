@@ -12,33 +12,16 @@ from typing import ClassVar
 
 import numpy as np
 
-from tinydeploy.errors import UnsupportedError
 from tinydeploy.ir.graph import Graph, Op
-from tinydeploy.quant.args import KernelArgs, array_field
+from tinydeploy.quant.args import array_field
 from tinydeploy.quant.golden import _accumulate as _acc
 from tinydeploy.quant.golden import _conv_common as cc
 from tinydeploy.quant.golden import register
 
 
 @dataclass(frozen=True, eq=False)
-class DepthwiseConv2dArgs(KernelArgs):
+class DepthwiseConv2dArgs(cc.DepthwiseGeometry):
     C_FUNC: ClassVar[str] = "td_depthwise_conv2d_s8"
-    batches: int
-    in_h: int
-    in_w: int
-    in_c: int
-    out_h: int
-    out_w: int
-    out_c: int           # in_c * depth_multiplier
-    k_h: int
-    k_w: int
-    depth_multiplier: int
-    stride_h: int
-    stride_w: int
-    dilation_h: int
-    dilation_w: int
-    pad_top: int
-    pad_left: int
     input_offset: int    # -input zero point
     output_offset: int   # output zero point
     act_min: int
@@ -53,15 +36,8 @@ def prepare(g: Graph, op: Op) -> DepthwiseConv2dArgs:
     x, w, y = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
     cc.require_int8(op, x, w, y)
     cc.require_symmetric_weights(op, w)
-    n, in_h, in_w, in_c = x.shape
+    geo = cc.depthwise_geometry(op, x, w, y)
     kh, kw, c_out = w.shape
-    dm = int(op.attrs.get("depth_multiplier", c_out // max(in_c, 1)))
-    if y.shape[0] != n or y.shape[3] != c_out or c_out != in_c * dm:
-        raise UnsupportedError(f"depthwise_conv2d: shapes x{list(x.shape)} w{list(w.shape)} "
-                               f"y{list(y.shape)} do not match depth_multiplier {dm}",
-                               node=op.name)
-    stride, dilation, pads = cc.spatial_attrs(op)
-    cc.check_out_size(op, (in_h, in_w), (kh, kw), stride, dilation, pads, y.shape[1:3])
     bias = cc.bias_data(g, op, c_out)
     w_abs = (np.abs(w.data.astype(np.int64)).reshape(-1, c_out).sum(axis=0)
              if w.is_const else np.full(c_out, 128 * kh * kw))
@@ -69,9 +45,7 @@ def prepare(g: Graph, op: Op) -> DepthwiseConv2dArgs:
     mult, shift = cc.channel_multipliers(x.quant.s, cc.weight_scales(op, w, c_out, 2),
                                          y.quant.s)
     act_min, act_max = cc.act_bounds(g, op)
-    return DepthwiseConv2dArgs(n, in_h, in_w, in_c, y.shape[1], y.shape[2], c_out, kh, kw,
-                               dm, *stride, *dilation, pads[0], pads[1], -x.quant.zp,
-                               y.quant.zp, act_min, act_max, mult, shift)
+    return DepthwiseConv2dArgs(*geo, -x.quant.zp, y.quant.zp, act_min, act_max, mult, shift)
 
 
 def run(a: DepthwiseConv2dArgs, x: np.ndarray, w: np.ndarray, b: np.ndarray | None

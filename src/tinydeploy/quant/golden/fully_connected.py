@@ -20,7 +20,6 @@ from typing import ClassVar
 
 import numpy as np
 
-from tinydeploy.errors import UnsupportedError
 from tinydeploy.ir.graph import Graph, Op
 from tinydeploy.quant.args import KernelArgs, array_field
 from tinydeploy.quant.golden import _accumulate as _acc
@@ -48,14 +47,7 @@ def prepare(g: Graph, op: Op) -> FullyConnectedArgs:
         return _acc.prepare_fc(g, op)
     x, w, y = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
     cc.require_int8(op, x, w, y)
-    if len(w.shape) != 2:
-        raise UnsupportedError(f"fully_connected: weight must be [out, in], got "
-                               f"{list(w.shape)}", node=op.name)
-    c_out, c_in = w.shape
-    batches = x.size // c_in
-    if batches * c_in != x.size or y.size != batches * c_out or y.shape[-1] != c_out:
-        raise UnsupportedError(f"fully_connected: shapes x{list(x.shape)} w{list(w.shape)} "
-                               f"y{list(y.shape)} do not match", node=op.name)
+    batches, c_in, c_out = cc.fc_geometry(op, x, w, y)
     w_offset = 0 if w.quant.per_channel else -w.quant.zp
     bias = cc.bias_data(g, op, c_out)
     w_abs = (np.abs(w.data.astype(np.int64) + w_offset).sum(axis=1) if w.is_const

@@ -1,4 +1,5 @@
-"""sum_pool2d: int32 window sums of an int8 NHWC tensor, the integer part of an average pool.
+"""sum_pool2d: int32 window sums of an int8 (or int16) NHWC tensor, the integer part of an
+average pool.
 
 Integer-deployable graphs write an average pool as AveragePool followed by a
 requantization that multiplies by the window size again; the frontend lowers that to this
@@ -26,19 +27,30 @@ class SumPool2dArgs(PoolArgs):
     input_offset: int = 0     # -input zero point
 
 
+@dataclass(frozen=True, eq=False)
+class SumPool2dS16Args(SumPool2dArgs):
+    """int16 input (a TCN's residual sums); no fused requant kernel takes it."""
+    C_FUNC: ClassVar[str] = "td_sum_pool2d_s16_s32"
+
+
 def prepare(g: Graph, op: Op) -> SumPool2dArgs:
     x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
-    if x.dtype != "int8" or y.dtype != "int32" or len(x.shape) != 4 or len(y.shape) != 4:
-        raise UnsupportedError(f"sum_pool2d needs a 4-D int8 input and int32 output, got "
-                               f"{x.dtype}{list(x.shape)} -> {y.dtype}{list(y.shape)}",
-                               node=op.name)
+    if x.dtype not in ("int8", "int16") or y.dtype != "int32" or len(x.shape) != 4 or \
+            len(y.shape) != 4:
+        raise UnsupportedError(f"sum_pool2d needs a 4-D int8 or int16 input and int32 "
+                               f"output, got {x.dtype}{list(x.shape)} -> "
+                               f"{y.dtype}{list(y.shape)}", node=op.name)
     (kh, kw), (sh, sw), (top, left) = pool_attrs(op)
     n, in_h, in_w, c = x.shape
     _, out_h, out_w, _ = y.shape
     check_windows(op, (kh, kw), (sh, sw), (top, left), (in_h, in_w), (out_h, out_w))
     zp = x.quant.zp if x.quant is not None else 0
-    return SumPool2dArgs(n, in_h, in_w, c, out_h, out_w, kh, kw, sh, sw, top, left,
-                         -(2**31), 2**31 - 1, -zp)
+    cls = SumPool2dS16Args if x.dtype == "int16" else SumPool2dArgs
+    if cls is SumPool2dS16Args and kh * kw * (32768 + abs(zp)) > 2**31 - 1:
+        raise UnsupportedError(f"sum_pool2d: a {kh}x{kw} window of int16 values may overflow "
+                               "the int32 sum", node=op.name)
+    return cls(n, in_h, in_w, c, out_h, out_w, kh, kw, sh, sw, top, left, -(2**31),
+               2**31 - 1, -zp)
 
 
 def run(a: SumPool2dArgs, x: np.ndarray) -> np.ndarray:

@@ -101,11 +101,11 @@ class Conv2dOptArgs(OptArgs):
         per_round = cores if self.split == 0 else 1
         if self.path == ROW:
             return margin_by_rows(*geo, self.stride_h, self.pad_top, self.span, per_round,
-                                  cores == 1)
+                                  cores == 1, item=self.esize)
         npix, per = self.out_h * self.out_w, 4 * self.col_groups * per_round
         starts = [b * npix + s for b in range(self.batches) for s in range(0, npix, per)]
         return margin_by_pixels(*geo, self.stride_h, self.stride_w, self.pad_top,
-                                self.pad_left, starts)
+                                self.pad_left, starts, item=self.esize)
 
 
 def channel_table(a, w: np.ndarray, b) -> tuple[list, np.ndarray, list]:

@@ -17,11 +17,6 @@ from tinydeploy.quant.opt._pulp_rq import descriptors
 from tinydeploy.quant.opt._tflite_rq import LANE_LIMIT, wrap32, x_max
 from tinydeploy.quant.opt.conv2d import Conv2dOptArgs, geometry, pack
 
-# Off: wrong results on Deeploy's Kernels_Integer_Conv_* tests
-# (tests/pulp/test_deeploy_transformers.py, optimized kernels); the reference fused
-# kernel runs instead until that is fixed.
-ENABLED = False
-
 ESIZE = {_rq.RequantArgs: 1, _rq.RequantS16Args: 2}
 
 
@@ -31,8 +26,6 @@ class Conv2dRqOptArgs(Conv2dOptArgs):
 
 def make(a, consts, cores: int = 1, lean: bool = False) -> Conv2dRqOptArgs | None:
     acc, rq = (a.acc, a.rq) if hasattr(a, "rq") else (a, None)
-    if not ENABLED:
-        return None
     w = consts[1]
     if w is None or type(acc) is not Conv2dS32Args:
         return None                     # a constant-free or int16-input conv: reference

@@ -20,10 +20,10 @@ from tinydeploy.quant.golden import requant as _rq
 from tinydeploy.quant.golden._accumulate import DepthwiseConv2dS32Args
 from tinydeploy.quant.golden.depthwise_conv2d import DepthwiseConv2dArgs
 from tinydeploy.quant.golden.fused_requant import FUSED
-from tinydeploy.quant.opt._pulp_rq import descriptors
+from tinydeploy.quant.opt._pulp_rq import DIV, S32, descriptors
 from tinydeploy.quant.opt import OptArgs, python_field, register
 from tinydeploy.quant.opt._inplace import margin_by_rows
-from tinydeploy.quant.opt._tflite_rq import requant_words, wrap32, x_max
+from tinydeploy.quant.opt._tflite_rq import CH, requant_words, wrap32, x_max
 
 VISIT_PIXELS = 24        # output pixels per visit of a channel aimed at
 MAX_RING = 32            # TD_DW_RING
@@ -81,13 +81,18 @@ class DepthwiseConv2dOptArgs(OptArgs):
         """For one core and for the team, whichever is larger (one plan serves both)."""
         return max(margin_by_rows(self.batches, self.in_h, self.in_w, self.in_c, self.out_h,
                                   self.out_w, self.out_c, self.stride_h, self.pad_top,
-                                  self.span, self.rows * k, k == 1)
+                                  self.span, self.rows * k, k == 1, item=self.esize)
                    for k in {1, self.cores})
 
     def c_config(self) -> dict[str, tuple[int, ...]]:
         d = self.in_c * self.dilation_w
         fast3 = self.k_h == 3 and self.k_w == 3 and d < 1024
-        return {"TD_DW_TAP_STEPS": (d,) if fast3 else ()}
+        conf = {"TD_DW_TAP_STEPS": (d,) if fast3 else ()}
+        if self.k_h == 3 and self.k_w == 3:       # integer-graph forms of the 3x3 loop
+            modes = set(np.asarray(self.chan).reshape(-1, CH)[:, 1].tolist())
+            conf["TD_DW_RQ_FORMS"] = tuple(
+                m for m in (3, 4) if m in modes or m == 3 and 2 in modes and self.esize != 1)
+        return conf
 
 
 def make(a: DepthwiseConv2dArgs, consts, cores: int = 1,
@@ -126,11 +131,6 @@ def make(a: DepthwiseConv2dArgs, consts, cores: int = 1,
 register(DepthwiseConv2dArgs, make)
 
 
-# Off: wrong results on Deeploy's Kernels_Integer_Conv_DW_3x3 (tests/pulp/
-# test_deeploy_transformers.py, optimized kernels); the reference fused kernel runs instead.
-RQ_ENABLED = False
-
-
 class DepthwiseConv2dRqOptArgs(DepthwiseConv2dOptArgs):
     C_FUNC: ClassVar[str] = "td_depthwise_conv2d_rq_opt"
 
@@ -138,8 +138,6 @@ class DepthwiseConv2dRqOptArgs(DepthwiseConv2dOptArgs):
 def make_rq(a, consts, cores: int = 1, lean: bool = False):
     """The integer-graph depthwise (fused requant to int8/int16, or raw int32 sums)."""
     acc, rq = (a.acc, a.rq) if hasattr(a, "rq") else (a, None)
-    if not RQ_ENABLED:
-        return None
     if type(acc) is not DepthwiseConv2dS32Args or consts[1] is None:
         return None
     base = make(_as_tflite(acc), consts, cores, lean)
@@ -152,7 +150,9 @@ def make_rq(a, consts, cores: int = 1, lean: bool = False):
     desc, layer = descriptors(rq, bound)
     chan = []
     for c in range(acc.out_c):
-        mode = 2 if desc[c][0] == 0 and desc[c][1] >= 0 else 3   # inline: S32, thresholds
+        # inline: 2 S32 with thresholds, 4 DIV (int8 outputs); 3 any form (a call)
+        mode = (2 if desc[c][0] == S32 and desc[c][1] >= 0 else
+                4 if desc[c][0] == DIV and rq is not None and ESIZE[type(rq)] == 1 else 3)
         chan += [wrap32(int(bias[c]) + acc.input_offset * int(w[c].sum())), mode, *desc[c],
                  0]
     fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(base)}

@@ -7,15 +7,16 @@ from typing import Callable
 
 import numpy as np
 
-from tinydeploy.quant.preconditions import (FLT_MAX, INT32_MAX, INT32_MIN, MAX_DIMS, Q31_HI,
-                                            SOFTMAX_MAX_DEPTH, Operand, Spec, _Check,
-                                            register, requant_bound)
+from tinydeploy.quant.preconditions import (_DTYPE_BYTES, FLT_MAX, INT32_MAX, INT32_MIN,
+                                            MAX_DIMS, Q31_HI, SOFTMAX_MAX_DEPTH, Operand, Spec,
+                                            _Check, register, requant_bound)
 from tinydeploy.quant.preconditions._common import _xmax
 
 
 def _requantize(src: str, dst: str) -> Callable[[_Check], Spec]:
     def rule(c: _Check) -> Spec:
-        """td_requantize_{s8,s8_u8,u8_s8}: out = zp + M(x - zp_in), clamped."""
+        """td_requantize_{s8,s8_u8,u8_s8,s16_s8,s8_s16,s16}: out = zp + M(x - zp_in),
+        clamped."""
         a = c.a
         c.positive("size")
         io = c.offset("input_offset", src, negated=True)
@@ -26,7 +27,8 @@ def _requantize(src: str, dst: str) -> Callable[[_Check], Spec]:
         c.fits_int32("the requantized value plus the output offset",
                      None if raw is None else raw + abs(int(a.output_offset)),
                      "the int32 add would overflow (the multiplier is too large)")
-        return Spec([Operand("input", a.size, (src,))], Operand("output", a.size, (dst,)))
+        return Spec([Operand("input", _DTYPE_BYTES[src] * a.size, (src,))],
+                    Operand("output", _DTYPE_BYTES[dst] * a.size, (dst,)))
     return rule
 
 
@@ -36,25 +38,18 @@ def _float_scale(c: _Check, name: str) -> None:
         c.fail(f"{name} = {s} is not a finite, non-zero float32")
 
 
-def _quantize_f32(c: _Check) -> Spec:
-    """td_quantize_f32_s8: q = round(x / scale) + zero_point (NaN, +-inf saturate)."""
-    a = c.a
-    c.positive("size")
-    _float_scale(c, "scale")
-    c.offset("zero_point", "int8", negated=False)
-    return Spec([Operand("input", 4 * a.size, ("float32",))],
-                Operand("output", a.size, ("int8",)))
+def _float_cast(src: str, dst: str) -> Callable[[_Check], Spec]:
+    """td_quantize_f32_{s8,s16}: q = round(x / scale) + zero_point (NaN, +-inf saturate);
+    td_dequantize_{s8,u8,s16}_f32: y = scale * (x - zero_point)."""
+    quantized = dst if src == "float32" else src
 
-
-def _dequantize(src: str) -> Callable[[_Check], Spec]:
     def rule(c: _Check) -> Spec:
-        """td_dequantize_{s8,u8}_f32: y = scale * (x - zero_point)."""
         a = c.a
         c.positive("size")
         _float_scale(c, "scale")
-        c.offset("zero_point", src, negated=False)
-        return Spec([Operand("input", a.size, (src,))],
-                    Operand("output", 4 * a.size, ("float32",)))
+        c.offset("zero_point", quantized, negated=False)
+        return Spec([Operand("input", _DTYPE_BYTES[src] * a.size, (src,))],
+                    Operand("output", _DTYPE_BYTES[dst] * a.size, (dst,)))
     return rule
 
 
@@ -92,17 +87,24 @@ def _dims(c: _Check, name: str, lo: int = 1) -> list[int]:
     return d
 
 
-def _mean(c: _Check) -> Spec:
-    """td_mean_s8: int32 sums over the reduced dims, requantized."""
-    a = c.a
+def _reduction(c: _Check) -> tuple[int, int, int]:
+    """(output elements, reduced elements, input extent in elements) of the kept/reduced
+    dims and strides of a reduction's args (td_mean_s8.h), checking count against them."""
     kd, ks = _dims(c, "keep_dims"), _dims(c, "keep_strides", 0)
     rd, rs = _dims(c, "red_dims"), _dims(c, "red_strides", 0)
     n_out = c.product("output elements", *kd)
     count = c.product("reduced elements", *rd)
-    if int(a.count) != count:
-        c.fail(f"count = {int(a.count)} != product of red_dims = {count}")
+    if int(c.a.count) != count:
+        c.fail(f"count = {int(c.a.count)} != product of red_dims = {count}")
     extent = c.product("input extent", 1,
                        1 + sum((d - 1) * s for d, s in zip(kd + rd, ks + rs)))
+    return n_out, count, extent
+
+
+def _mean(c: _Check) -> Spec:
+    """td_mean_s8: int32 sums over the reduced dims, requantized."""
+    a = c.a
+    n_out, count, extent = _reduction(c)
     zp = c.offset("input_zp", "int8", negated=False)
     c.offset("output_zp", "int8", negated=False)
     c.fits_int32("input_zp * count", abs(zp) * count, "the int32 product would overflow")
@@ -156,9 +158,9 @@ def _concat(c: _Check) -> Spec:
 register("td_requantize_s8", _requantize("int8", "int8"))
 register("td_requantize_s8_u8", _requantize("int8", "uint8"))
 register("td_requantize_u8_s8", _requantize("uint8", "int8"))
-register("td_quantize_f32_s8", _quantize_f32)
-register("td_dequantize_s8_f32", _dequantize("int8"))
-register("td_dequantize_u8_f32", _dequantize("uint8"))
+register("td_quantize_f32_s8", _float_cast("float32", "int8"))
+register("td_dequantize_s8_f32", _float_cast("int8", "float32"))
+register("td_dequantize_u8_f32", _float_cast("uint8", "float32"))
 register("td_softmax_s8", _softmax)
 register("td_logistic_s8", _q4_activation)
 register("td_tanh_s8", _q4_activation)

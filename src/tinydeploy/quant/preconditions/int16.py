@@ -9,9 +9,9 @@ from typing import Callable
 from tinydeploy.quant.preconditions import (INT32_MAX, SHIFT_LO, Operand, Spec, _Check,
                                             register, requant_bound)
 from tinydeploy.quant.preconditions._common import (_add_values, _conv_geometry,
-                                                    _pool_geometry, _weights_abs, _xmax)
+                                                    _pool_geometry, _weights_abs)
 from tinydeploy.quant.preconditions.cnn import _bcast
-from tinydeploy.quant.preconditions.elementwise import _dims, _float_scale
+from tinydeploy.quant.preconditions.elementwise import _float_cast, _reduction, _requantize
 
 ACC64_LIMIT = 1 << 47        # td_requant64: |acc| below this keeps x * m16 within int64
 SHIFT64_HI = 7               # ... and 15 - shift >= 8
@@ -121,14 +121,7 @@ def _sigmoid_s16(c: _Check) -> Spec:
 
 def _mean_s16(c: _Check) -> Spec:
     a = c.a
-    kd, ks = _dims(c, "keep_dims"), _dims(c, "keep_strides", 0)
-    rd, rs = _dims(c, "red_dims"), _dims(c, "red_strides", 0)
-    n_out = c.product("output elements", *kd)
-    count = c.product("reduced elements", *rd)
-    if int(a.count) != count:
-        c.fail(f"count = {int(a.count)} != product of red_dims = {count}")
-    extent = c.product("input extent", 1,
-                       1 + sum((d - 1) * s for d, s in zip(kd + rd, ks + rs)))
+    n_out, count, extent = _reduction(c)
     c.within("input_zp", 0, 0, "int16 activations are symmetric")
     c.within("output_zp", 0, 0, "int16 activations are symmetric")
     c.fits_int32("the int32 sum", count << 15, "the int32 sum of int16 values would overflow")
@@ -138,42 +131,6 @@ def _mean_s16(c: _Check) -> Spec:
                  "the left shift would wrap")
     return Spec([Operand("input", 2 * extent, ("int16",))],
                 Operand("output", 2 * n_out, ("int16",)))
-
-
-def _requantize(src: str, dst: str) -> Callable[[_Check], Spec]:
-    def rule(c: _Check) -> Spec:
-        """td_requantize_{s16_s8,s8_s16,s16}: out = zp + M(x - zp_in), clamped."""
-        a = c.a
-        c.positive("size")
-        io = c.offset("input_offset", src, negated=True)
-        c.offset("output_offset", dst, negated=False)
-        c.activation("act_min", "act_max", dst)
-        c.requant_pair("multiplier", "shift")
-        raw = requant_bound(_xmax(src, io), a.multiplier, a.shift)
-        c.fits_int32("the requantized value plus the output offset",
-                     None if raw is None else raw + abs(int(a.output_offset)),
-                     "the int32 add would overflow (the multiplier is too large)")
-        return Spec([Operand("input", _BYTES[src] * a.size, (src,))],
-                    Operand("output", _BYTES[dst] * a.size, (dst,)))
-    return rule
-
-
-def _quantize_f32_s16(c: _Check) -> Spec:
-    a = c.a
-    c.positive("size")
-    _float_scale(c, "scale")
-    c.offset("zero_point", "int16", negated=False)
-    return Spec([Operand("input", 4 * a.size, ("float32",))],
-                Operand("output", 2 * a.size, ("int16",)))
-
-
-def _dequantize_s16(c: _Check) -> Spec:
-    a = c.a
-    c.positive("size")
-    _float_scale(c, "scale")
-    c.offset("zero_point", "int16", negated=False)
-    return Spec([Operand("input", 2 * a.size, ("int16",))],
-                Operand("output", 4 * a.size, ("float32",)))
 
 
 def _concat_any(c: _Check) -> Spec:
@@ -208,6 +165,6 @@ register("td_mean_s16", _mean_s16)
 register("td_requantize_s16_s8", _requantize("int16", "int8"))
 register("td_requantize_s8_s16", _requantize("int8", "int16"))
 register("td_requantize_s16", _requantize("int16", "int16"))
-register("td_quantize_f32_s16", _quantize_f32_s16)
-register("td_dequantize_s16_f32", _dequantize_s16)
+register("td_quantize_f32_s16", _float_cast("float32", "int16"))
+register("td_dequantize_s16_f32", _float_cast("int16", "float32"))
 register("td_concat_any", _concat_any)

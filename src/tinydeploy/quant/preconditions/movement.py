@@ -5,7 +5,11 @@ depth-first attention)."""
 from __future__ import annotations
 
 from tinydeploy.quant.preconditions import _RANGE, INT32_MAX, Operand, Spec, _Check, register
-from tinydeploy.quant.preconditions.attention import _INT_OF, _WIDTH, _dims, _width
+from tinydeploy.quant.preconditions.attention import _INT_OF, _dims, _width
+from tinydeploy.quant.preconditions.attention import _WIDTH as _INT_WIDTH
+
+# the tensor dtypes of each element width: copies move float32 tensors as 4-byte elements
+_WIDTH = {**_INT_WIDTH, 4: (*_INT_WIDTH[4], "float32")}
 
 
 def _strided_copy(c: _Check) -> Spec:

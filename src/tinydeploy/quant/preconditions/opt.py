@@ -173,9 +173,11 @@ def _dw_s8_opt(c: _Check, rq: bool = False) -> Spec:
                f"{(a.ring + 1) * a.row_bytes} per core")
     if rq:
         chan = np.asarray(c.array("chan", a.out_c * CH), np.int64).reshape(-1, CH)
-        if np.any((chan[:, 1] != 2) & (chan[:, 1] != 3)) or np.any(
-                (chan[:, 1] == 2) & ((chan[:, 2] != 0) | (chan[:, 3] < 0))):
-            c.fail("chan: integer-graph modes are 2 (int32 multiply-shift) or 3 (any)")
+        if np.any((chan[:, 1] < 2) | (chan[:, 1] > 4)) or np.any(
+                (chan[:, 1] == 2) & ((chan[:, 2] != 0) | (chan[:, 3] < 0))) or np.any(
+                (chan[:, 1] == 4) & ((chan[:, 2] != 5) | (a.esize != 1))):
+            c.fail("chan: integer-graph modes are 2 (int32 multiply-shift), 4 (reciprocal "
+                   "division, int8 outputs) or 3 (any)")
         _rq_descriptors(c, chan)
         return Spec([Operand("input", n_in, ("int8",))],
                     Operand("output", n_out * a.esize, (ESIZE_DTYPE[a.esize],)))

@@ -74,6 +74,17 @@ def _sum_pool_s32(c: _Check) -> Spec:
     return Spec([Operand("input", n_in, ("int8",))], Operand("output", 4 * n_out, ("int32",)))
 
 
+def _sum_pool_s16_s32(c: _Check) -> Spec:
+    """td_sum_pool2d_s16_s32: int32 window sums of int16 x + input_offset."""
+    a = c.a
+    n_in, n_out = _pool_geometry(c)
+    io = c.offset("input_offset", "int16", negated=True)
+    c.fits_int32("the window sum", a.kernel_h * a.kernel_w * _xmax("int16", io),
+                 "the int32 sum would overflow")
+    return Spec([Operand("input", 2 * n_in, ("int16",))],
+                Operand("output", 4 * n_out, ("int32",)))
+
+
 _RQ_OUT = {"td_requant_s32_s8": "int8", "td_requant_s32_s16": "int16",
            "td_requant_s32_s32": "int32"}
 
@@ -158,6 +169,7 @@ register("td_fully_connected_s8_s32", _fc_s32)
 register("td_fully_connected_s16_s32", _fc_s32)
 register("td_add_s8_s32", _add_s32)
 register("td_sum_pool2d_s8_s32", _sum_pool_s32)
+register("td_sum_pool2d_s16_s32", _sum_pool_s16_s32)
 register("td_requant_s32_s8", _requant_s32)
 register("td_requant_s32_s16", _requant_s32)
 register("td_requant_s32_s32", _requant_s32)

@@ -11,7 +11,7 @@ from tinydeploy.quant.preconditions import (MAX_DIMS, SHIFT_LO, Operand, Spec, _
                                             register, requant_bound)
 from tinydeploy.quant.preconditions._common import _acc_bound, _weights_abs, _xmax
 from tinydeploy.quant.preconditions.cnn import _bcast
-from tinydeploy.quant.preconditions.elementwise import _dims
+from tinydeploy.quant.preconditions.elementwise import _reduction
 
 _TYPE = {"s8": "int8", "s16": "int16"}
 _BYTES = {"int8": 1, "int16": 2}
@@ -184,15 +184,7 @@ def _transpose_conv(sfx: str):
 
 def _reduce_max_s8(c: _Check) -> Spec:
     """td_reduce_max_s8: the largest value of each reduced sub-tensor."""
-    a = c.a
-    kd, ks = _dims(c, "keep_dims"), _dims(c, "keep_strides", 0)
-    rd, rs = _dims(c, "red_dims"), _dims(c, "red_strides", 0)
-    n_out = c.product("output elements", *kd)
-    count = c.product("reduced elements", *rd)
-    if int(a.count) != count:
-        c.fail(f"count = {int(a.count)} != product of red_dims = {count}")
-    extent = c.product("input extent", 1,
-                       1 + sum((d - 1) * s for d, s in zip(kd + rd, ks + rs)))
+    n_out, count, extent = _reduction(c)
     return Spec([Operand("input", extent, ("int8",))], Operand("output", n_out, ("int8",)))
 
 

@@ -20,25 +20,10 @@
 
 #include <stdint.h>
 
-typedef struct {
-    int32_t m;
-    int32_t n;
-    int32_t k;
-    int32_t a_row;               /* element stride of a along m */
-    int32_t a_col;               /* ... along k */
-    int32_t b_row;               /* element stride of b along k */
-    int32_t b_col;               /* ... along n */
-    int32_t a_offset;            /* -zero point of a */
-    int32_t b_offset;            /* -zero point of b */
-    int32_t out_offset;
-    int32_t out_multiplier;
-    int32_t out_shift;           /* > 0 = left */
-    int32_t act_min;
-    int32_t act_max;
-    const int32_t *batch;        /* [3] output batch dims */
-    const int32_t *a_batch;      /* [3] element strides of a (0: broadcast) */
-    const int32_t *b_batch;      /* [3] */
-} td_batch_matmul_s16_args_t;
+#include "td_batch_matmul_s8.h"
+
+/* The args of td_batch_matmul_s8.h. */
+typedef td_batch_matmul_s8_args_t td_batch_matmul_s16_args_t;
 
 void td_batch_matmul_s16(const td_batch_matmul_s16_args_t *args, const int16_t *a,
                          const int16_t *b, int16_t *out);

@@ -1,48 +1,19 @@
-/* td_conv2d_s8.c - reference int8 convolution (see td_conv2d_s8.h). */
+/* td_conv2d_s8.c - reference int8 convolution (see td_conv2d_s8.h and td_conv2d_impl.h). */
 #include "td_conv2d_s8.h"
 
-#include "td_common.h"
+#define TD_CONV_ARGS td_conv2d_s8_args_t
+#define TD_CONV_T int8_t
+#define TD_CONV_ACC int32_t
+#define TD_CONV_X(a, x) ((int32_t)(x) + (a)->input_offset)
+/* requantized, then offset with the wrap of TFLite's int32 add (unsigned keeps it defined) */
+#define TD_CONV_OUT(a, acc, oc) \
+    ((int32_t)((uint32_t)td_requant((acc), (a)->out_mult[oc], (a)->out_shift[oc]) + \
+               (uint32_t)(a)->output_offset))
 
-/* Sum over one output pixel's receptive field for output channel oc (no bias). */
-static int32_t conv_acc(const td_conv2d_s8_args_t *a, const int8_t *input,
-                        const int8_t *weight, int32_t b, int32_t oy, int32_t ox, int32_t oc)
-{
-    const int32_t group_c = a->in_c / a->groups;
-    const int32_t c0 = (oc / (a->out_c / a->groups)) * group_c;
-    int32_t acc = 0;
-    for (int32_t ky = 0; ky < a->k_h; ++ky) {
-        const int32_t iy = oy * a->stride_h - a->pad_top + ky * a->dilation_h;
-        if (iy < 0 || iy >= a->in_h) continue;
-        for (int32_t kx = 0; kx < a->k_w; ++kx) {
-            const int32_t ix = ox * a->stride_w - a->pad_left + kx * a->dilation_w;
-            if (ix < 0 || ix >= a->in_w) continue;
-            const int8_t *x = input + ((b * a->in_h + iy) * a->in_w + ix) * a->in_c + c0;
-            const int8_t *w = weight + ((oc * a->k_h + ky) * a->k_w + kx) * group_c;
-            for (int32_t c = 0; c < group_c; ++c) {
-                acc += (int32_t)w[c] * ((int32_t)x[c] + a->input_offset);
-            }
-        }
-    }
-    return acc;
-}
+#include "td_conv2d_impl.h"
 
 void td_conv2d_s8(const td_conv2d_s8_args_t *args, const int8_t *input,
                   const int8_t *weight, const int32_t *bias, int8_t *output)
 {
-    const td_conv2d_s8_args_t *a = args;
-    int8_t *y = output;
-    for (int32_t b = 0; b < a->batches; ++b) {
-        for (int32_t oy = 0; oy < a->out_h; ++oy) {
-            for (int32_t ox = 0; ox < a->out_w; ++ox) {
-                for (int32_t oc = 0; oc < a->out_c; ++oc) {
-                    int32_t acc = conv_acc(a, input, weight, b, oy, ox, oc);
-                    if (bias != NULL) acc += bias[oc];
-                    acc = td_requant(acc, a->out_mult[oc], a->out_shift[oc]);
-                    /* wraps like TFLite's int32 add; unsigned keeps it defined */
-                    acc = (int32_t)((uint32_t)acc + (uint32_t)a->output_offset);
-                    *y++ = (int8_t)td_clamp(acc, a->act_min, a->act_max);
-                }
-            }
-        }
-    }
+    conv_run(args, input, weight, bias, output);
 }

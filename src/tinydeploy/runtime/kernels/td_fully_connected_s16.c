@@ -1,25 +1,19 @@
 /* td_fully_connected_s16.c - reference 16x8 fully connected layer
- * (see td_fully_connected_s16.h). */
+ * (see td_fully_connected_s16.h and td_fully_connected_impl.h). */
 #include "td_fully_connected_s16.h"
 
 #include "td_16x8.h"
-#include "td_common.h"
+
+#define TD_FC_ARGS td_fully_connected_s16_args_t
+#define TD_FC_T int16_t
+#define TD_FC_ACC int64_t
+#define TD_FC_TERM(a, w, x) ((void)(a), (int32_t)(w) * (int32_t)(x))
+#define TD_FC_OUT(a, acc, o) td_requant64((acc), (a)->out_mult[o], (a)->out_shift[o])
+
+#include "td_fully_connected_impl.h"
 
 void td_fully_connected_s16(const td_fully_connected_s16_args_t *args, const int16_t *input,
                             const int8_t *weight, const int64_t *bias, int16_t *output)
 {
-    const td_fully_connected_s16_args_t *a = args;
-    for (int32_t b = 0; b < a->batches; ++b) {
-        const int16_t *x = input + b * a->in_features;
-        for (int32_t o = 0; o < a->out_features; ++o) {
-            const int8_t *w = weight + o * a->in_features;
-            int64_t acc = 0;
-            for (int32_t i = 0; i < a->in_features; ++i) {
-                acc += (int32_t)w[i] * (int32_t)x[i];
-            }
-            if (bias != NULL) acc += bias[o];
-            const int32_t v = td_requant64(acc, a->out_mult[o], a->out_shift[o]);
-            output[b * a->out_features + o] = (int16_t)td_clamp(v, a->act_min, a->act_max);
-        }
-    }
+    fc_run(args, input, weight, bias, output);
 }

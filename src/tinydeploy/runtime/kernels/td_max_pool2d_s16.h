@@ -18,22 +18,10 @@
 
 #include <stdint.h>
 
-typedef struct {
-    int32_t batches;
-    int32_t in_h;
-    int32_t in_w;
-    int32_t channels;
-    int32_t out_h;
-    int32_t out_w;
-    int32_t kernel_h;
-    int32_t kernel_w;
-    int32_t stride_h;
-    int32_t stride_w;
-    int32_t pad_top;
-    int32_t pad_left;
-    int32_t act_min;
-    int32_t act_max;
-} td_max_pool2d_s16_args_t;
+#include "td_max_pool2d_s8.h"
+
+/* The args of td_max_pool2d_s8.h. */
+typedef td_max_pool2d_s8_args_t td_max_pool2d_s16_args_t;
 
 void td_max_pool2d_s16(const td_max_pool2d_s16_args_t *args, const int16_t *in, int16_t *out);
 

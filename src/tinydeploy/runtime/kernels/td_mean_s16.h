@@ -19,17 +19,10 @@
 
 #include <stdint.h>
 
-typedef struct {
-    const int32_t *keep_dims;     /* [6] */
-    const int32_t *keep_strides;  /* [6] */
-    const int32_t *red_dims;      /* [6] */
-    const int32_t *red_strides;   /* [6] */
-    int32_t count;
-    int32_t input_zp;
-    int32_t output_zp;
-    int32_t multiplier;
-    int32_t shift;
-} td_mean_s16_args_t;
+#include "td_mean_s8.h"
+
+/* The args of td_mean_s8.h (keep/red dims and strides [TD_MEAN_MAX_DIMS] each). */
+typedef td_mean_s8_args_t td_mean_s16_args_t;
 
 void td_mean_s16(const td_mean_s16_args_t *args, const int16_t *in, int16_t *out);
 

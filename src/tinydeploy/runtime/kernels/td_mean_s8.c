@@ -1,41 +1,13 @@
-/* td_mean_s8.c - see td_mean_s8.h. */
+/* td_mean_s8.c - see td_mean_s8.h and td_mean_impl.h. */
 #include "td_mean_s8.h"
 
-#include "td_common.h"
+#define TD_MEAN_T int8_t
+#define TD_MEAN_MIN INT8_MIN
+#define TD_MEAN_MAX INT8_MAX
 
-/* Sum of the elements of the reduced sub-tensor that starts at x. */
-static int32_t sum_reduced(const td_mean_s8_args_t *args, const int8_t *x)
-{
-    const int32_t *d = args->red_dims;
-    const int32_t *s = args->red_strides;
-    int32_t acc = 0;
-    for (int32_t i0 = 0; i0 < d[0]; ++i0)
-    for (int32_t i1 = 0; i1 < d[1]; ++i1)
-    for (int32_t i2 = 0; i2 < d[2]; ++i2)
-    for (int32_t i3 = 0; i3 < d[3]; ++i3)
-    for (int32_t i4 = 0; i4 < d[4]; ++i4)
-    for (int32_t i5 = 0; i5 < d[5]; ++i5) {
-        acc += x[(size_t)i0 * s[0] + (size_t)i1 * s[1] + (size_t)i2 * s[2] +
-                 (size_t)i3 * s[3] + (size_t)i4 * s[4] + (size_t)i5 * s[5]];
-    }
-    return acc;
-}
+#include "td_mean_impl.h"
 
 void td_mean_s8(const td_mean_s8_args_t *args, const int8_t *in, int8_t *out)
 {
-    const int32_t *d = args->keep_dims;
-    const int32_t *s = args->keep_strides;
-    const int32_t offset = args->input_zp * args->count;
-    for (int32_t i0 = 0; i0 < d[0]; ++i0)
-    for (int32_t i1 = 0; i1 < d[1]; ++i1)
-    for (int32_t i2 = 0; i2 < d[2]; ++i2)
-    for (int32_t i3 = 0; i3 < d[3]; ++i3)
-    for (int32_t i4 = 0; i4 < d[4]; ++i4)
-    for (int32_t i5 = 0; i5 < d[5]; ++i5) {
-        const int8_t *x = in + ((size_t)i0 * s[0] + (size_t)i1 * s[1] + (size_t)i2 * s[2] +
-                                (size_t)i3 * s[3] + (size_t)i4 * s[4] + (size_t)i5 * s[5]);
-        const int32_t sum = sum_reduced(args, x) - offset;
-        const int32_t y = td_requant(sum, args->multiplier, args->shift) + args->output_zp;
-        *out++ = (int8_t)td_clamp(y, INT8_MIN, INT8_MAX);
-    }
+    mean_run(args, in, out);
 }

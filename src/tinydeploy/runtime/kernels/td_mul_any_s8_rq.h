@@ -20,30 +20,11 @@
 
 #include <stdint.h>
 
+#include "td_add_any_s8_rq.h"
 #include "td_requant_common.h"
 
-typedef struct {
-    int32_t ndim;              /* dims of the merged broadcast walk */
-    int32_t a_bytes;           /* element sizes of a and b */
-    int32_t b_bytes;
-    int32_t a_offset;          /* -zero points */
-    int32_t b_offset;
-    int32_t a_mult;            /* (add only) */
-    int32_t b_mult;
-    const int32_t *shape;      /* [6]: the last ndim are the merged output dims */
-    const int32_t *a_strides;  /* [6] element strides (0: broadcast) */
-    const int32_t *b_strides;
-    int32_t rq_channels;       /* length of rq_mul/rq_add/rq_div (last axis) */
-    int32_t rq_fp32;           /* bit 0: round x*mul, bit 1: round +add (float32) */
-    int32_t rq_rounding;       /* 0 floor, 1 toward zero */
-    int32_t rq_clip_lo;        /* clamp bounds before the zero point */
-    int32_t rq_clip_hi;
-    int32_t rq_out_offset;     /* zero point of the output */
-    int64_t rq_mul2;
-    const int64_t *rq_mul;
-    const int64_t *rq_add;
-    const int64_t *rq_div;     /* > 0 */
-} td_mul_any_s8_rq_args_t;
+/* The args of td_add_any_s8_rq.h (a_mult and b_mult unused). */
+typedef td_add_any_s8_rq_args_t td_mul_any_s8_rq_args_t;
 
 void td_mul_any_s8_rq(const td_mul_any_s8_rq_args_t *args, const void *a, const void *b,
                       int8_t *out);

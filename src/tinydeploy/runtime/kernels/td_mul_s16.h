@@ -19,19 +19,10 @@
 
 #include <stdint.h>
 
-typedef struct {
-    int32_t ndim;                /* dims of the broadcast walk (<= TD_MAX_DIMS) */
-    const int32_t *shape;        /* [ndim] output shape (dims merged) */
-    const int32_t *a_strides;    /* [ndim] element strides of a, 0 = broadcast */
-    const int32_t *b_strides;    /* [ndim] element strides of b */
-    int32_t a_offset;            /* 0 */
-    int32_t b_offset;            /* 0 */
-    int32_t out_multiplier;
-    int32_t out_shift;           /* > 0 = left */
-    int32_t out_offset;          /* 0 */
-    int32_t act_min;
-    int32_t act_max;
-} td_mul_s16_args_t;
+#include "td_mul_s8.h"
+
+/* The args of td_mul_s8.h (offsets 0). */
+typedef td_mul_s8_args_t td_mul_s16_args_t;
 
 void td_mul_s16(const td_mul_s16_args_t *args, const int16_t *a, const int16_t *b,
                 int16_t *out);

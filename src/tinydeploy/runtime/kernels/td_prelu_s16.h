@@ -18,19 +18,10 @@
 
 #include <stdint.h>
 
-typedef struct {
-    int32_t ndim;                /* dims of the broadcast walk (<= TD_MAX_DIMS) */
-    const int32_t *shape;        /* [ndim] output shape (dims merged) */
-    const int32_t *x_strides;    /* [ndim] element strides of x */
-    const int32_t *alpha_strides; /* [ndim] element strides of alpha, 0 = broadcast */
-    int32_t x_offset;            /* -zero point of x */
-    int32_t alpha_offset;        /* -zero point of alpha */
-    int32_t out_offset;          /* output zero point */
-    int32_t mult_pos;
-    int32_t shift_pos;           /* > 0 = left */
-    int32_t mult_neg;
-    int32_t shift_neg;
-} td_prelu_s16_args_t;
+#include "td_prelu_s8.h"
+
+/* The args of td_prelu_s8.h. */
+typedef td_prelu_s8_args_t td_prelu_s16_args_t;
 
 void td_prelu_s16(const td_prelu_s16_args_t *args, const int16_t *x, const int8_t *alpha,
                   int16_t *out);

@@ -1,12 +1,12 @@
-/* td_requantize_s16.c - see td_requantize_s16.h. */
+/* td_requantize_s16.c - see td_requantize_s16.h and td_requantize_impl.h. */
 #include "td_requantize_s16.h"
 
-#include "td_common.h"
+#define TD_RQ_IN int16_t
+#define TD_RQ_OUT int16_t
+
+#include "td_requantize_impl.h"
 
 void td_requantize_s16(const td_requantize_s16_args_t *args, const int16_t *x, int16_t *out)
 {
-    for (int32_t i = 0; i < args->size; ++i) {
-        const int32_t v = td_requant(x[i] + args->input_offset, args->multiplier, args->shift);
-        out[i] = (int16_t)td_clamp(v + args->output_offset, args->act_min, args->act_max);
-    }
+    rq_run(args, x, out);
 }

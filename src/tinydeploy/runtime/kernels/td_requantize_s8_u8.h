@@ -16,15 +16,10 @@
 
 #include <stdint.h>
 
-typedef struct {
-    int32_t size;
-    int32_t input_offset;        /* -input zero point */
-    int32_t multiplier;
-    int32_t shift;               /* > 0 = left */
-    int32_t output_offset;       /* output zero point */
-    int32_t act_min;
-    int32_t act_max;
-} td_requantize_s8_u8_args_t;
+#include "td_requantize_s8.h"
+
+/* The args of td_requantize_s8.h. */
+typedef td_requantize_s8_args_t td_requantize_s8_u8_args_t;
 
 void td_requantize_s8_u8(const td_requantize_s8_u8_args_t *args, const int8_t *x, uint8_t *out);
 

@@ -22,24 +22,10 @@
 
 #include <stdint.h>
 
-typedef struct {
-    int32_t ndim;                /* dims of the broadcast walk (<= TD_MAX_DIMS) */
-    const int32_t *shape;        /* [ndim] output shape (dims merged) */
-    const int32_t *a_strides;    /* [ndim] element strides of a, 0 = broadcast */
-    const int32_t *b_strides;    /* [ndim] element strides of b */
-    int32_t a_offset;            /* -zero point of a */
-    int32_t b_offset;            /* -zero point of b */
-    int32_t left_shift;
-    int32_t a_multiplier;
-    int32_t a_shift;             /* <= 0 */
-    int32_t b_multiplier;
-    int32_t b_shift;             /* <= 0 */
-    int32_t out_multiplier;
-    int32_t out_shift;           /* <= 0 */
-    int32_t out_offset;          /* output zero point */
-    int32_t act_min;
-    int32_t act_max;
-} td_sub_s8_args_t;
+#include "td_add_s8.h"
+
+/* The args of td_add_s8.h. */
+typedef td_add_s8_args_t td_sub_s8_args_t;
 
 void td_sub_s8(const td_sub_s8_args_t *args, const int8_t *a, const int8_t *b, int8_t *out);
 

@@ -24,27 +24,10 @@
 
 #include <stdint.h>
 
-typedef struct {
-    int32_t batches;
-    int32_t in_h;
-    int32_t in_w;
-    int32_t in_c;
-    int32_t out_h;
-    int32_t out_w;
-    int32_t out_c;
-    int32_t k_h;
-    int32_t k_w;
-    int32_t stride_h;
-    int32_t stride_w;
-    int32_t pad_top;
-    int32_t pad_left;
-    int32_t input_offset;      /* -input zero point */
-    int32_t output_offset;     /* output zero point */
-    int32_t act_min;
-    int32_t act_max;
-    const int32_t *out_mult;   /* [out_c] Q31 multipliers */
-    const int32_t *out_shift;  /* [out_c] shifts, > 0 = left */
-} td_transpose_conv_s16_args_t;
+#include "td_transpose_conv_s8.h"
+
+/* The args of td_transpose_conv_s8.h. */
+typedef td_transpose_conv_s8_args_t td_transpose_conv_s16_args_t;
 
 void td_transpose_conv_s16(const td_transpose_conv_s16_args_t *args, const int16_t *input,
                            const int8_t *weight, const int64_t *bias, int16_t *output);

@@ -15,6 +15,7 @@ typedef struct {
     uint8_t *l1;
     const int8_t *in, *in_b;      /* L2 inputs of the chunk (channel base applied) */
     int8_t *out;                  /* L2 output of the chunk */
+    const int8_t *w;              /* L2 weights: the chunk's, or matmul's B of the batch */
 } chunk_ctx_t;
 
 static uint8_t *slot(const chunk_ctx_t *c, const td_l1_buf_t *b, int32_t s)
@@ -57,11 +58,11 @@ static int load_weights(const chunk_ctx_t *c, const td_tile_t *t, int32_t s)
     if (L->w_taps > 0) {          /* depthwise [taps, channels]: one row of tc per tap */
         td_dma_box_t dw = {{1, L->w_taps, tc}, {0, ch->channels}, {0, tc}};
         box = dw;
-        src = ch->weight + t->out_c0;
+        src = c->w + t->out_c0;
     } else {                      /* [channels, ...]: tc contiguous channel rows */
         td_dma_box_t rows = {{1, 1, tc * L->w_per_oc}, {0, 0}, {0, 0}};
         box = rows;
-        src = ch->weight + (size_t)t->out_c0 * L->w_per_oc;
+        src = c->w + (size_t)t->out_c0 * L->w_per_oc;
     }
     check_fits(&ch->weight_buf, tc * L->w_per_oc, "tiled: weight tile larger than its slot");
     return td_dma_start(slot(c, &ch->weight_buf, s), src, &box, TD_DMA_L2_TO_L1);
@@ -97,6 +98,28 @@ static void copy_1d(void *dst, const void *src, int32_t bytes, td_dma_dir_t dir,
 {
     td_dma_box_t box = {{1, 1, bytes}, {0, 0}, {0, 0}};
     *id = td_dma_start(dst, src, &box, dir);
+}
+
+/* The fused requant's arrays (int64: mul, add, div) then the bias (int32) of the chunk's
+ * channels into the params buffer; returns the bias in L1 (NULL if none). */
+static const int32_t *rq_prologue(const chunk_ctx_t *c, const int64_t **rq)
+{
+    const td_tiled_layer_t *L = c->layer;
+    const td_tiled_chunk_t *ch = c->chunk;
+    const int32_t n = ch->channels, b64 = n * (int32_t)sizeof(int64_t);
+    const int64_t *src[3] = {L->rq_mul, L->rq_add, L->rq_div};
+    int ids[4];
+    check_fits(&ch->params, 3 * b64 + (ch->bias != NULL ? n * (int32_t)sizeof(int32_t) : 0),
+               "tiled: parameters larger than their buffer");
+    int64_t *p = (int64_t *)(void *)slot(c, &ch->params, 0);
+    for (int k = 0; k < 3; ++k)
+        copy_1d(p + (size_t)k * n, src[k] + ch->c_base, b64, TD_DMA_L2_TO_L1, &ids[k]);
+    int32_t *bias = (int32_t *)(void *)(p + (size_t)3 * n);
+    if (ch->bias != NULL)
+        copy_1d(bias, ch->bias, n * (int32_t)sizeof(int32_t), TD_DMA_L2_TO_L1, &ids[3]);
+    for (int k = 0; k < (ch->bias != NULL ? 4 : 3); ++k) td_dma_wait(ids[k]);
+    *rq = p;
+    return ch->bias != NULL ? bias : NULL;
 }
 
 /* Streams the chunk's constants L3 -> L2 and loads its parameters into L1. */
@@ -143,11 +166,12 @@ static int store_output(const chunk_ctx_t *c, const td_tile_t *t, int32_t s)
     return td_dma_start(dst, slot(c, &c->chunk->output, s), &box, TD_DMA_L1_TO_L2);
 }
 
-static void run_chunk(const chunk_ctx_t *c)
+/* The chunk's tile loop for one batch (c: its L2 pointers); params as loaded. */
+static void run_tiles(const chunk_ctx_t *c, const int32_t *params, const int32_t *bias,
+                      const int64_t *rq)
 {
     const td_tiled_layer_t *L = c->layer;
     const td_tiled_chunk_t *ch = c->chunk;
-    const int32_t *params = chunk_prologue(c);
     const int32_t n = ch->channels;
     int store_id[2] = {-1, -1};
     stage_t cur = {-1, -1, {-1, -1}, -1}, nxt;
@@ -164,16 +188,39 @@ static void run_chunk(const chunk_ctx_t *c)
             L, t, (const int8_t *)slot(c, &ch->input, cur.in_slot),
             L->n_inputs == 2 ? (const int8_t *)slot(c, &ch->input_b, cur.in_slot) : NULL,
             L->w_per_oc > 0 ? (const int8_t *)slot(c, &ch->weight_buf, cur.w_slot) : NULL,
-            params != NULL && ch->bias != NULL ? params : NULL,
+            bias,
             params != NULL ? params + (ch->bias != NULL ? n : 0) : NULL,
             params != NULL ? params + (ch->bias != NULL ? 2 * n : n) : NULL,
-            (int8_t *)slot(c, &ch->output, out_slot)};
+            (int8_t *)slot(c, &ch->output, out_slot), rq, n};
         td_parallel(L->nb_cores, compute_worker, &job);
         store_id[out_slot] = store_output(c, t, out_slot);
         if (i + 1 < ch->n_tiles) cur = nxt;
     }
     for (int s = 0; s < 2; ++s)
         if (store_id[s] >= 0) td_dma_wait(store_id[s]);
+}
+
+static void run_chunk(const chunk_ctx_t *c)
+{
+    const td_tiled_layer_t *L = c->layer;
+    const int64_t *rq = NULL;
+    const int32_t *params = NULL, *bias = NULL;
+    if (L->rq_mul != NULL) {
+        bias = rq_prologue(c, &rq);
+    } else {
+        params = chunk_prologue(c);
+        bias = params != NULL && c->chunk->bias != NULL ? params : NULL;
+    }
+    const int32_t batches = L->batches > 0 ? L->batches : 1;
+    for (int32_t b = 0; b < batches; ++b) {
+        size_t in_off, b_off, out_off;
+        td_tile_batch(L, b, &in_off, &b_off, &out_off);
+        chunk_ctx_t cb = *c;
+        cb.in = c->in + in_off;
+        cb.out = c->out + out_off;
+        if (L->kind == TD_TILED_MATMUL_RQ) cb.w = c->in_b + b_off;
+        run_tiles(&cb, params, bias, rq);
+    }
 }
 
 void td_tiled_run(const td_tiled_layer_t *layer, const int8_t *in, const int8_t *in_b,
@@ -183,7 +230,8 @@ void td_tiled_run(const td_tiled_layer_t *layer, const int8_t *in, const int8_t 
     for (int32_t k = 0; k < layer->n_chunks; ++k) {
         const td_tiled_chunk_t *ch = &layer->chunks[k];
         chunk_ctx_t c = {layer, ch, l1, in + ch->in_c_base,
-                         in_b != NULL ? in_b + ch->in_c_base : NULL, out + ch->c_base};
+                         in_b != NULL ? in_b + ch->in_c_base : NULL, out + ch->c_base,
+                         ch->weight};
         run_chunk(&c);
     }
 }

@@ -11,7 +11,8 @@
  * Execution of a chunk (the contract of tiling/schedule.py):
  * 1. copy the chunk's constants L3 -> L2 if it has any to stream, wait;
  * 2. load the per-channel parameters (bias if any, multiplier, shift: `channels` int32
- *    each, back to back) into the params buffer, one transfer each, wait;
+ *    each, back to back; *_RQ kinds: the requant's mul, add, div as int64, then the bias)
+ *    into the params buffer, one transfer each, wait (a matmul then runs 3-4 per batch);
  * 3. for every tile i: wait for its loads; start the loads of tile i + 1 (input(s) when
  *    TD_LOAD_INPUT, weights when TD_LOAD_WEIGHT; each operand toggles between its two
  *    slots on every new load); wait for the store that last used this output slot;
@@ -32,6 +33,7 @@
 
 #include "../td_names.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../hal/td_hal.h"
@@ -44,7 +46,9 @@ enum {
     TD_TILED_AVG_POOL2D = 4,
     TD_TILED_MAX_POOL2D = 5,
     TD_TILED_ADD = 6,
-    TD_TILED_MUL = 7
+    TD_TILED_MUL = 7,
+    TD_TILED_FULLY_CONNECTED_RQ = 8,  /* td_fully_connected_s8_rq (integer graphs) */
+    TD_TILED_MATMUL_RQ = 9            /* td_matmul_s8_rq: B (in_b) is the "weights" */
 };
 
 #define TD_LOAD_INPUT 1
@@ -98,9 +102,14 @@ typedef struct {
     const int32_t *shift;
     int32_t n_chunks;
     const td_tiled_chunk_t *chunks;
+    /* *_RQ kinds: the fused requant's per-channel arrays (else NULL). In L1 they come
+     * first in the params buffer (8-byte aligned): mul, add, div, then the bias. */
+    const int64_t *rq_mul, *rq_add, *rq_div;
+    int32_t batches;            /* TD_TILED_MATMUL_RQ: batches of the product (else 0) */
 } td_tiled_layer_t;
 
-/* Runs the layer: `in` (and `in_b` for add/mul, else NULL) and `out` are its L2 tensors. */
+/* Runs the layer: `in` (and `in_b` for add/mul and matmul's B, else NULL) and `out` are its
+ * L2 tensors. A matmul runs its tiles once per batch (td_tile_batch gives the offsets). */
 void td_tiled_run(const td_tiled_layer_t *layer, const int8_t *in, const int8_t *in_b,
                   int8_t *out);
 
@@ -115,10 +124,17 @@ typedef struct {
     const int32_t *mult;
     const int32_t *shift;
     int8_t *out;                /* L1 output tile */
+    const int64_t *rq;          /* *_RQ: L1 mul, add, div of the chunk (rq_n each), or NULL */
+    int32_t rq_n;
 } td_tile_job_t;
 
 /* Computes one part (tile-local output box, td_split.h) of a tile with the reference kernel
  * of the layer's kind, on args derived from the layer's. */
 void td_tile_part(const void *job, const td_part_t *part);
+
+/* Element offsets of batch `b` (flat, row-major over the output's batch dims) in the
+ * layer's input (A), in_b (B) and output; (0, 0, 0) for kinds without batches. */
+void td_tile_batch(const td_tiled_layer_t *layer, int32_t b, size_t *in_off, size_t *b_off,
+                   size_t *out_off);
 
 #endif /* TD_TILED_H */

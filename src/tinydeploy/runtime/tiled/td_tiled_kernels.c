@@ -23,6 +23,8 @@
 #include "../kernels/td_conv2d_s8.h"
 #include "../kernels/td_depthwise_conv2d_s8.h"
 #include "../kernels/td_fully_connected_s8.h"
+#include "../kernels/td_fully_connected_s8_rq.h"
+#include "../kernels/td_matmul_s8_rq.h"
 #include "../kernels/td_max_pool2d_s8.h"
 #include "../kernels/td_mul_s8.h"
 
@@ -130,6 +132,79 @@ static void fully_connected_part(const view_t *v)
                           out_ptr(v));
 }
 
+/* The fused requant's arrays of the part's first channel (L1, td_tiled.c's layout). */
+#define RQ_ARRAYS(a, v)                                        \
+    do {                                                       \
+        (a).rq_mul = (v)->job->rq + (v)->c;                    \
+        (a).rq_add = (v)->job->rq + (v)->job->rq_n + (v)->c;   \
+        (a).rq_div = (v)->job->rq + 2 * (v)->job->rq_n + (v)->c; \
+    } while (0)
+
+static void fully_connected_rq_part(const view_t *v)
+{
+    td_fully_connected_s8_rq_args_t a =
+        *(const td_fully_connected_s8_rq_args_t *)v->job->layer->args;
+    if (v->p->r1 - v->p->r0 > 1) whole_channels_only(v);
+    a.batches = v->p->r1 - v->p->r0;
+    a.in_features = v->in_chans;
+    a.out_features = v->p->c1 - v->p->c0;
+    a.rq_channels = a.out_features;
+    RQ_ARRAYS(a, v);
+    td_fully_connected_s8_rq(&a, v->job->in + (size_t)v->p->r0 * v->in_chans,
+                             v->job->weight + (size_t)v->p->c0 * v->in_chans, bias_ptr(v),
+                             out_ptr(v));
+}
+
+/* A part of a matmul tile: rows of A (L1 [rows, K]) times the tile's columns of B (L1
+ * [t_c, K] when w_taps is 0, else [K, t_c]); one batch, no bias. */
+static void matmul_rq_part(const view_t *v)
+{
+    const int32_t ones[TD_MATMUL_BATCH_DIMS] = {1, 1, 1, 1};
+    const int32_t zeros[TD_MATMUL_BATCH_DIMS] = {0, 0, 0, 0};
+    td_matmul_s8_rq_args_t a = *(const td_matmul_s8_rq_args_t *)v->job->layer->args;
+    const int8_t *b;
+    if (v->p->r1 - v->p->r0 > 1) whole_channels_only(v);
+    a.m = v->p->r1 - v->p->r0;
+    a.channels = v->p->c1 - v->p->c0;
+    a.rq_channels = a.channels;
+    a.a_m = a.k;
+    a.a_k = 1;
+    if (v->job->layer->w_taps > 0) {
+        a.b_k = v->chans;
+        a.b_n = 1;
+        b = v->job->weight + v->p->c0;
+    } else {
+        a.b_k = 1;
+        a.b_n = a.k;
+        b = v->job->weight + (size_t)v->p->c0 * a.k;
+    }
+    a.a_size = a.m * a.k;
+    a.b_size = a.k * v->chans - (v->job->layer->w_taps > 0 ? v->p->c0 : v->p->c0 * a.k);
+    a.batch = ones;
+    a.a_batch = zeros;
+    a.b_batch = zeros;
+    a.c_batch = zeros;
+    RQ_ARRAYS(a, v);
+    td_matmul_s8_rq(&a, v->job->in + (size_t)v->p->r0 * a.k, b, NULL, out_ptr(v));
+}
+
+void td_tile_batch(const td_tiled_layer_t *layer, int32_t b, size_t *in_off, size_t *b_off,
+                   size_t *out_off)
+{
+    *in_off = *b_off = *out_off = 0;
+    if (layer->kind != TD_TILED_MATMUL_RQ) return;
+    const td_matmul_s8_rq_args_t *a = (const td_matmul_s8_rq_args_t *)layer->args;
+    int32_t i[TD_MATMUL_BATCH_DIMS], rest = b;
+    for (int d = TD_MATMUL_BATCH_DIMS - 1; d >= 0; --d) {
+        i[d] = rest % a->batch[d];
+        rest /= a->batch[d];
+    }
+    const td_matmul_base_t o = td_matmul_base(a, i[0], i[1], i[2], i[3]);
+    *in_off = (size_t)o.a;
+    *b_off = (size_t)o.b;
+    *out_off = (size_t)b * (size_t)a->m * (size_t)a->channels;
+}
+
 #define POOL_PART(NAME, KERNEL, ARGS)                                              \
     static void NAME(const view_t *v)                                             \
     {                                                                             \
@@ -203,6 +278,14 @@ void td_tile_part(const void *job_arg, const td_part_t *part)
     case TD_TILED_FULLY_CONNECTED:
         make_view(&v, job, part, 1);
         fully_connected_part(&v);
+        break;
+    case TD_TILED_FULLY_CONNECTED_RQ:
+        make_view(&v, job, part, 1);
+        fully_connected_rq_part(&v);
+        break;
+    case TD_TILED_MATMUL_RQ:
+        make_view(&v, job, part, 1);
+        matmul_rq_part(&v);
         break;
     case TD_TILED_AVG_POOL2D:
         make_view(&v, job, part, ((const td_avg_pool2d_s8_args_t *)job->layer->args)->stride_h);

@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 
 from tinydeploy.errors import TinyDeployError
-from tinydeploy.frontend.onnx_reader import attrs
+from tinydeploy.frontend.onnx_facts import attrs
 from tinydeploy.frontend.pulp.deeploy import LIMIT, _attr, _one
 from tinydeploy.frontend.pulp.integer.params import (exact_ints, in_ir_order, over_source,
                                                      trailing_channels)

@@ -11,7 +11,7 @@ from onnx import numpy_helper
 
 from tinydeploy.errors import TinyDeployError
 from tinydeploy.frontend.onnx_ops import axis_of
-from tinydeploy.frontend.onnx_reader import attrs, opt
+from tinydeploy.frontend.onnx_facts import attrs, opt
 from tinydeploy.frontend.pulp.deeploy import _one
 from tinydeploy.frontend.pulp.integer.params import exact_ints, over_source
 from tinydeploy.frontend.pulp.integer.values import Builder, TVal, storage

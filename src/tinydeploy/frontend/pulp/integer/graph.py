@@ -17,7 +17,8 @@ from pathlib import Path
 import onnx
 
 from tinydeploy.errors import TinyDeployError
-from tinydeploy.frontend.onnx_reader import constant_value, evaluate, initializers, node_label
+from tinydeploy.frontend.onnx_facts import constant_value, initializers, node_label
+from tinydeploy.frontend.onnx_reader import evaluate
 from tinydeploy.frontend.pulp.integer import handlers
 from tinydeploy.frontend.pulp.integer.values import RANGES, Builder, TVal, api_type
 from tinydeploy.ir.graph import Graph

@@ -15,7 +15,7 @@ from dataclasses import replace
 import numpy as np
 
 from tinydeploy.errors import TinyDeployError
-from tinydeploy.frontend.onnx_reader import attrs
+from tinydeploy.frontend.onnx_facts import attrs
 from tinydeploy.frontend.pulp.integer.params import exact_ints
 from tinydeploy.frontend.pulp.integer.values import Builder, TVal, permuted
 from tinydeploy.frontend.pulp.layers import _out_hw, _pool_geometry, _spatial
@@ -175,6 +175,8 @@ def matmul(b: Builder, node) -> None:
 def _int_attr(b: Builder, value, what: str) -> int:
     if not np.isfinite(float(value)) or float(value) != int(value):
         raise b.error(f"Gemm {what} = {value} is not an integer (integer graphs only)")
+    if abs(int(value)) > 2**31 - 1:
+        raise b.error(f"Gemm {what} = {value} is outside the int32 range of the kernels")
     return int(value)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from tinydeploy.errors import TinyDeployError
 from tinydeploy.frontend.onnx_ops import axis_of, pad_amounts, reshape_target
-from tinydeploy.frontend.onnx_reader import attrs, opt
+from tinydeploy.frontend.onnx_facts import attrs, opt
 from tinydeploy.frontend.pulp.integer.params import exact_ints
 from tinydeploy.frontend.pulp.integer.values import Builder, TVal, permuted, storage
 

@@ -20,25 +20,12 @@ import onnx
 
 from tinydeploy.errors import TinyDeployError, UnsupportedError
 from tinydeploy.frontend.onnx_ops import same_bytes
-from tinydeploy.frontend.onnx_reader import check_shape, node_label
+from tinydeploy.frontend.onnx_facts import check_shape, node_label
+from tinydeploy.frontend.pulp.builder_base import BuilderBase, storage
 from tinydeploy.ir.graph import Op, QuantParams, Tensor
 
 RANGES = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-(2**15), 2**15 - 1),
           "int32": (-(2**31), 2**31 - 1)}
-
-
-def storage(lo: int, hi: int) -> tuple[str, int]:
-    """(IR dtype, zero point) holding integers in [lo, hi]: int8, uint8 values as int8
-    with zero point -128, int16, int32."""
-    if -128 <= lo and hi <= 127:
-        return "int8", 0
-    if 0 <= lo and hi <= 255:
-        return "int8", -128
-    if -(2**15) <= lo and hi < 2**15:
-        return "int16", 0
-    if -(2**31) <= lo and hi < 2**31:
-        return "int32", 0
-    raise UnsupportedError(f"values in [{lo}, {hi}] do not fit 32 bits")
 
 
 def api_type(lo: int, hi: int) -> str:
@@ -84,7 +71,7 @@ def permuted(v: TVal, p: tuple[int, ...]) -> TVal:
 
 
 @dataclass
-class Builder:
+class Builder(BuilderBase):
     path: str
     opset: int = 13
     tensors: dict[str, Tensor] = field(default_factory=dict)
@@ -106,26 +93,12 @@ class Builder:
         return cls(reason, file=self.path, node=node_label(n) if n else None,
                    op=n.op_type if n else None)
 
-    def const_of(self, name: str, what: str) -> np.ndarray:
-        if name not in self.consts:
-            raise self.error(f"{what} '{name}' must be a constant")
-        return self.consts[name]
-
-    def unique(self, base: str) -> str:
-        name, i = base, 1
-        while name in self.tensors:
-            name, i = f"{base}_{i}", i + 1
-        return name
-
     def tensor(self, base: str, shape, dtype: str, zp: int = 0, data=None) -> str:
         name = self.unique(base)
         shape = check_shape(tuple(int(d) for d in shape), self.path, self.node,
                             f"tensor '{name}'")
         self.tensors[name] = Tensor(name, shape, dtype, QuantParams.make(1.0, zp), data)
         return name
-
-    def const(self, base: str, data: np.ndarray) -> str:
-        return self.tensor(base, data.shape, str(data.dtype), 0, data)
 
     def op(self, kind: str, inputs, outputs, name: str | None = None, **attrs) -> Op:
         base = name or ((self.node.name or self.node.output[0]) if self.node is not None
@@ -137,9 +110,6 @@ class Builder:
         op = Op(kind, op_name, tuple(inputs), tuple(outputs), dict(attrs))
         self.ops.append(op)
         return op
-
-    def t(self, name: str) -> Tensor:
-        return self.tensors[name]
 
     def zp(self, v: TVal) -> int:
         return self.t(v.ir).quant.zp

@@ -13,7 +13,6 @@ from typing import ClassVar
 
 import numpy as np
 
-from tinydeploy.errors import UnsupportedError
 from tinydeploy.ir.graph import Graph, Op
 from tinydeploy.quant.args import KernelArgs, array_field
 from tinydeploy.quant.golden import _conv_common as cc
@@ -37,14 +36,7 @@ def prepare(g: Graph, op: Op) -> FullyConnectedS16Args:
     x, w, y = g.t(op.inputs[0]), g.t(op.inputs[1]), g.t(op.outputs[0])
     c16.require_int16(op, x, y)
     wd = c16.require_int8_weights(op, w)
-    if wd.ndim != 2:
-        raise UnsupportedError(f"fully_connected: weight must be [out, in], got "
-                               f"{list(w.shape)}", node=op.name)
-    c_out, c_in = wd.shape
-    batches = x.size // c_in
-    if batches * c_in != x.size or y.size != batches * c_out or y.shape[-1] != c_out:
-        raise UnsupportedError(f"fully_connected: shapes x{list(x.shape)} w{list(w.shape)} "
-                               f"y{list(y.shape)} do not match", node=op.name)
+    batches, c_in, c_out = cc.fc_geometry(op, x, w, y, wd.shape)
     bias = c16.bias64(g, op, c_out)
     c16.check_acc64(op, np.abs(wd).sum(axis=1), bias)
     mult, shift = cc.channel_multipliers(x.quant.s, cc.weight_scales(op, w, c_out, 0),

@@ -13,9 +13,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from tinydeploy.errors import UnsupportedError
 from tinydeploy.ir.graph import Graph, Op
-from tinydeploy.quant.args import KernelArgs, array_field
+from tinydeploy.quant.args import array_field
 from tinydeploy.quant.golden import _accumulate as _acc
 from tinydeploy.quant.golden import _conv_common as cc
 from tinydeploy.quant.golden import register_variant
@@ -23,24 +22,8 @@ from tinydeploy.quant.golden.subbyte import _common as sb
 
 
 @dataclass(frozen=True, eq=False)
-class Conv2dSbArgs(KernelArgs):
+class Conv2dSbArgs(cc.Conv2dGeometry):
     C_FUNC: ClassVar[str] = "td_conv2d_sb"
-    batches: int
-    in_h: int
-    in_w: int
-    in_c: int
-    out_h: int
-    out_w: int
-    out_c: int
-    k_h: int
-    k_w: int
-    groups: int
-    stride_h: int
-    stride_w: int
-    dilation_h: int
-    dilation_w: int
-    pad_top: int
-    pad_left: int
     input_offset: int    # -input zero point
     output_offset: int   # output zero point
     act_min: int         # clamp bounds, inside the output dtype's range
@@ -59,22 +42,15 @@ def prepare(g: Graph, op: Op) -> Conv2dSbArgs:
     in_bits, in_signed = sb.act_storage(op, x)
     out_bits, out_signed = sb.act_storage(op, y)
     wd = sb.weight_values(op, w)
-    n, in_h, in_w, in_c = x.shape
-    c_out, kh, kw, w_c = w.shape
-    if y.shape[0] != n or y.shape[3] != c_out or in_c % w_c or c_out % (in_c // w_c):
-        raise UnsupportedError(f"conv2d: shapes x{list(x.shape)} w{list(w.shape)} "
-                               f"y{list(y.shape)} do not match", node=op.name)
-    stride, dilation, pads = cc.spatial_attrs(op)
-    cc.check_out_size(op, (in_h, in_w), (kh, kw), stride, dilation, pads, y.shape[1:3])
+    geo = cc.conv2d_geometry(op, x, w, y)
+    c_out = w.shape[0]
     _acc.check_bound(op, np.abs(wd).reshape(c_out, -1).sum(axis=1),
                      sb.x_max(x, -x.quant.zp), cc.bias_data(g, op, c_out))
     mult, shift = cc.channel_multipliers(x.quant.s, cc.weight_scales(op, w, c_out, 0),
                                          y.quant.s)
     lo, hi = sb.out_bounds(g, op)
-    return Conv2dSbArgs(n, in_h, in_w, in_c, y.shape[1], y.shape[2], c_out, kh, kw,
-                        in_c // w_c, *stride, *dilation, pads[0], pads[1], -x.quant.zp,
-                        y.quant.zp, lo, hi, in_bits, in_signed, w.bits, out_bits,
-                        out_signed, mult, shift)
+    return Conv2dSbArgs(*geo, -x.quant.zp, y.quant.zp, lo, hi, in_bits, in_signed,
+                        w.bits, out_bits, out_signed, mult, shift)
 
 
 def run(a: Conv2dSbArgs, x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:

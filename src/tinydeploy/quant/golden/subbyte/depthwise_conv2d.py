@@ -12,9 +12,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from tinydeploy.errors import UnsupportedError
 from tinydeploy.ir.graph import Graph, Op
-from tinydeploy.quant.args import KernelArgs, array_field
+from tinydeploy.quant.args import array_field
 from tinydeploy.quant.golden import _accumulate as _acc
 from tinydeploy.quant.golden import _conv_common as cc
 from tinydeploy.quant.golden import register_variant
@@ -22,24 +21,8 @@ from tinydeploy.quant.golden.subbyte import _common as sb
 
 
 @dataclass(frozen=True, eq=False)
-class DepthwiseConv2dSbArgs(KernelArgs):
+class DepthwiseConv2dSbArgs(cc.DepthwiseGeometry):
     C_FUNC: ClassVar[str] = "td_depthwise_conv2d_sb"
-    batches: int
-    in_h: int
-    in_w: int
-    in_c: int
-    out_h: int
-    out_w: int
-    out_c: int           # in_c * depth_multiplier
-    k_h: int
-    k_w: int
-    depth_multiplier: int
-    stride_h: int
-    stride_w: int
-    dilation_h: int
-    dilation_w: int
-    pad_top: int
-    pad_left: int
     input_offset: int    # -input zero point
     output_offset: int   # output zero point
     act_min: int         # clamp bounds, inside the output dtype's range
@@ -58,24 +41,15 @@ def prepare(g: Graph, op: Op) -> DepthwiseConv2dSbArgs:
     in_bits, in_signed = sb.act_storage(op, x)
     out_bits, out_signed = sb.act_storage(op, y)
     wd = sb.weight_values(op, w)
-    n, in_h, in_w, in_c = x.shape
-    kh, kw, c_out = w.shape
-    dm = int(op.attrs.get("depth_multiplier", c_out // max(in_c, 1)))
-    if y.shape[0] != n or y.shape[3] != c_out or c_out != in_c * dm:
-        raise UnsupportedError(f"depthwise_conv2d: shapes x{list(x.shape)} w{list(w.shape)} "
-                               f"y{list(y.shape)} do not match depth_multiplier {dm}",
-                               node=op.name)
-    stride, dilation, pads = cc.spatial_attrs(op)
-    cc.check_out_size(op, (in_h, in_w), (kh, kw), stride, dilation, pads, y.shape[1:3])
+    geo = cc.depthwise_geometry(op, x, w, y)
+    c_out = w.shape[2]
     _acc.check_bound(op, np.abs(wd).reshape(-1, c_out).sum(axis=0),
                      sb.x_max(x, -x.quant.zp), cc.bias_data(g, op, c_out))
     mult, shift = cc.channel_multipliers(x.quant.s, cc.weight_scales(op, w, c_out, 2),
                                          y.quant.s)
     lo, hi = sb.out_bounds(g, op)
-    return DepthwiseConv2dSbArgs(n, in_h, in_w, in_c, y.shape[1], y.shape[2], c_out, kh, kw,
-                                 dm, *stride, *dilation, pads[0], pads[1], -x.quant.zp,
-                                 y.quant.zp, lo, hi, in_bits, in_signed, w.bits, out_bits,
-                                 out_signed, mult, shift)
+    return DepthwiseConv2dSbArgs(*geo, -x.quant.zp, y.quant.zp, lo, hi, in_bits, in_signed,
+                                 w.bits, out_bits, out_signed, mult, shift)
 
 
 def run(a: DepthwiseConv2dSbArgs, x: np.ndarray, w: np.ndarray, b: np.ndarray | None

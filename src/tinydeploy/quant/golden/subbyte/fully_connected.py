@@ -12,7 +12,6 @@ from typing import ClassVar
 
 import numpy as np
 
-from tinydeploy.errors import UnsupportedError
 from tinydeploy.ir.graph import Graph, Op
 from tinydeploy.quant.args import KernelArgs, array_field
 from tinydeploy.quant.golden import _accumulate as _acc
@@ -45,14 +44,7 @@ def prepare(g: Graph, op: Op) -> FullyConnectedSbArgs:
     in_bits, in_signed = sb.act_storage(op, x)
     out_bits, out_signed = sb.act_storage(op, y)
     wd = sb.weight_values(op, w)
-    if wd.ndim != 2:
-        raise UnsupportedError(f"fully_connected: weight must be [out, in], got "
-                               f"{list(w.shape)}", node=op.name)
-    c_out, c_in = wd.shape
-    batches = x.size // c_in
-    if batches * c_in != x.size or y.size != batches * c_out or y.shape[-1] != c_out:
-        raise UnsupportedError(f"fully_connected: shapes x{list(x.shape)} w{list(w.shape)} "
-                               f"y{list(y.shape)} do not match", node=op.name)
+    batches, c_in, c_out = cc.fc_geometry(op, x, w, y, wd.shape)
     _acc.check_bound(op, np.abs(wd).sum(axis=1), sb.x_max(x, -x.quant.zp),
                      cc.bias_data(g, op, c_out))
     mult, shift = cc.channel_multipliers(x.quant.s, cc.weight_scales(op, w, c_out, 0),

@@ -12,7 +12,8 @@
  * w * zero point, so the input offset is folded into the channel's start value,
  * start = bias + input_offset * sum(w). chan: TD_OPT_CH words per output channel: start,
  * mode (0 TFLite fast, 1 TFLite reference requantization; integer graphs: 2 the int32
- * multiply-shift of td_opt_rq.h inline, 3 any other form, words 2..9 its descriptor),
+ * multiply-shift of td_opt_rq.h inline, 4 its reciprocal division inline (int8 outputs),
+ * 3 any other form, words 2..10 its descriptor),
  * then m4, c_pos, d_neg, sh, mult, shift as td_opt_common.h (TFLite), the clamp
  * thresholds in words 10 and 11.
  *
@@ -65,7 +66,7 @@ typedef struct {
     int32_t scratch_bytes;     /* per core: (ring + 1) * row_bytes */
     const int32_t *chan;       /* [out_c][TD_OPT_CH] */
     const int8_t *wts;         /* [out_c][k_h * k_w] */
-    /* integer graphs (td_depthwise_conv2d_rq_opt: modes 2 and 3; dummies for TFLite) */
+    /* integer graphs (td_depthwise_conv2d_rq_opt: modes 2 to 4; dummies for TFLite) */
     int32_t esize;             /* output element bytes */
     int32_t rq_lo;             /* clamp bounds before the zero point (output_offset) */
     int32_t rq_hi;

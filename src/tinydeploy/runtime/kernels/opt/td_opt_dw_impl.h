@@ -14,6 +14,11 @@
 #include "td_opt_config.h"
 #include "td_opt_rq.h"
 
+/* Bit m set: the 3x3 loop has its branch for integer-graph mode m (td_opt_config.h). */
+#define DW_FORM_BIT(m) | (1 << (m))
+enum { DW_RQ_FORMS = 0 TD_DW_RQ_FORMS(DW_FORM_BIT) };
+#define DW_HAS_FORM(m) ((DW_RQ_FORMS >> (m)) & 1)
+
 #define DW_START 0        /* chan words of this kernel (the rest as td_opt_common.h) */
 #define DW_MODE 1
 #define TD_DW_RING 32     /* most ring rows (and staged rows of one visit) */
@@ -109,8 +114,10 @@ TD_OPT_NOINLINE static void dw_channel_any(const td_depthwise_conv2d_s8_opt_args
 }
 
 /* Output row yrow, all channels, 3x3 windows, from the staged rows base[0..2] (column 0,
- * channel 0); D: the column step of a tap. Channels with the reference requantization
- * go to dw_channel_any. Instantiated for the tap steps the project uses
+ * channel 0); D: the column step of a tap. Channels with TFLite's reference
+ * requantization go to dw_channel_any; integer-graph channels in any form other than
+ * the inline int32 one (or with int16/int32 outputs) keep the unrolled taps and call
+ * dw_put_rq per output. Instantiated for the tap steps the project uses
  * (td_opt_config.h: address offsets as immediates, 41 instructions per pixel) and once
  * for any step. */
 /* An integer-graph output of mode TD_RQ_S32 with its clamp thresholds (int8). */
@@ -122,12 +129,32 @@ TD_OPT_NOINLINE static void dw_channel_any(const td_depthwise_conv2d_s8_opt_args
         *(y) = (int8_t)v_;                                                               \
     } while (0)
 
-/* The rows of one channel: 3x3 windows on the staged rows, tap step D; PUT stores acc. */
-#define DW_PIXELS(D, PUT)                                                                \
+/* An integer-graph output of mode TD_RQ_DIV (int8): clamp thresholds, then the
+ * reciprocal division of td_opt_rq.h and the clamp (thresholds decide only for M >= 0). */
+#define TD_DIV_PUT(y, acc, tl, th, pm, pb, pd, pr, rnd, qlo, qhi, off2)                   \
+    do {                                                                                 \
+        const int32_t a_ = (int32_t)(acc);                                               \
+        int32_t v_ = a_ < (tl) ? (qlo) : a_ >= (th) ? (qhi)                              \
+                     : td_opt_rq_div(a_, (pm), (pb), (pd), (pr), (rnd));                 \
+        v_ = v_ < (qlo) ? (qlo) : v_ > (qhi) ? (qhi) : v_;                               \
+        *(y) = (int8_t)(v_ + (off2));                                                    \
+    } while (0)
+
+/* An integer-graph output in any form and output type (td_opt_rq.h), y its address. */
+TD_OPT_NOINLINE static void dw_put_rq(int8_t *y, int32_t acc, const int32_t *ch,
+                                      const td_opt_rqp_t *rq)
+{
+    td_opt_store_any(y, rq->esize, td_opt_rq_any(acc, ch, rq));
+}
+
+/* The rows of one channel: 3x3 windows on the staged rows, tap step D; PUT stores acc
+ * at y (ystep bytes from one pixel's output to the next, rowb from one row's). */
+#define DW_PIXELS(D, PUT) DW_PIXELS_AT(D, PUT, ystep, rowb)
+#define DW_PIXELS_AT(D, PUT, ystep, rowb)                                                \
     for (int32_t row = 0; row < nrows; ++row, rb += sh_rows) {                           \
         const int8_t *r0 = rb[0] + ic, *r1 = rb[dh] + ic, *r2 = rb[2 * dh] + ic;          \
-        int8_t *const end = y + rowb;                                                    \
-        for (; y != end; r0 += s, r1 += s, r2 += s, y += ystep) {                        \
+        int8_t *const end = y + (rowb);                                                  \
+        for (; y != end; r0 += s, r1 += s, r2 += s, y += (ystep)) {                      \
             uint32_t acc = start;                                                        \
             acc += (uint32_t)(w0 * r0[0]) + (uint32_t)(w1 * r0[D])                       \
                    + (uint32_t)(w2 * r0[2 * D]);                                         \
@@ -154,7 +181,9 @@ TD_OPT_NOINLINE static void NAME(const td_depthwise_conv2d_s8_opt_args_t *a,    
     const int32_t *ch = a->chan;                                                         \
     for (int32_t c = 0; c < oc; ++c, w += 9, ch += TD_OPT_CH) {                          \
         const int32_t ic = dm == 1 ? c : c / dm;                                         \
-        if (ch[DW_MODE] != 0 && (ch[DW_MODE] != 2 || a->esize != 1)) {                 \
+        if (ch[DW_MODE] != 0 && (ch[DW_MODE] != 2 || a->esize != 1)                      \
+            && !(DW_HAS_FORM(4) && ch[DW_MODE] == 4)                                     \
+            && !(DW_HAS_FORM(3) && ch[DW_MODE] >= 2)) {                                  \
             for (int32_t row = 0; row < nrows; ++row) {                                  \
                 dw_channel_any(a, base + row * sh_rows, c, yrow + row * rowb * a->esize); \
             }                                                                            \
@@ -171,10 +200,24 @@ TD_OPT_NOINLINE static void NAME(const td_depthwise_conv2d_s8_opt_args_t *a,    
                 const int32_t cp = ch[TD_CH_CP], dn = ch[TD_CH_DN], sh = ch[TD_CH_SH];   \
                 const int32_t tl = ch[TD_CH_TLH], th = ch[TD_CH_THH];                    \
                 DW_PIXELS(D, TD_OPT_PUT(y, acc, tl, th, (int32_t)acc, m4, cp, dn, sh, lo, hi)) \
-            } else {                                                                     \
+            } else if ((!DW_HAS_FORM(3) && !DW_HAS_FORM(4))                               \
+                       || (ch[DW_MODE] == 2 && a->esize == 1)) {                         \
                 const uint32_t pm = (uint32_t)ch[3], pb = (uint32_t)ch[4];               \
                 const int32_t psh = ch[6], tl = ch[7], th = ch[8];                       \
                 DW_PIXELS(D, TD_RQ_PUT(y, acc, tl, th, pm, pb, psh, lo2, hi2, off2))      \
+            } else if (DW_HAS_FORM(4) && ch[DW_MODE] == 4) {                             \
+                const uint32_t pm = (uint32_t)ch[3], pb = (uint32_t)ch[4];               \
+                const uint32_t pd = (uint32_t)ch[5], pr = (uint32_t)ch[10];              \
+                const int32_t tl = ch[7], th = ch[8], rnd = a->rq_rounding;              \
+                const int32_t qlo = a->rq_lo, qhi = a->rq_hi;                            \
+                DW_PIXELS(D, TD_DIV_PUT(y, acc, tl, th, pm, pb, pd, pr, rnd, qlo, qhi, off2)) \
+            } else if (DW_HAS_FORM(3)) {                                                 \
+                const td_opt_rqp_t rq = {a->esize, a->rq_lo, a->rq_hi, a->output_offset,  \
+                                         a->rq_fp32, a->rq_rounding, a->rq_mul2, a->gmul, \
+                                         a->gadd, a->gdiv};                              \
+                const int32_t es = a->esize;                                             \
+                y = yrow + c * es;                                                       \
+                DW_PIXELS_AT(D, dw_put_rq(y, (int32_t)acc, ch, &rq), ystep * es, rowb * es) \
             }                                                                            \
         }                                                                                \
     }                                                                                    \

@@ -58,6 +58,24 @@ static inline int32_t td_opt_rq_gen(int32_t acc, const int32_t *d, const td_opt_
                                      q->fp32, q->rounding, q->lo, q->hi) + q->off;
 }
 
+/* TD_RQ_DIV before the clamp: n = acc * m + b (int32), its quotient by dd (r = 2^32 / dd)
+ * rounded down (rounding 0) or toward zero (1). */
+static inline int32_t td_opt_rq_div(int32_t acc, uint32_t m, uint32_t b, uint32_t dd,
+                                    uint32_t r, int32_t rounding)
+{
+    const int32_t n = (int32_t)((uint32_t)acc * m + b);
+    const uint32_t u = n < 0 ? 0u - (uint32_t)n : (uint32_t)n;
+    uint32_t qq = (uint32_t)(((uint64_t)u * r) >> 32), rem = u - qq * dd;
+    int32_t v;
+    if (rem >= dd) {
+        qq += 1;
+        rem -= dd;
+    }
+    v = (int32_t)qq;
+    if (n < 0) v = -v - (rounding == 0 && rem != 0);
+    return v;
+}
+
 /* The stored value (zero point included) of accumulator acc with descriptor d. */
 static inline int32_t td_opt_rq_any(int32_t acc, const int32_t *d, const td_opt_rqp_t *q)
 {
@@ -87,21 +105,12 @@ static inline int32_t td_opt_rq_any(int32_t acc, const int32_t *d, const td_opt_
         }
         return td_opt_rq_gen(acc, d, q);      /* within the rounding's reach of a boundary */
     }
-    case TD_RQ_DIV: {
-        const int32_t n = (int32_t)((uint32_t)acc * (uint32_t)d[3] + (uint32_t)d[4]);
-        const uint32_t u = n < 0 ? 0u - (uint32_t)n : (uint32_t)n, dd = (uint32_t)d[5];
-        uint32_t qq = (uint32_t)(((uint64_t)u * (uint32_t)d[10]) >> 32), r;
+    case TD_RQ_DIV:
         if (acc < d[7]) return q->lo + q->off;
         if (acc >= d[8]) return q->hi + q->off;
-        r = u - qq * dd;
-        if (r >= dd) {
-            qq += 1;
-            r -= dd;
-        }
-        v = (int32_t)qq;
-        if (n < 0) v = -v - (q->rounding == 0 && r != 0);
+        v = td_opt_rq_div(acc, (uint32_t)d[3], (uint32_t)d[4], (uint32_t)d[5],
+                          (uint32_t)d[10], q->rounding);
         break;
-    }
     case TD_RQ_GEN:
         return td_opt_rq_gen(acc, d, q);
     default:
