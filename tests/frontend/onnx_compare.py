@@ -1,8 +1,10 @@
 """Golden vs onnxruntime, end to end and layer by layer, in output LSBs.
 
-The golden follows TFLite (fixed-point requantization with double rounding); onnxruntime
-requantizes in float with one rounding. Each layer therefore differs by at most one LSB on
-a small fraction of its outputs, and those differences travel through the later layers.
+QDQ conv / fully-connected layers requantize with one rounding as the QDQ graph's float
+arithmetic does; the other ops (and QOperator files) follow TFLite (fixed-point
+requantization with double rounding), while onnxruntime requantizes in float (and sums in
+float32). Each layer therefore differs by at most one LSB on a small fraction of its
+outputs, and those differences travel through the later layers.
 ``per_layer`` isolates the first effect: every IR op is fed onnxruntime's own value of its
 input, so its difference is that op's alone.
 """

@@ -18,6 +18,8 @@ from tests.frontend.onnx_compare import end_to_end, per_layer, random_records
 from tinydeploy.demo import make_demo_model
 from tinydeploy.errors import TinyDeployError, UnsupportedError
 from tinydeploy.frontend.onnx import load_onnx
+from tinydeploy.passes import run_passes
+from tinydeploy.quant.requant import activation_range
 from tinydeploy.quant.execute import run_graph
 
 N_INPUTS = 10
@@ -47,11 +49,25 @@ def _e2e(g, path, label: str) -> tuple[float, float]:
     return worst, exact
 
 
+def _fused(path):
+    """The imported graph after the passes: each QDQ conv / fc is imported as an int32
+    accumulator + a one-rounding requant (the QDQ graph's arithmetic), one op again after
+    fuse_requant, named and shaped as the ONNX layer."""
+    return run_passes(load_onnx(path))
+
+
+def _act_clip(g, op, act: str) -> bool:
+    """The fused requant of ``op`` clamps as the activation ``act`` does."""
+    y = g.t(op.outputs[0])
+    lo, hi = activation_range(act, y.quant.s, y.quant.zp)
+    return tuple(op.attrs["requant"].attrs["clip"]) == (lo - y.quant.zp, hi - y.quant.zp)
+
+
 # -- demo model ----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     path = make_demo_model(tmp_path_factory.mktemp("demo") / "demo.onnx", seed=0)
-    return path, load_onnx(path)
+    return path, _fused(path)
 
 
 def test_demo_model_imports_as_ds_cnn(demo):
@@ -59,7 +75,7 @@ def test_demo_model_imports_as_ds_cnn(demo):
     kinds = [op.kind for op in g.ops]
     assert kinds == ["quantize", "reshape", "conv2d"] + ["depthwise_conv2d", "conv2d"] * 4 + \
         ["mean", "reshape", "fully_connected", "dequantize"]
-    assert all(op.attrs["act"] == "relu" for op in g.ops if op.kind.endswith("conv2d"))
+    assert all(_act_clip(g, op, "relu") for op in g.ops if op.kind.endswith("conv2d"))
     assert g.t(g.inputs[0]).shape == (1, 1, 49, 10) and g.t(g.inputs[0]).dtype == "float32"
     assert g.t(g.outputs[0]).shape == (1, 12) and g.t(g.outputs[0]).dtype == "float32"
     params = sum(t.size for t in g.tensors.values() if t.is_const)
@@ -163,13 +179,13 @@ def _kinds_and_acts(g):
     (dict(extra="identity"), "relu"), (dict(extra="cast"), "relu"),
     (dict(act="clip6"), "relu6"), (dict(uint8=True), "relu")])
 def test_qdq_variants_import_to_the_same_ir(tmp_path, variant, act):
-    base = load_onnx(nets.small_qdq(tmp_path / "base.onnx"))
+    base = _fused(nets.small_qdq(tmp_path / "base.onnx"))
     path = nets.small_qdq(tmp_path / "v.onnx", **variant)
-    g = load_onnx(path)
+    g = _fused(path)
     assert [k for k, _ in _kinds_and_acts(g)] == [k for k, _ in _kinds_and_acts(base)]
     assert [op.kind for op in base.ops] == ["quantize", "transpose", "conv2d", "mean",
                                             "reshape", "fully_connected", "dequantize"]
-    assert next(op for op in g.ops if op.kind == "conv2d").attrs["act"] == act
+    assert _act_clip(g, next(op for op in g.ops if op.kind == "conv2d"), act)
     worst, _ = _e2e(g, path, f"small qdq {variant}")
     assert worst <= 1
 
@@ -199,14 +215,14 @@ def test_qoperator_uint8_edges_and_nchw_flatten(tmp_path):
 
 def test_qdq_reduce_mean_squeeze_tanh_and_matmul_add_bias(tmp_path):
     path = nets.qdq_tail_ops(tmp_path / "tail.onnx")
-    g = load_onnx(path)
+    g = _fused(path)
     assert [op.kind for op in g.ops] == ["quantize", "transpose", "conv2d", "mean", "tanh",
                                          "fully_connected"]
     conv, mean, fc = (next(op for op in g.ops if op.kind == k)
                       for k in ("conv2d", "mean", "fully_connected"))
     assert conv.attrs["pads"] == (0, 0, 1, 1)                  # SAME_UPPER, stride 2
     assert mean.attrs == {"axes": (1, 2), "keepdims": False}   # H, W of NHWC
-    assert fc.inputs[2] and fc.attrs["act"] == "relu6"         # Add fused as bias, Clip
+    assert fc.inputs[2] and _act_clip(g, fc, "relu6")         # Add fused as bias, Clip
     assert g.t(g.outputs[0]).dtype == "int8"
     worst, _ = _e2e(g, path, "qdq tail ops")
     assert worst <= 1

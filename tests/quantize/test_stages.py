@@ -81,9 +81,12 @@ def test_graph_edges_are_float_and_the_body_int8(tmp_path):
     linear = [op for op in ig.ops if op.kind in ("conv2d", "depthwise_conv2d",
                                                   "fully_connected")]
     weights, biases = {op.inputs[1] for op in linear}, {op.inputs[2] for op in linear}
+    # all-int8: each linear layer's int32 accumulator feeds a one-rounding requant
+    accs = {op.outputs[0] for op in linear}
+    assert accs == {op.inputs[0] for op in ig.ops if op.kind == "requant"}
     for n in body:
         t = ig.t(n)
-        want = "int32" if n in biases else "int8"
+        want = "int32" if n in biases | accs else "int8"
         assert t.dtype == want, n
         if n in weights:
             assert t.quant.per_channel or t.shape[0] == 1

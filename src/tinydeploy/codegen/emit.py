@@ -99,6 +99,7 @@ class CIo:
     tensor: str = ""           # the IR tensor name (for comments)
     copy: str = ""             # bytes copied, when a C expression (follows the context)
     external: bool = False     # read/written in the caller's buffer: no copy, no offset
+    unread: bool = False       # an external input no layer reads (the label of a loss)
 
 
 @dataclass
@@ -294,8 +295,10 @@ def build_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[st
         for i, n in enumerate(names):
             t = g.t(n)
             param = word if len(names) == 1 else f"{word}{i}"
+            read = any(x == n or external.get(x) == n for op in g.ops for x in op.inputs)
             dst.append(CIo(param, c_type(t.dtype), t.size, t.nbytes, offsets.get(n, -1),
-                           t.shape, n, external=n in external))
+                           t.shape, n, external=n in external,
+                           unread=word == "input" and n in external and not read))
     return proj
 
 

@@ -20,7 +20,8 @@ import onnx
 from onnx import TensorProto
 
 from tinydeploy.errors import TinyDeployError, UnsupportedError
-from tinydeploy.frontend import onnx_qdq, onnx_qop, onnx_shape, onnx_transformer
+from tinydeploy.frontend import (onnx_integer, onnx_qdq, onnx_qop, onnx_shape,
+                                 onnx_transformer)
 from tinydeploy.frontend.onnx_build import Builder, Value
 from tinydeploy.frontend.onnx_graph import finalize
 from tinydeploy.frontend.onnx_ops import INT8, OPS, lookup, standard
@@ -31,7 +32,7 @@ from tinydeploy.ir.graph import Graph, QuantParams
 
 # role (onnx_ops.OPS) -> handler
 HANDLERS = {**onnx_qop.HANDLERS, **onnx_qdq.HANDLERS, **onnx_shape.HANDLERS,
-            **onnx_transformer.HANDLERS}
+            **onnx_transformer.HANDLERS, **onnx_integer.HANDLERS}
 QUANT_OPS = {name for name, spec in OPS.items() if spec.quantized}
 INPUT_DTYPES = {TensorProto.FLOAT: "float32", TensorProto.INT8: "int8",
                 TensorProto.UINT8: "uint8"}
@@ -120,11 +121,16 @@ def _add_inputs(b: Builder, g: onnx.GraphProto) -> None:
             b.add_tensor(name, shape, dtype)
             b.float_inputs.add(name)
             continue
-        slots = onnx_qop.input_quant(b, name)
-        if slots is None:
+        izp = onnx_integer.input_zero_point(b, name)    # ConvInteger/MatMulInteger x
+        slots = onnx_qop.input_quant(b, name) if izp is None else None
+        if izp is not None:
+            shift = 128 if dtype == "uint8" else 0          # izp is in the int8 domain
+            s, z = np.ones(1, np.float32), np.array([izp + shift])
+        elif slots is None:
             raise TinyDeployError(f"cannot tell the quantization of {dtype} input '{name}' "
                                   "(no QLinear*/DequantizeLinear consumer)", file=b.path)
-        s, z, _ = b.scale_zp(*slots)
+        else:
+            s, z, _ = b.scale_zp(*slots)
         if s.size != 1 or z.size != 1:
             raise TinyDeployError(f"input '{name}' is quantized per channel ({s.size} scales);"
                                   " activations need one scale", file=b.path)

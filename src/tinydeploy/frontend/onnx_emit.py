@@ -11,10 +11,11 @@ from __future__ import annotations
 import numpy as np
 
 from tinydeploy.errors import TinyDeployError
-from tinydeploy.frontend.onnx_build import Builder, QConst, Value, same_quant
+from tinydeploy.frontend.onnx_build import SUBBYTE_NP, Builder, QConst, Value, same_quant
 from tinydeploy.frontend.onnx_ops import (INF, NCHW_TO_NHWC, axis_of, conv_form, ints,
                                           pool_kernel, spatial)
 from tinydeploy.ir.graph import QuantParams
+from tinydeploy.quant.requant import activation_range, single_rounding_attrs
 
 ACT_RANGES = {"none": (-INF, INF), "relu": (0.0, INF), "relu6": (0.0, 6.0),
               "relu_n1_to_1": (-1.0, 1.0)}
@@ -77,9 +78,35 @@ def _bias_tensor(b: Builder, name: str, data, x_scale: float, w_scale: np.ndarra
     return b.const(f"{name}_bias", data, QuantParams.make(s.astype(np.float64), 0, 0))
 
 
-def emit_conv(b: Builder, x: Value, w: QConst, bias, a: dict, out_q: QuantParams,
-              act: str, name: str) -> Value:
-    """Conv (group 1) or depthwise conv (group == C_in); weights OIHW in ``w``."""
+def _single_rounding(b: Builder, xi: str, w: QConst, out_q: QuantParams) -> bool:
+    """int8 activations and weights in a file without sub-byte tensors (those keep the
+    kernels they have): the layer can requantize as the QDQ graph does."""
+    return (not w.dtype and b.t(xi).dtype == "int8" and w.data.dtype == np.int8 and
+            not any(c.dtype in SUBBYTE_NP for c in b.consts.values()))
+
+
+def _accumulate_requant(b: Builder, kind: str, ins: list[str], shape, x_scale: float,
+                        w: QConst, out_q: QuantParams, act: str, name: str, **attrs) -> str:
+    """``kind`` with an int32 output, then ONE rounding to ``out_q`` (ONNX QDQ semantics:
+    :func:`~tinydeploy.quant.requant.single_rounding_attrs`); the passes fuse the pair, so
+    the int32 tensor never reaches the arena."""
+    acc = b.add_tensor(f"{name}_acc", shape, "int32", QuantParams.make(1.0, 0))
+    b.add_op(kind, ins, [acc], **attrs, act="none")
+    ratios = (np.float64(np.float32(x_scale)) * w.scale.astype(np.float64) /
+              np.float64(np.float32(out_q.s)))
+    lo, hi = activation_range(act, out_q.s, out_q.zp)
+    y = b.act(name, shape, out_q)
+    b.add_op("requant", [acc], [y], op_name=f"{b.ops[-1].name}_requant",
+             **single_rounding_attrs(ratios, out_q.zp, lo, hi))
+    return y
+
+
+def emit_conv(b: Builder, x: Value, w: QConst, bias, a: dict, out_q: QuantParams | None,
+              act: str, name: str, single_rounding: bool = False) -> Value:
+    """Conv (group 1) or depthwise conv (group == C_in); weights OIHW in ``w``.
+    ``single_rounding``: requantize with one rounding, as the QDQ graph's float arithmetic
+    (int8 layers), instead of TFLite's double rounding. ``out_q`` None: the int32
+    accumulator itself is the output (ConvInteger)."""
     xi = b.as_nhwc(x)
     n, h, wd, c = b.t(xi).shape
     if w.data.ndim != 4:
@@ -102,14 +129,24 @@ def emit_conv(b: Builder, x: Value, w: QConst, bias, a: dict, out_q: QuantParams
     bdata = prepare_bias(b, bias, x_scale, w.scale, o)
     w_ir = b.const(f"{name}_weight", wdata.astype(np.int8), w.quant(axis), w.dtype)
     b_ir = _bias_tensor(b, name, bdata, x_scale, w.scale)
+    if out_q is None:
+        y = b.add_tensor(name, (n, oh, ow, o), "int32", QuantParams.make(1.0, 0))
+        b.add_op(kind, [xi, w_ir, b_ir], [y], **attrs)
+        return Value(y, nhwc=True)
+    if single_rounding and _single_rounding(b, xi, w, out_q):
+        attrs.pop("act")
+        y = _accumulate_requant(b, kind, [xi, w_ir, b_ir], (n, oh, ow, o), x_scale, w,
+                                out_q, act, name, **attrs)
+        return Value(y, nhwc=True)
     y = b.act(name, (n, oh, ow, o), out_q)
     b.add_op(kind, [xi, w_ir, b_ir], [y], **attrs)
     return Value(y, nhwc=True)
 
 
-def emit_fc(b: Builder, x: Value, w: QConst, bias, out_q: QuantParams, act: str,
-            name: str) -> Value:
-    """y[..., o] = x[..., :] . w[o, :] + bias[o]; ``w`` is [out, in] (per-channel axis 0)."""
+def emit_fc(b: Builder, x: Value, w: QConst, bias, out_q: QuantParams | None, act: str,
+            name: str, single_rounding: bool = False) -> Value:
+    """y[..., o] = x[..., :] . w[o, :] + bias[o]; ``w`` is [out, in] (per-channel axis 0).
+    ``single_rounding`` and ``out_q`` None as in :func:`emit_conv`."""
     xi = b.as_onnx(x)
     shape = b.t(xi).shape
     if w.data.ndim != 2 or w.data.shape[1] != shape[-1]:
@@ -121,6 +158,13 @@ def emit_fc(b: Builder, x: Value, w: QConst, bias, out_q: QuantParams, act: str,
     bdata = prepare_bias(b, bias, x_scale, w.scale, c_out)
     w_ir = b.const(f"{name}_weight", w.data.astype(np.int8), w.quant(0), w.dtype)
     b_ir = _bias_tensor(b, name, bdata, x_scale, w.scale)
+    if out_q is None:
+        y = b.add_tensor(name, (*shape[:-1], c_out), "int32", QuantParams.make(1.0, 0))
+        b.add_op("fully_connected", [xi, w_ir, b_ir], [y], act=act)
+        return Value(y)
+    if single_rounding and _single_rounding(b, xi, w, out_q):
+        return Value(_accumulate_requant(b, "fully_connected", [xi, w_ir, b_ir],
+                                         (*shape[:-1], c_out), x_scale, w, out_q, act, name))
     y = b.act(name, (*shape[:-1], c_out), out_q)
     b.add_op("fully_connected", [xi, w_ir, b_ir], [y], act=act)
     return Value(y)

@@ -29,6 +29,8 @@ def _add_output(b: Builder, o: onnx.ValueInfoProto) -> str:
         y = b.act(f"{name}_u8", b.t(ir).shape, q8, dtype="uint8")
         b.add_op("quantize", [ir], [y], op_name=f"{name}_to_uint8")
         return y
+    if et == TensorProto.INT32 and b.t(ir).dtype == "int32":     # ConvInteger/MatMulInteger
+        return ir
     if et != TensorProto.INT8:
         raise TinyDeployError(f"graph output '{name}' has unsupported dtype "
                               f"{dtype_name(et)}", file=b.path)

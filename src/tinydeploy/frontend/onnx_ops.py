@@ -108,6 +108,9 @@ OPS: dict[str, OnnxOp] = {
                                                                             # y_zp, x...)
     "QLinearSigmoid": _q("qlinear_nonlinear", "logistic", (_IN0,), MS, min_inputs=4),
     "QLinearSoftmax": _q("qlinear_nonlinear", "softmax", (_IN0,), MS, min_inputs=4),
+    # integer ops with zero-point inputs, int32 results (onnx_integer)
+    "ConvInteger": _q("conv_integer", "conv2d"),
+    "MatMulInteger": _q("matmul_integer", "fully_connected"),
 }
 
 

@@ -6,7 +6,8 @@ carry) or to a quantized constant (DequantizeLinear of an initializer). The outp
 quantization is that of the QuantizeLinear the float result flows into, following
 Identity/Cast/Dropout, and Relu/Clip which become the fused activation (or vanish when
 the output range already implies them). MatMul followed by Add of a constant becomes one
-fully_connected with bias.
+fully_connected with bias. Conv, Gemm and MatMul of int8 layers requantize with one
+rounding of the exact product, as the graph's float arithmetic does (not TFLite's two).
 """
 
 from __future__ import annotations
@@ -119,7 +120,8 @@ def _transposed(w: QConst, alpha: float = 1.0) -> QConst:
 def conv(b: Builder, node: onnx.NodeProto) -> None:
     x, w, bias = b.val(node.input[0]), _weight(b, node.input[1]), _bias(b, opt(node, 2))
     q, act, name, _ = _out(b, node)
-    b.vals[name] = emit_conv(b, x, w, bias, attrs(node), q, act, name)
+    b.vals[name] = emit_conv(b, x, w, bias, attrs(node), q, act, name,
+                           single_rounding=True)
 
 
 def gemm(b: Builder, node: onnx.NodeProto) -> None:
@@ -138,7 +140,7 @@ def gemm(b: Builder, node: onnx.NodeProto) -> None:
     if bias is not None and beta != 1.0:
         bias = (bias.real() if isinstance(bias, QConst) else bias) * beta
     q, act, name, _ = _out(b, node)
-    b.vals[name] = emit_fc(b, x, w, bias, q, act, name)
+    b.vals[name] = emit_fc(b, x, w, bias, q, act, name, single_rounding=True)
 
 
 def matmul(b: Builder, node: onnx.NodeProto) -> None:
@@ -149,7 +151,8 @@ def matmul(b: Builder, node: onnx.NodeProto) -> None:
     if w.data.ndim != 2:
         raise b.error(f"MatMul weight must be 2-D, got {list(w.data.shape)}")
     q, act, name, bias = _out(b, node, allow_bias=True)
-    b.vals[name] = emit_fc(b, x, _transposed(w), bias, q, act, name)
+    b.vals[name] = emit_fc(b, x, _transposed(w), bias, q, act, name,
+                         single_rounding=True)
 
 
 def _operand(b: Builder, name: str):

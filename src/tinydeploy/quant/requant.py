@@ -154,3 +154,30 @@ def activation_range(act: str, scale: float, zero_point: int, dtype: str = "int8
     if act == "relu_n1_to_1":
         return max(qmin, q(-1.0)), min(qmax, q(1.0))
     raise ValueError(f"unknown activation {act}")
+
+
+# Integer multipliers of :func:`single_rounding_attrs` stay at most 2**SINGLE_MUL_BITS, so
+# |int32 x| * mul + add < 2**62 (the requant kernel's int64 bound).
+SINGLE_MUL_BITS = 30
+
+
+def single_rounding_attrs(ratios, zero_point: int, lo: int, hi: int) -> dict:
+    """``requant`` op attributes for ``y = clamp(round(x * ratios[c]) + zero_point, lo,
+    hi)`` with ONE rounding (half up) of the exact product, as an ONNX QDQ graph's float
+    arithmetic (DequantizeLinear, float op, QuantizeLinear) gives it.
+
+    Each channel's ratio becomes ``mul / 2**shift`` with ``mul`` below 2**30 (relative error
+    below 2**-30); TFLite's multiply-by-quantized-multiplier instead rounds twice (the high
+    multiply, then the shift), off by up to half a unit of the shifted-out value.
+    """
+    r = np.atleast_1d(np.asarray(ratios, dtype=np.float64)).ravel()
+    if not np.all(np.isfinite(r)) or np.any(r < 0) or np.any(r >= 2.0**SINGLE_MUL_BITS):
+        raise UnsupportedError(f"requantization ratio out of range [0, 2**30): {r.max()!r}")
+    # shift <= 61 keeps add = div / 2 <= 2**60 (tiny ratios: the output rounds to 0 anyway)
+    shift = [min(61, max(0, SINGLE_MUL_BITS - math.frexp(float(v))[1])) for v in r]
+    mul = [int(round(float(v) * 2.0**s)) for v, s in zip(r, shift)]
+    div = [1 << s for s in shift]
+    one = len(r) == 1
+    return dict(mul=mul[0] if one else mul, add=div[0] // 2 if one else [d // 2 for d in div],
+                div=div[0] if one else div, rounding="floor",
+                clip=(lo - zero_point, hi - zero_point))

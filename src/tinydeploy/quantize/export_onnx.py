@@ -138,7 +138,7 @@ def export_qdq(g: Graph, meta: dict[str, str] | None = None) -> onnx.ModelProto:
     e = _Exporter(g, opset)
     for n in g.inputs:
         e.vals[(n, "ir")] = n
-    for op in g.ops:
+    for op in _unsplit(g):
         _EMIT[op.kind](e, op)
     inputs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, list(g.t(n).shape))
               for n in g.inputs]
@@ -152,6 +152,23 @@ def export_qdq(g: Graph, meta: dict[str, str] | None = None) -> onnx.ModelProto:
         p.key, p.value = k, v
     onnx.checker.check_model(model)
     return model
+
+
+def _unsplit(g: Graph) -> list[Op]:
+    """``g``'s ops, each (int32 linear layer, ``requant``) pair of an all-int8 plan as the
+    layer with the requant's output and activation: the QDQ file's Conv / Gemm + Quantize
+    means exactly that one-rounding requantization."""
+    acts = g.meta.get("requant_act", {})
+    ops = {op.outputs[0]: op for op in g.ops}
+    out = []
+    for op in g.ops:
+        if op.kind == "requant" and op.name in acts:
+            acc = ops[op.inputs[0]]
+            out = [o for o in out if o.name != acc.name]
+            out.append(acc.with_(outputs=op.outputs, attrs={**acc.attrs, "act": acts[op.name]}))
+        else:
+            out.append(op)
+    return out
 
 
 def _quantize(e: _Exporter, op: Op) -> None:

@@ -8,7 +8,10 @@ config makes narrower get the signed packed dtypes ``int4``/``int2`` (weights an
 activations; values unpacked in numpy) and run on the sub-byte kernels. It is built the way the ONNX
 frontend imports the exported QDQ file (:mod:`tinydeploy.quantize.export_onnx`), so the
 file compiles to this very arithmetic: ``concat`` inputs of another quantization are
-requantized first, a standalone activation is an int8 ``quantize`` with ``act``.
+requantized first, a standalone activation is an int8 ``quantize`` with ``act``. In an
+all-int8 plan each conv / fully-connected layer is an int32 accumulator and a ``requant``
+with one rounding (what the QDQ file's float arithmetic computes; the compiler's passes
+fuse the pair); with sub-byte layers every layer keeps TFLite's requantization.
 
 Tensor names are the deployable graph's, except graph inputs and outputs: their float32
 tensors keep the name and the int8 tensors get an ``_int8`` suffix.
@@ -21,6 +24,7 @@ import numpy as np
 from tinydeploy.errors import UnsupportedError
 from tinydeploy.ir.graph import Graph, Op, QuantParams, Tensor
 from tinydeploy.quantize.plan import LINEAR, QuantPlan
+from tinydeploy.quant.requant import activation_range, single_rounding_attrs
 from tinydeploy.quantize.precision import INT_DTYPE, PACKED_KINDS
 
 DEPLOYABLE_BITS = (2, 4, 8)
@@ -50,6 +54,10 @@ class _Builder:
         self.tensors: dict[str, Tensor] = {}
         self.ops: list[Op] = []
         self.names: dict[str, str] = {}        # deployable tensor -> int8 IR tensor
+        # all int8: linear layers requantize with one rounding (the ONNX importer's rule)
+        self.acts: dict[str, str] = {}         # requant op -> activation it clamps to
+        self.single = (all(v.weights == 8 and v.activations == 8 for v in plan.bits.values())
+                       and all(v == 8 for v in plan.act_bits.values()))
 
     def unique(self, base: str) -> str:
         name = base
@@ -97,7 +105,7 @@ def build_integer_graph(plan: QuantPlan) -> Graph:
         b.op("dequantize", f"{n}_dequantize", [ir], n)
         outputs.append(n)
     ig = Graph(g.name, b.tensors, b.ops, list(g.inputs), outputs, g.source,
-               {"format": "quantized", "names": dict(b.names)})
+               {"format": "quantized", "names": dict(b.names), "requant_act": dict(b.acts)})
     ig.validate()
     return ig
 
@@ -124,7 +132,21 @@ def _lower_linear(b: _Builder, op: Op) -> None:
     bias = b.unique(f"{op.name}_bias")
     b.tensors[bias] = Tensor(bias, qw.bias.shape, "int32",
                              QuantParams.make(qw.bias_scale.astype(np.float64), 0, 0), qw.bias)
-    b.op(op.kind, op.name, [x, w, bias], b.act(op.outputs[0]), **op.attrs)
+    if not b.single:
+        b.op(op.kind, op.name, [x, w, bias], b.act(op.outputs[0]), **op.attrs)
+        return
+    attrs = dict(op.attrs)
+    act = attrs.pop("act", "none")
+    acc = b.unique(f"{op.name}_acc")
+    b.tensors[acc] = Tensor(acc, b.g.t(op.outputs[0]).shape, "int32", QuantParams.make(1.0, 0))
+    b.op(op.kind, op.name, [x, w, bias], acc, **attrs, act="none")
+    q = b.plan.act[op.outputs[0]]
+    ratios = (np.float64(np.float32(b.tensors[x].quant.s)) *
+              qw.w_scale.astype(np.float32).astype(np.float64) / np.float64(np.float32(q.s)))
+    lo, hi = activation_range(act, q.s, q.zp)
+    b.acts[f"{op.name}_requant"] = act
+    b.op("requant", f"{op.name}_requant", [acc], b.act(op.outputs[0]),
+         **single_rounding_attrs(ratios, q.zp, lo, hi))
 
 
 def _lower_concat(b: _Builder, op: Op) -> None:
