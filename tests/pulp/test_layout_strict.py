@@ -23,6 +23,7 @@ from tests.pulp import nets
 from tests.pulp.deeploy_data import integer_family
 from tests.pulp.test_deeploy_float import ACCEPTED as FLOAT_ACCEPTED
 from tests.pulp.test_deeploy_float import MIXED as FLOAT_MIXED
+from tests.pulp.test_deeploy_train import TRAIN
 from tinydeploy.check.hostrun import build, run
 from tinydeploy.check.pulp_reference import _deeploy_runner
 from tinydeploy.errors import TinyDeployError
@@ -304,15 +305,16 @@ def test_every_accepted_deeploy_network_is_exact_in_the_declared_layout(name, tm
 @pytest.mark.models
 def test_the_other_deeploy_networks_are_refused_cleanly(tmp_path):
     """Every folder outside KNOWN_ACCEPTED, the integer families (exact in
-    test_deeploy_transformers.py) and the accepted float graphs (test_deeploy_float.py)
-    is refused with the project's own error (no other
+    test_deeploy_transformers.py), the accepted float graphs (test_deeploy_float.py) and
+    the training graphs (test_deeploy_train.py) is refused with the project's own error (no other
     exception); one that compiles belongs in KNOWN_ACCEPTED (and its exactness test) -
     this keeps the list honest as support grows."""
     root = model_path("deeploy")
     newly = []
     for folder in sorted(p for p in root.iterdir() if (p / "network.onnx").exists()):
         if folder.name in KNOWN_ACCEPTED or integer_family(folder.name) or \
-                folder.name in FLOAT_ACCEPTED or folder.name in FLOAT_MIXED:
+                folder.name in FLOAT_ACCEPTED or folder.name in FLOAT_MIXED or \
+                folder.name in TRAIN:
             continue
         try:
             tinydeploy.compile(folder / "network.onnx", tmp_path / folder.name,
