@@ -193,7 +193,11 @@ def reshape_like(b: FloatBuilder, node) -> None:
                 [i for i, d in enumerate(src) if d == 1]
             shape = [d for i, d in enumerate(src) if i not in axes]
         else:
+            b.require(bool(axes), "Unsqueeze without axes")
             n = len(src) + len(axes)
+            b.require(all(-n <= d < n for d in axes) and len({d % n for d in axes}) == len(axes),
+                      f"Unsqueeze axes {list(axes)} are out of range or repeated for a "
+                      f"{n}-D output")
             axes = sorted(d % n for d in axes)
             it = iter(src)
             shape = [1 if i in axes else next(it) for i in range(n)]
