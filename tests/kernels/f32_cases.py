@@ -137,7 +137,7 @@ def pool(rng, p: str):
     kind = str(rng.choice(["max_pool2d", "avg_pool2d"]))
     n, h, w, c = int(rng.integers(1, 3)), int(rng.integers(2, 9)), int(rng.integers(2, 9)), \
         int(rng.integers(1, 5))
-    kh, kw = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    kh, kw = int(rng.integers(1, min(4, h + 1))), int(rng.integers(1, min(4, w + 1)))  # fits
     stride, pads, oh, ow = _geometry(rng, h, w, kh, kw)
     g = one_op(kind, [t(p + "x", [n, h, w, c])], t(p + "y", [n, oh, ow, c]), name=p + "op",
                kernel=(kh, kw), stride=stride, pads=pads, act=str(rng.choice(ACTS)),
