@@ -3,6 +3,8 @@
 #   make test   the test suite (pytest)
 #   make bench  benchmarks vs TFLite Micro measured in the same run; tiled targets (modeled);
 #               attention models on QEMU rv32 (ICCT, microLlama decode, depth-first)
+#               float32 networks and training steps on QEMU rv32imafc (F extension)
+#               on-device training (tinydeploy train) per mode: memory, steps on QEMU
 #   make fuzz   N mutated model files (seeded): each compiles (and runs clean under
 #               ASan/UBSan) or is refused with one line naming the file
 PYTHON ?= python3
@@ -57,6 +59,8 @@ bench: install riscv-tools
 	$(PY) benchmarks/rv32_kernels.py
 	$(PY) benchmarks/rv32_bench.py
 	$(PY) benchmarks/transformer_bench.py
+	$(PY) benchmarks/float_bench.py
+	$(PY) benchmarks/train_bench.py
 
 clean:
 	rm -rf out build .pytest_cache .hypothesis

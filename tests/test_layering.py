@@ -14,8 +14,8 @@ from pathlib import Path
 import tinydeploy
 
 ROOT = Path(tinydeploy.__file__).parent
-PIPELINE = ("frontend", "ir", "passes", "quant", "quantize", "tiling", "memory", "targets",
-            "codegen", "runtime")
+PIPELINE = ("frontend", "ir", "passes", "quant", "quantize", "train", "tiling", "memory",
+            "targets", "codegen", "runtime")
 INSPECTION = ("check", "report")
 
 

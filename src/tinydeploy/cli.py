@@ -21,6 +21,7 @@ from tinydeploy.demo import make_demo_model
 from tinydeploy.errors import TinyDeployError
 from tinydeploy.options import BOARDS, INPUT_TYPES, KERNEL_SETS, CompileOptions
 from tinydeploy.quantize.command import add_parser as add_quantize_parser
+from tinydeploy.train.command import add_parser as add_train_parser
 from tinydeploy.report.profile import print_profile
 from tinydeploy.targets import targets_table
 
@@ -273,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(fn=_cmd_demo)
 
     add_quantize_parser(sub)            # tinydeploy quantize: float model -> int8 ONNX QDQ
+    add_train_parser(sub)               # tinydeploy train: a float model's C training step
     return p
 
 

@@ -15,14 +15,17 @@ from tinydeploy.decode import stateful_graphs
 from tinydeploy.errors import TinyDeployError
 from tinydeploy.frontend import load_model
 from tinydeploy.ir.graph import Graph
+from tinydeploy.ir.training import training
 from tinydeploy.lowered import Lowered
 from tinydeploy.memory import KernelMemory, plan_graph
 from tinydeploy.options import CompileOptions
 from tinydeploy.passes import depth_first, run_passes
+from tinydeploy.passes.train_updates import schedule_updates
 from tinydeploy.quant.execute import prepare_all
 from tinydeploy.quant.opt import OptArgs, opt_args
 from tinydeploy.targets import load_target
 from tinydeploy.tiling.plan import plan_tiled
+from tinydeploy.train import TrainSpec, training_step
 
 
 def lower(g: Graph, sliding: bool = True, kernels: str = "ref", cores: int = 1) -> Lowered:
@@ -34,12 +37,15 @@ def lower(g: Graph, sliding: bool = True, kernels: str = "ref", cores: int = 1) 
     which ops may overwrite their input (memory/sliding.py). ``cores``: the cores that
     run each layer together (the optimized kernels' split and per-core scratch)."""
     g = run_passes(g)                 # legalize: only ops and dtypes the kernels implement
+    g = schedule_updates(g)           # a training step's in-place updates after their readers
     # attention head by head where that shrinks the arena (passes/depth_first.py)
     g = depth_first.choose(g, lambda h: plan_graph(h, sliding=sliding, kernels=kernels,
                                                    edges=sliding).arena_bytes)
     args = prepare_all(g)             # float scales -> multipliers/shifts, once, in Python
     # optimized kernels: weights packed, constants folded, paths chosen, in Python
-    c_args = opt_args(g, args, cores) if kernels == "opt" and sliding else args
+    # (a training step's kernels read its parameters from their RAM arrays: reference set)
+    c_args = opt_args(g, args, cores) if kernels == "opt" and sliding and \
+        training(g) is None else args
     memory = plan_graph(g, sliding=sliding, kernels=kernels,     # one arena: tensors and
                         layers=kernel_memory(c_args, cores),     # the kernels' scratch;
                         edges=sliding)        # graph inputs/outputs in the caller's buffers
@@ -120,6 +126,11 @@ def build(model: str | Path, options: CompileOptions | None = None) -> Lowered:
         low = lower_decode(model, opts, target.flat)
     else:
         g = load_model(model, **opts.frontend())
+        if opts.train is not None:    # the training step of the model (tinydeploy train)
+            if not target.flat:
+                raise TinyDeployError(f"a training step compiles for flat targets only "
+                                      f"(not the tiled '{target.name}')", file=str(model))
+            g = training_step(g, TrainSpec.make(str(model), **opts.train))
         low = lower(g, sliding=target.flat, kernels=opts.kernels, cores=opts.harts)
     low.options, low.target = opts, target
     if not target.flat:               # levels, then CP-SAT tiling of every layer into L1

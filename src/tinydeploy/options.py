@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 
 from tinydeploy.errors import TinyDeployError
+from tinydeploy.train.spec import TrainSpec
 
 KERNEL_SETS = ("ref", "opt")
 BOARDS = ("host", "qemu-rv32")
@@ -36,6 +37,8 @@ class CompileOptions:
       up to this many tokens (see :mod:`tinydeploy.passes.decode`).
     - ``output_tensors``: NEMO/QuantLab/Deeploy graphs: ONNX tensors to produce as outputs
       instead of the graph outputs.
+    - ``train``: a training step instead of inference only (``tinydeploy train``): the
+      fields of :class:`tinydeploy.train.TrainSpec` as a dict.
     - ``harts``: cores that run every layer together (``--board qemu-rv32``: the harts of
       ``qemu -smp N``, ``make rv32-par``); the optimized kernels split each layer over
       them and the memory plan reserves each core's scratch.
@@ -51,6 +54,7 @@ class CompileOptions:
     input_shapes: tuple[str, ...] = ()
     max_context: int | None = None
     harts: int = 1
+    train: dict | None = None
 
     @classmethod
     def make(cls, base: "CompileOptions | None" = None, **values) -> "CompileOptions":
@@ -64,6 +68,8 @@ class CompileOptions:
             values["output_tensors"] = tuple(values["output_tensors"] or ())
         if "input_shapes" in values:
             values["input_shapes"] = _shape_specs(values["input_shapes"])
+        if isinstance(values.get("train"), TrainSpec):
+            values["train"] = values["train"].to_dict()
         if values.get("io_layout") is None and "io_layout" in values:
             values["io_layout"] = "source"
         return replace(base or cls(), **values)
@@ -89,6 +95,11 @@ class CompileOptions:
                                   "with --board qemu-rv32 and the optimized kernels",
                                   file=file)
         parse_input_shapes(self.input_shapes, file)
+        if self.train is not None:
+            TrainSpec.make(file, **self.train)
+            if self.harts > 1 or self.max_context:
+                raise TinyDeployError("a training step runs on one core and is not a "
+                                      "decode loop (no --harts, no --max-context)", file=file)
         return replace(self, kernels=kernels, output_tensors=tuple(self.output_tensors))
 
     def frontend(self) -> dict:

@@ -19,7 +19,7 @@ import tinydeploy
 from tests.conftest import model_path
 from tests.tflite_writer import TFLiteBuilder
 from tinydeploy.errors import TinyDeployError
-from tinydeploy.frontend import onnx_ops, tflite_ops
+from tinydeploy.frontend import onnx_ops, onnx_select, tflite_ops
 from tinydeploy.frontend.onnx import HANDLERS as INT8_ONNX_HANDLERS
 from tinydeploy.frontend.onnx import load_onnx
 from tinydeploy.frontend.tflite import load_tflite
@@ -32,8 +32,7 @@ TFLITE_LOADERS = {"int8": (load_tflite, "int8"), "float": (load_float_tflite, "f
 ONNX_LOADERS = {"int8": (load_onnx, TensorProto.INT8), "float": (load_float_onnx,
                                                                  TensorProto.FLOAT)}
 # standard operators neither loader supports: they must be refused by both
-ONNX_UNSUPPORTED = ["Hardmax", "LeakyRelu", "Sub", "HardSwish", "Exp", "ConvTranspose", "Gather",
-                    "Resize"]
+ONNX_UNSUPPORTED = ["Hardmax", "LeakyRelu", "Sub", "HardSwish", "Exp", "ConvTranspose", "Resize"]
 
 
 def _refuses(load, path: Path, opname: str) -> bool:
@@ -133,7 +132,7 @@ def test_onnx_loaders_differ_only_where_the_table_says_why():
     int8, flt = set(onnx_ops.supported("int8")), set(onnx_ops.supported("float"))
     assert flt - int8 == {"BatchNormalization"}
     assert int8 - flt == {"Cast", "Shape"} | {n for n, s in onnx_ops.OPS.items() if s.quantized} \
-        | onnx_ops.TRANSFORMER_ROWS
+        | onnx_ops.TRANSFORMER_ROWS | set(onnx_select.ROWS)     # Gather/Slice: int8 picks
 
 
 @pytest.mark.parametrize("loader,handlers", [("int8", INT8_ONNX_HANDLERS),

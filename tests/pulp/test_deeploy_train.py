@@ -2,9 +2,9 @@
 the *Grad ops, SGD; inputs a float32 sample and its int64 label, outputs the updated
 parameters) compiled as they are and run under ASan/UBSan: ``<name>_run`` gives the
 updated parameters in graph order, within 1e-4 absolute + 1e-3 relative of outputs.npz.
-The trainable parameters are the graph's initializers: they stay constants, the step
-returns their updated copies. Since an update (lr times the gradient) is far smaller than
-a weight, the tolerance alone would pass a wrong gradient: each output's update (output
+The SGD-updated initializers are the trainable parameters: RAM arrays each call
+overwrites with their new values (a second call is a second step, tested below). Since
+an update (lr times the gradient) is far smaller than a weight, the tolerance alone would pass a wrong gradient: each output's update (output
 minus the initial parameter) must also match Deeploy's update within 1% of its largest
 element (float rounding of the weights reaches ~0.5% on the smallest updates here).
 Ten steps in C, the updated parameters fed back (moved to graph inputs for the test),
@@ -23,9 +23,11 @@ from onnx import TensorProto, helper, numpy_helper
 import tinydeploy
 from tests.conftest import model_path
 from tests.pulp.test_deeploy_float import assert_close, record
+from tests.train.steps import with_params
 from tinydeploy.check.hostrun import build, run
 from tinydeploy.compiler import compile_model
 from tinydeploy.errors import TinyDeployError
+from tinydeploy.ir.training import training
 from tinydeploy.quant.execute import run_graph
 
 TRAIN = ["Models_Transformer_Train", "Models_CCT_Train_CCT2_FT1"]
@@ -194,3 +196,39 @@ def test_loss_and_grad_with_constant_labels_match_numpy(tmp_path):
     want = e / e.sum(axis=1, keepdims=True)
     want[np.arange(n), labels] -= 1.0
     np.testing.assert_allclose(got, want / n / n, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.cc
+@pytest.mark.models
+@pytest.mark.parametrize("name", TRAIN)
+def test_steps_update_the_trainable_parameters_in_place(name, tmp_path):
+    """Compiled as it is, a training graph keeps its SGD-updated initializers in RAM
+    (mutable arrays, NAME_TRAINABLE_BYTES) and every call writes their new values over
+    them: four calls in one process are four steps, each equal to the numpy golden
+    stepped from the previous step's parameters (the frozen weights stay const)."""
+    folder = model_path(f"deeploy/{name}")
+    low = compile_model(folder / "network.onnx", tmp_path / "out")
+    man = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    step = training(low.graph)
+    assert step is not None and len(step.updates) == sum(
+        n.op_type == "SGD" for n in onnx.load(folder / "network.onnx").graph.node)
+    header = (tmp_path / "out" / "network.h").read_text()
+    nbytes = sum(low.graph.t(p).nbytes for p in step.params)
+    assert f"#define NETWORK_TRAINABLE_BYTES {nbytes}\n" in header
+    assert "int network_train_step(" in header
+    source = (tmp_path / "out" / "network.c").read_text()
+    assert source.count("trainable parameter float32") == len(step.updates)
+    rng = np.random.default_rng(11)
+    recs = [[rng.standard_normal(s["shape"]).astype(np.float32) if s["dtype"] == "float32"
+             else rng.integers(0, 10, size=s["shape"]).astype(np.int64)
+             for s in man["inputs"]] for _ in range(4)]
+    c_out = run(build(tmp_path / "out", sanitize=True), man, recs)
+    g = low.graph
+    by_out = {u: p for p, u in step.updates}
+    for rec, got in zip(recs, c_out):
+        env = run_graph(g, rec)
+        new = {by_out[n]: env[n] for n in g.outputs}
+        for n, y in zip(g.outputs, got):
+            np.testing.assert_allclose(y.reshape(-1), env[n].reshape(-1), rtol=1e-5,
+                                       atol=1e-7, err_msg=n)
+        g = with_params(g, new)

@@ -44,9 +44,12 @@ def network_sources(project: str | Path) -> list[str]:
     return [hal.group(1) if s == "$(HAL)" and hal else s for s in m.group(1).split()]
 
 
-def network_sizes(project: str | Path, target: str = "host") -> Sizes:
-    """text/data/bss summed over the network's objects (``target``: host or rv32)."""
+def network_sizes(project: str | Path, target: str = "host", arch: str | None = None) -> Sizes:
+    """text/data/bss summed over the network's objects (``target``: host or rv32;
+    ``arch``: other -march/-mabi flags for rv32, e.g. the F extension's)."""
     cc, size, flags = RV32 if target == "rv32" else HOST
+    if arch and target == "rv32":
+        flags = [f for f in flags if not f.startswith(("-march=", "-mabi="))] + arch.split()
     for tool in (cc, size):
         if shutil.which(tool) is None:
             raise TinyDeployError(f"{tool} not found (rv32: make riscv-tools)")

@@ -100,6 +100,16 @@ class CIo:
     copy: str = ""             # bytes copied, when a C expression (follows the context)
     external: bool = False     # read/written in the caller's buffer: no copy, no offset
     unread: bool = False       # an external input no layer reads (the label of a loss)
+    source: str = ""           # an output copied from a trainable parameter's array
+
+
+@dataclass
+class CParam:
+    """A trainable parameter: a RAM array the training step updates in place."""
+    tensor: str
+    array: str
+    ctype: str
+    nbytes: int
 
 
 @dataclass
@@ -118,6 +128,7 @@ class Project:
     headers: dict[str, str] = field(default_factory=dict)  # kernel -> its header (runtime-rel.)
     includes: list[str] = field(default_factory=list)      # the headers network.c includes
     parallel: bool = False     # some layer takes a team (the rv32 board's TD_PARALLEL build)
+    trainable: list[CParam] = field(default_factory=list)  # in the step's update order
 
 
 def c_type(dtype: str) -> str:
@@ -168,14 +179,17 @@ def input_roles(op) -> list[str]:
 def build_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[str, int],
                   arena_bytes: int, prefix: str,
                   scratch: dict[str, tuple[int, int]] | None = None,
-                  external: dict[str, str] | None = None) -> Project:
+                  external: dict[str, str] | None = None,
+                  trained: dict[str, str] | None = None) -> Project:
     """Collect everything the templates need (no text layout decisions here).
 
     Every args struct is checked against its kernel's preconditions, with the buffers it
     is passed (:func:`tinydeploy.quant.preconditions.check_call`), before anything is
     written: a violation raises naming the layer. ``external``: tensors that live in the
     caller's buffers (memory plan), each -> the graph input/output it is or views: the
-    kernels read and write them through the run function's parameters."""
+    kernels read and write them through the run function's parameters. ``trained``: a
+    training step's new parameter values -> the parameter (a constant) whose array they
+    are written over: those arrays are mutable (RAM) and not counted as weights."""
     for what, names in (("inputs", g.inputs), ("outputs", g.outputs)):
         if not names:
             raise TinyDeployError(f"the graph has no {what}: a network needs at least one "
@@ -188,6 +202,8 @@ def build_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[st
     const_bytes: dict[str, int] = {}
     buffers: dict[str, CBuffer] = {}      # the current layer's arena pointers
     external = external or {}
+    trained = trained or {}
+    trainable = set(trained.values())
     params = {n: (w if len(names) == 1 else f"{w}{i}")
               for names, w in ((g.inputs, "input"), (g.outputs, "output"))
               for i, n in enumerate(names)}
@@ -196,16 +212,22 @@ def build_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[st
         """The C expression of a tensor: a named const array, or an arena address."""
         if not tname:
             return "NULL"
+        if tname in trained:                  # written over its parameter's array
+            return ptr(trained[tname], const, layer, "param")
         t = g.t(tname)
         if t.is_const:
             if tname not in const_names:      # named after its first consumer and role
+                what = "trainable parameter" if tname in trainable else role
                 comment = (f"layer {layer} {g.ops[layer].kind} '{g.ops[layer].name}': "
-                           f"{role} {t.dtype} {list(t.shape)} (tensor '{tname}')")
+                           f"{what} {t.dtype} {list(t.shape)} (tensor '{tname}')")
                 values = _const_values(t)
                 ctype = c_type(t.dtype)
                 const_names[tname] = _array(proj, f"l{layer}_{role}", values, ctype, comment)
                 const_bytes[tname] = int(np.asarray(values).size) * _C_SIZES[ctype]
-                proj.weight_bytes += t.nbytes
+                if tname in trainable:        # RAM, updated in place by the step
+                    proj.arrays[-1].mutable = True
+                else:
+                    proj.weight_bytes += t.nbytes
             return const_names[tname]
         q = "const " if const else ""
         if tname in external:                 # the caller's buffer, through the parameter
@@ -220,6 +242,8 @@ def build_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[st
         if not tname:
             return None
         t = g.t(tname)
+        if tname in trained:
+            return preconditions.Passed(tname, t.dtype, const_bytes[trained[tname]])
         if t.is_const:
             return preconditions.Passed(tname, t.dtype, const_bytes[tname], t.data)
         if tname in external:
@@ -298,7 +322,14 @@ def build_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[st
             read = any(x == n or external.get(x) == n for op in g.ops for x in op.inputs)
             dst.append(CIo(param, c_type(t.dtype), t.size, t.nbytes, offsets.get(n, -1),
                            t.shape, n, external=n in external,
-                           unread=word == "input" and n in external and not read))
+                           unread=word == "input" and n in external and not read,
+                           source=const_names.get(trained.get(n, ""), "")))
+    for p in dict.fromkeys(trained.values()):
+        if p not in const_names:
+            raise TinyDeployError(f"trainable parameter '{p}' is read by no layer",
+                                  file=g.source or None)
+        proj.trainable.append(CParam(p, const_names[p], c_type(g.t(p).dtype),
+                                     const_bytes[p]))
     return proj
 
 
@@ -342,7 +373,8 @@ def emit_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[str
                  arena_bytes: int, out_dir: Path, prefix: str,
                  extra: dict | None = None, hook=None,
                  scratch: dict[str, tuple[int, int]] | None = None,
-                 external: dict[str, str] | None = None) -> Project:
+                 external: dict[str, str] | None = None,
+                 trained: dict[str, str] | None = None) -> Project:
     """Write ``<prefix>.c/.h``, ``main.c``, ``Makefile`` and the runtime files the network
     uses (:mod:`.runtime_files`) into ``out_dir``.
 
@@ -350,8 +382,9 @@ def emit_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[str
     dict joins the templates' context (tiled targets:
     :func:`tinydeploy.codegen.tiled.tiled_context`, whose ``sources`` are shipped too).
     ``scratch``: each layer's scratch block in the arena (op name -> offset, bytes);
-    ``external``: tensors in the caller's buffers (see :func:`build_project`)."""
-    proj = build_project(g, args, offsets, arena_bytes, prefix, scratch, external)
+    ``external``: tensors in the caller's buffers, ``trained``: a training step's new
+    parameter values (see :func:`build_project`)."""
+    proj = build_project(g, args, offsets, arena_bytes, prefix, scratch, external, trained)
     out_dir = Path(out_dir)
     ctx = {"p": proj, "graph_name": g.name, "source": Path(g.source).name if g.source else "",
            **(extra or {}), **(hook(proj) if hook else {})}

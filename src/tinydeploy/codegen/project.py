@@ -25,6 +25,8 @@ from tinydeploy.codegen.emit import emit_project
 from tinydeploy.codegen.runtime_files import NAMES_HEADER, names_header
 from tinydeploy.codegen.state import state_context
 from tinydeploy.codegen.tiled import tiled_context
+from tinydeploy.codegen.train import train_context
+from tinydeploy.ir.training import training
 
 if TYPE_CHECKING:
     from tinydeploy.lowered import Lowered
@@ -52,8 +54,10 @@ def write_project(low: "Lowered", out_dir: str | Path, model: str | Path | None 
         proj = emit_project(low.graph, low.c_args, low.memory.offsets,
                             low.memory.arena_bytes, tmp, prefix, extra=ctx,
                             hook=_hooks(_decode_hook(low), _tiled_hook(low)),
-                            scratch=low.memory.scratch, external=low.memory.external)
-        emit_board(board, tmp, {"p": proj, "graph_name": low.graph.name, **ctx})
+                            scratch=low.memory.scratch, external=low.memory.external,
+                            trained=low.memory.trained)
+        emit_board(board, tmp, {"p": proj, "graph_name": low.graph.name, "graph": low.graph,
+                                 **ctx})
         _write_names(tmp, prefix)
         manifest = _manifest(model, out_dir, prefix, low, proj)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True)
@@ -96,6 +100,8 @@ def _decode_hook(low: "Lowered"):
     if low.decode is None:
         if low.graph.meta.get("state"):       # recurrent state (codegen/state.py)
             return lambda proj: state_context(proj, low)
+        if training(low.graph) is not None:   # a training step (codegen/train.py)
+            return lambda proj: train_context(proj, low)
         return None
     return lambda proj: decode_context(proj, low)
 

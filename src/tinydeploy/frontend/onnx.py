@@ -5,10 +5,12 @@ and makes every shape static (a symbolic batch dimension becomes 1, any other un
 dimension is an error), then the nodes are walked once in order, each dispatched through
 the op table (:data:`onnx_ops.OPS`, shared with the float quantizer) to the handler of
 its role (:mod:`onnx_qop` QLinear* ops, :mod:`onnx_qdq` float ops between Q/DQ,
-:mod:`onnx_shape` quantization-keeping ops). Nodes whose inputs are all constants (shape
-arithmetic) are evaluated with ONNX's reference evaluator. Graph inputs and outputs keep
-their ONNX dtype and NCHW shape; ``quantize``/``dequantize``/``transpose`` ops at the
-edges bridge to the int8 NHWC body.
+:mod:`onnx_shape` quantization-keeping ops, :mod:`onnx_select` Gather/Slice). Constant
+computations were folded into initializers by the reader (:mod:`onnx_fold`); nodes whose
+inputs are still all constants are evaluated with ONNX's reference evaluator; scales and
+zero points must be constants (:func:`onnx_fold.check_quant_params`). Graph inputs and
+outputs keep their ONNX dtype and NCHW shape; ``quantize``/``dequantize``/``transpose``
+ops at the edges bridge to the int8 NHWC body.
 """
 
 from __future__ import annotations
@@ -20,19 +22,20 @@ import onnx
 from onnx import TensorProto
 
 from tinydeploy.errors import TinyDeployError, UnsupportedError
-from tinydeploy.frontend import (onnx_integer, onnx_qdq, onnx_qop, onnx_shape,
+from tinydeploy.frontend import (onnx_integer, onnx_qdq, onnx_qop, onnx_select, onnx_shape,
                                  onnx_transformer)
 from tinydeploy.frontend.onnx_build import Builder, Value
 from tinydeploy.frontend.onnx_graph import finalize
 from tinydeploy.frontend.onnx_ops import INT8, OPS, lookup, standard
 from tinydeploy.frontend.onnx_float import is_float_graph, load_float_onnx
 from tinydeploy.frontend.onnx_facts import constant_value, dtype_name
+from tinydeploy.frontend.onnx_fold import check_quant_params
 from tinydeploy.frontend.onnx_reader import OnnxModel, evaluate, read_onnx, static_shapes
 from tinydeploy.ir.graph import Graph, QuantParams
 
 # role (onnx_ops.OPS) -> handler
 HANDLERS = {**onnx_qop.HANDLERS, **onnx_qdq.HANDLERS, **onnx_shape.HANDLERS,
-            **onnx_transformer.HANDLERS, **onnx_integer.HANDLERS}
+            **onnx_transformer.HANDLERS, **onnx_integer.HANDLERS, **onnx_select.HANDLERS}
 QUANT_OPS = {name for name, spec in OPS.items() if spec.quantized}
 INPUT_DTYPES = {TensorProto.FLOAT: "float32", TensorProto.INT8: "int8",
                 TensorProto.UINT8: "uint8"}
@@ -51,6 +54,7 @@ def load_onnx(path: str | Path) -> Graph:
     b.notes = model.notes
     inferred = _collect(b, model)
     _check_nodes(b, g)
+    check_quant_params(g, b.path)       # scales / zero points: constants, not inputs
     _add_inputs(b, g)
     for node in g.node:
         if id(node) in b.done or node.op_type == "Constant":

@@ -17,6 +17,7 @@ import onnx
 from tinydeploy.errors import TinyDeployError
 from tinydeploy.frontend.onnx_float_build import FloatBuilder, FVal
 from tinydeploy.frontend.onnx_float_nodes import HANDLERS
+from tinydeploy.frontend.onnx_float_train import in_place_updates
 from tinydeploy.frontend.onnx_facts import constant_value, initializers
 from tinydeploy.frontend.onnx_reader import evaluate
 from tinydeploy.ir.graph import Graph, Tensor
@@ -52,6 +53,7 @@ def load_float_onnx(model: onnx.ModelProto, path: str, notes: list[str] | None =
         b.node = node
         ins = [i for i in node.input if i]
         if ins and all(i in b.consts for i in ins) and node.domain in ("", "ai.onnx"):
+            b.derived.update(ins)         # (its outputs are copies of these)
             for name, v in zip(node.output, evaluate(node, b.consts, opset, path)):
                 b.consts[name] = v
             continue
@@ -71,6 +73,10 @@ def load_float_onnx(model: onnx.ModelProto, path: str, notes: list[str] | None =
     for name in outputs or [o.name for o in g.output]:
         _output(b, name)
     meta = {"format": "onnx", "float": True, "notes": list(dict.fromkeys(b.notes))}
+    updates = in_place_updates(b)         # SGD of initializers: updated in place in C
+    if updates:
+        meta["train"] = {"updates": updates}
+    meta["notes"] = list(dict.fromkeys(b.notes))
     return Graph(Path(path).stem, dict(b.tensors), list(b.ops), list(b.inputs),
                  list(b.outputs), path, meta)
 

@@ -45,6 +45,10 @@ class FloatBuilder:
         self.const_names: dict[str, str] = {}
         self.notes: list[str] = []
         self.graph_nodes: list[onnx.NodeProto] = []    # the whole graph (pattern reads)
+        # ONNX constants some op reads through a transformed copy (a conv's OHWI weights,
+        # a folded node): updating them in place would not reach that op
+        self.derived: set[str] = set()
+        self.train_updates: list[list[str]] = []       # [IR parameter, IR new value]
 
     # ---- errors and names -------------------------------------------------------------
     def error(self, reason: str, cls=UnsupportedError) -> TinyDeployError:

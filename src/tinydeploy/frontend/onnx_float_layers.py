@@ -64,6 +64,7 @@ def conv(b: FloatBuilder, node) -> None:
     oh, ow = outs
     y = b.tensor(f"{node.output[0]}_nhwc", (src[0], oh, ow, cout))
     ins = [x]
+    b.derived.add(node.input[1])          # the IR weights are a transposed copy
     if group == cin_g * group == cout and cin_g == 1 and group > 1:    # depthwise
         ins.append(b.const(f"{node.output[0]}_w", w[:, 0].transpose(1, 2, 0)))
         kind, extra = "depthwise_conv2d", {"depth_multiplier": 1}

@@ -6,6 +6,8 @@ graphs carry them (the graphs' own order is not topological: :mod:`.onnx_float` 
 
 SoftmaxCrossEntropyLoss with one output gives the log-probabilities (Deeploy's form: its
 output is log_prob [N, C], not ONNX's scalar loss): the log_softmax of the logits.
+An SGD of an initializer is a training step's in-place update (:mod:`tinydeploy.ir.
+training`): in C the parameter lives in RAM and each step writes its new value over it.
 SoftmaxCrossEntropyLossGrad with two inputs (log_prob, labels; no dY) is
 ``softmax_ce_grad``. SGD (weight, gradient; attribute lr) is weight - lr * gradient,
 ``mul`` then ``sub`` (the order Deeploy's kernel computes). Labels are int64 graph
@@ -93,6 +95,21 @@ def sgd(b: FloatBuilder, node) -> None:
     y = b.tensor(node.output[0], shape)
     b.op("sub", [b.onnx_in(w), step], [y])
     b.set_onnx(node.output[0], y)
+    if b.is_const(w):
+        b.train_updates.append([b.onnx_in(w), y])
+
+
+def in_place_updates(b: FloatBuilder) -> list[list[str]]:
+    """The SGD updates a C step may write over their parameters: all of them, unless some
+    op reads a parameter through a transformed copy (then none, with a note: the step
+    still gives the new values as its outputs, the parameters stay constants)."""
+    ir_to_onnx = {ir: name for name, ir in b.const_names.items()}
+    copied = sorted(ir_to_onnx[p] for p, _ in b.train_updates if ir_to_onnx[p] in b.derived)
+    if copied:
+        b.notes.append(f"parameter '{copied[0]}' is read through a transformed copy: the "
+                       "parameters stay constants (the step gives their new values)")
+        return []
+    return b.train_updates
 
 
 def _bias_gelu_input(b: FloatBuilder, x: str) -> str:

@@ -11,9 +11,11 @@ then ``onnx.checker`` (graphs with non-ONNX operators, e.g. Deeploy's, get
 shape static (a symbolic batch dimension of an input becomes 1, with a note; any other
 unknown dimension is an error naming the node, with strict shape inference's reason) and
 runs ONNX shape inference, so a bad file fails the same way, with the file named,
-whichever loader asked. It also collects what the loaders need before converting a node:
-initializers as numpy arrays (:func:`tensor_array`), the consumers of every tensor,
-element types and the inferred static shapes (:func:`check_shape` for the importers').
+whichever loader asked; then it folds every constant computation into initializers
+(:mod:`.onnx_fold`: Constant nodes, Identity chains, shape arithmetic). It also collects
+what the loaders need before converting a node: initializers as numpy arrays
+(:func:`tensor_array`), the consumers of every tensor, element types and the inferred
+static shapes (:func:`check_shape` for the importers').
 
 The node-level helpers (:func:`attrs`, :func:`opt`, :func:`constant_value`,
 :func:`evaluate`, :func:`node_error`) give both loaders the same attribute access,
@@ -25,14 +27,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import numpy as np
 import onnx
-from onnx import helper
-from onnx.reference import ReferenceEvaluator
 
 from tinydeploy.errors import TinyDeployError
 from tinydeploy.frontend.onnx_facts import (check_structure, first_line, initializers, node_error,
                                             shape_problem)
+from tinydeploy.frontend.onnx_fold import evaluate, fold_constants
+
+# evaluate: the importers' constant evaluation, defined next to the folding that uses it
+__all__ = ["OnnxModel", "check_model", "evaluate", "read_onnx", "sort_nodes", "static_shapes"]
 
 
 def read_onnx(path: str, checker: bool = True, empty_inputs: bool = False) -> onnx.ModelProto:
@@ -57,11 +60,25 @@ def read_onnx(path: str, checker: bool = True, empty_inputs: bool = False) -> on
     sort_nodes(model)
     check_structure(model, path, empty_inputs)
     if checker:
-        try:
-            onnx.checker.check_model(model)
-        except Exception as e:  # noqa: BLE001 - ValidationError and friends
-            raise TinyDeployError(f"invalid ONNX model: {first_line(e)}", file=path) from None
+        check_model(model, path)
     return model
+
+
+def check_model(model: onnx.ModelProto, path: str) -> None:
+    """``onnx.checker`` on the whole model. IR version 3 (the oldest onnxruntime runs)
+    lists every initializer as a graph input, and the checker refuses a file that does not;
+    onnxruntime runs it (older exporters and onnxruntime's quantizer write such files), so
+    it is checked by IR 4's rules: :func:`check_structure` has already checked that every
+    node input is a graph input, an initializer or computed before its node."""
+    ir = model.ir_version
+    if ir == 3:
+        model.ir_version = 4
+    try:
+        onnx.checker.check_model(model)
+    except Exception as e:  # noqa: BLE001 - ValidationError and friends
+        raise TinyDeployError(f"invalid ONNX model: {first_line(e)}", file=path) from None
+    finally:
+        model.ir_version = ir
 
 
 def sort_nodes(model: onnx.ModelProto) -> None:
@@ -92,7 +109,8 @@ def sort_nodes(model: onnx.ModelProto) -> None:
 
 
 def static_shapes(model: onnx.ModelProto, path: str, notes: list[str]) -> onnx.ModelProto:
-    """Fix a symbolic batch dim of the inputs to 1, reject other unknown dims, infer."""
+    """Fix a symbolic batch dim of the inputs to 1, reject other unknown dims, infer (an
+    IR 3 model, whose initializers need not be graph inputs, is inferred as IR 4)."""
     m = onnx.ModelProto()
     m.CopyFrom(model)
     inits = {i.name for i in m.graph.initializer}
@@ -119,6 +137,8 @@ def static_shapes(model: onnx.ModelProto, path: str, notes: list[str]) -> onnx.M
     del m.graph.value_info[:]
     for out in m.graph.output:
         out.type.tensor_type.ClearField("shape")
+    if m.ir_version == 3:       # shape inference reads IR 3 initializers as inputs only
+        m.ir_version = 4        # (check_model: the structure is IR 4's)
     try:
         return onnx.shape_inference.infer_shapes(m, strict_mode=False, data_prop=True)
     except Exception as e:  # noqa: BLE001 - InferenceError and friends
@@ -137,6 +157,8 @@ class OnnxModel:
         self.path = str(path)
         self.notes: list[str] = []
         self.proto = static_shapes(read_onnx(self.path), self.path, self.notes)
+        if fold_constants(self.proto, self.path):   # constants in one form: initializers
+            self.proto = static_shapes(self.proto, self.path, self.notes)
         self.graph = self.proto.graph
         self.opset = next((o.version for o in self.proto.opset_import
                            if o.domain in ("", "ai.onnx")), 1)
@@ -204,23 +226,3 @@ class OnnxModel:
 def _dims(dims) -> str:
     return "[" + ", ".join(str(d.dim_value) if d.HasField("dim_value") else
                            (d.dim_param or "?") for d in dims) + "]"
-
-
-
-def evaluate(node: onnx.NodeProto, consts: dict[str, np.ndarray], opset: int,
-             path: str) -> list[np.ndarray]:
-    """Outputs of a node whose inputs are all constants (shape arithmetic, weight prep),
-    computed by ONNX's reference evaluator."""
-
-    ins = [i for i in node.input if i]
-    feeds = {i: consts[i] for i in ins}
-    vis = [helper.make_tensor_value_info(i, helper.np_dtype_to_tensor_dtype(v.dtype), v.shape)
-           for i, v in feeds.items()]
-    outs = [helper.make_empty_tensor_value_info(o) for o in node.output if o]
-    model = helper.make_model(helper.make_graph([node], "fold", vis, outs),
-                              opset_imports=[helper.make_opsetid("", opset)])
-    try:
-        return [np.asarray(v) for v in ReferenceEvaluator(model).run(None, feeds)]
-    except Exception as e:  # noqa: BLE001 - any evaluation failure is the model's
-        raise node_error(path, node, f"cannot evaluate constant node: {first_line(e)}") \
-            from None

@@ -238,6 +238,9 @@ class Graph:
             if self.tensors[n].is_const:
                 fail(f"graph input '{n}' is a constant")
         defined = set(self.inputs) | {n for n, t in self.tensors.items() if t.is_const}
+        labels = self.meta.get("train", {}).get("labels")
+        if labels:                    # a training step's labels: given to the step function
+            defined.add(labels)
         for op in self.ops:
             if not op.outputs or not all(op.outputs):
                 fail("op without output", op.name, op.kind)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from tinydeploy.errors import UnsupportedError, naming
 from tinydeploy.ir.graph import MAX_TENSOR_BYTES, Graph
+from tinydeploy.ir.training import training
 from tinydeploy.memory.lifetimes import (SCRATCH, KernelMemory, buffers_for_graph,
                                          edge_storages, live_bytes)
 from tinydeploy.memory.planner import (Buffer, Plan, check_plan, lower_bound, plan_greedy,
@@ -42,6 +43,9 @@ class MemoryPlan:
     # tensors kept in the caller's buffers (graph inputs/outputs and their views) -> the
     # graph input/output whose buffer holds them; they have no offset
     external: dict[str, str] = field(default_factory=dict)
+    # a training step's new parameter values (and their views) -> the trainable parameter
+    # whose RAM array they are written over (ir/training.py); they have no offset
+    trained: dict[str, str] = field(default_factory=dict)
 
     @property
     def ratio_to_lower_bound(self) -> float:
@@ -61,11 +65,16 @@ def plan_graph(g: Graph, align: int = 4, sliding: bool = True,
     sharing. ``layers``: what each op's kernel declared (:class:`KernelMemory`: scratch,
     and an optimized kernel's write order); ``scratch`` gives each layer's scratch block.
     ``edges``: graph inputs and outputs stay in the caller's buffers (no copy into or out
-    of the arena, :func:`edge_storages`); ``external`` lists them.
+    of the arena, :func:`edge_storages`); ``external`` lists them. A training step's
+    new parameter values are not planned either: ``trained`` maps them to the parameter
+    whose array they overwrite (:mod:`tinydeploy.ir.training`).
     """
     ext = edge_storages(g) if edges else {}
+    step = training(g)
+    new_values = step.new_values if step is not None else {}
     with naming(g.source or None):
-        buffers, aliases = buffers_for_graph(g, align, sliding, kernels, layers, set(ext))
+        buffers, aliases = buffers_for_graph(g, align, sliding, kernels, layers,
+                                             set(ext) | set(new_values))
     plan = plan_greedy(buffers)
     check_plan(buffers, plan)      # cheap; a broken plan would corrupt data silently
     if plan.peak > MAX_TENSOR_BYTES:   # the C code sizes and indexes it with int32_t
@@ -81,7 +90,8 @@ def plan_graph(g: Graph, align: int = 4, sliding: bool = True,
                           [Buffer(b.name, b.size, b.first, b.last, b.align) for b in buffers]),
                       scratch={b.name[len(SCRATCH):]: (plan.offsets[b.name], b.size)
                                for b in buffers if b.name.startswith(SCRATCH)},
-                      external=_external_tensors(g, ext))
+                      external=_external_tensors(g, ext),
+                      trained=_external_tensors(g, new_values))
 
 
 def _external_tensors(g: Graph, ext: dict[str, str]) -> dict[str, str]:

@@ -44,7 +44,7 @@ ROW_INPLACE_KINDS = ("requant", "igelu", "ihardswish", "inonorm", "lut", "isoftm
 # elementwise ones read element i of each input before writing element i (any input of
 # the output's size, a binary op's second too), row ones read the row before writing it
 FLOAT_INPLACE_KINDS = ("unary", "add", "sub", "mul", "div", "pow", "maximum", "minimum",
-                       "softmax", "norm", "log_softmax", "softmax_grad")
+                       "softmax", "norm", "log_softmax", "softmax_grad", "act_grad")
 SCRATCH = "\0scratch:"       # buffer name prefix of a layer's scratch (no tensor name)
 
 
@@ -94,6 +94,12 @@ def _spans(g: Graph, root: dict[str, str]) -> dict[str, list[int]]:
     for n in g.meta.get("state", ()):     # held across calls (a KV cache): the whole run
         touch(n, 0)
         touch(n, end)
+    labels = g.meta.get("train", {}).get("labels")
+    if labels:                            # copied in before the step's first op
+        touch(labels, 0)
+    loss = g.meta.get("train", {}).get("loss")
+    if loss:                              # read after the step's last op
+        touch(loss, end)
     return spans
 
 
@@ -188,8 +194,9 @@ def edge_storages(g: Graph) -> dict[str, str]:
     """Storages that can live in the caller's buffers instead of the arena: that of each
     graph input and each graph output, unless it holds more than one of them (an output
     that is a view of an input, two outputs on one storage) or the graph keeps state
-    between calls. Returns storage -> the graph input/output tensor it is."""
-    if g.meta.get("state"):
+    between calls or is a training step. Returns storage -> the graph input/output tensor
+    it is."""
+    if g.meta.get("state") or g.meta.get("train"):
         return {}
     root = _storage_map(g)
     holders: dict[str, list[str]] = {}

@@ -9,7 +9,7 @@ from tinydeploy.ir.graph import Graph
 from tinydeploy.quant.golden import golden
 
 # ops that read int64 activations (the labels of a training graph's loss)
-INT64_LABEL_KINDS = ("softmax_ce_grad",)
+INT64_LABEL_KINDS = ("softmax_ce_grad", "ce_loss")
 
 
 def check_supported(g: Graph) -> None:

@@ -6,6 +6,7 @@ import numpy as np
 
 from tinydeploy.errors import TinyDeployError, naming
 from tinydeploy.ir.graph import Graph, Op
+from tinydeploy.ir.training import inference_ops, training
 from tinydeploy.ir.ops import OPS
 from tinydeploy.quant.golden import golden
 from tinydeploy.quant.golden.lstm import reset_values as lstm_reset
@@ -72,7 +73,8 @@ def run_stream(g: Graph, records: list, args: dict[str, object] | None = None
 
 def run_graph(g: Graph, inputs: dict[str, np.ndarray] | list[np.ndarray],
               args: dict[str, object] | None = None,
-              state: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+              state: dict[str, np.ndarray] | None = None,
+              labels: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Evaluate ``g``; returns every tensor's value by name (activations and outputs).
 
     ``inputs`` are arrays in the graph inputs' dtype and shape (a list in graph-input order
@@ -80,6 +82,10 @@ def run_graph(g: Graph, inputs: dict[str, np.ndarray] | list[np.ndarray],
     (default :func:`initial_state`): a stateful op's golden gets the current value of its
     state outputs after its inputs and returns all its outputs; the returned values hold
     the new state (pass them as ``state`` to the next call to stream).
+
+    A training graph whose training part reads labels that are not a graph input
+    (:mod:`tinydeploy.ir.training`) runs its inference ops only, unless ``labels`` are
+    given: then the whole step (loss, gradients, the parameters' new values).
     """
     if not isinstance(inputs, dict):
         inputs = dict(zip(g.inputs, inputs))
@@ -92,7 +98,15 @@ def run_graph(g: Graph, inputs: dict[str, np.ndarray] | list[np.ndarray],
         env[name] = x.reshape(t.shape)
     if any(op.kind in RESETS for op in g.ops):
         env.update({**initial_state(g), **(state or {})})
-    for op in g.ops:
+    ops = list(g.ops)
+    step = training(g)
+    if step is not None and step.labels is not None:
+        if labels is None:
+            ops = inference_ops(g)
+        else:
+            t = g.t(step.labels)
+            env[step.labels] = np.asarray(labels, dtype=t.np_dtype).reshape(t.shape)
+    for op in ops:
         ins = [None if not n else env[n] if n in env else g.t(n).data for n in op.inputs]
         if op.kind in RESETS:             # its state outputs' current values
             ins += [env[n] for n in op.outputs[1:]]

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tinydeploy.ir.ops import macs
+from tinydeploy.ir.training import training
 from tinydeploy.lowered import Lowered
 from tinydeploy.report.text import printable, shown
 from tinydeploy.report.figures import new_figure, save_figure
@@ -68,7 +69,33 @@ def report_dict(low: Lowered) -> dict:
            if low.decode is None and low.graph.meta.get("state") else {}),
         **({"depth_first": dict(low.graph.meta["depth_first"])}
            if low.graph.meta.get("depth_first") else {}),
+        **({"training": training_info(low)} if training(low.graph) is not None else {}),
     }
+
+
+def training_info(low: Lowered) -> dict:
+    """A training step (ir/training.py): the trainable parameters (RAM arrays updated in
+    place; their initial values are in the program image too), the forward activations
+    the backward pass keeps (live past the inference part), and the arena in use during
+    each part."""
+    g, step = low.graph, training(low.graph)
+    fwd = g.ops[:step.start]
+    produced = {n for op in fwd for n in op.outputs} | set(g.inputs)
+    late = {n for op in g.ops[step.start:] for n in op.inputs if n in produced}
+    aliases = low.memory.aliases
+    kept = sorted({aliases.get(n, n) for n in late if not g.t(n).is_const})
+    live = low.memory.live_bytes
+    return {"trainable": [{"tensor": p, "shape": list(g.t(p).shape), "bytes": g.t(p).nbytes}
+                          for p in step.params],
+            "trainable_bytes": sum(g.t(p).nbytes for p in step.params),
+            "frozen_weight_bytes": sum(t.nbytes for t in g.tensors.values()
+                                       if t.is_const and t.name not in step.params),
+            "kept_for_backward_bytes": sum(g.t(n).nbytes for n in kept),
+            "kept_for_backward": kept,
+            "arena_forward_bytes": max(live[:step.start], default=0),
+            "arena_backward_bytes": max(live[step.start:], default=0),
+            "inference_layers": step.start, "training_layers": len(g.ops) - step.start,
+            "spec": g.meta["train"].get("spec")}
 
 
 def state_info(low: Lowered) -> dict:
@@ -140,6 +167,14 @@ def print_report(low: Lowered, console=None) -> None:
         console.print(f"depth-first attention ({df['attentions']} attention(s), {rows}): "
                       f"arena {df['with']:,} B with, {df['without']:,} B without - "
                       f"{'applied' if df['applied'] else 'not applied'}", markup=False)
+    if "training" in d:                  # a training step (codegen/train.py)
+        tr = d["training"]
+        console.print(f"training step: {len(tr['trainable'])} trainable tensors, "
+                      f"{tr['trainable_bytes']:,} B in RAM (updated in place); frozen "
+                      f"weights {tr['frozen_weight_bytes']:,} B in flash; activations kept "
+                      f"for the backward pass {tr['kept_for_backward_bytes']:,} B; arena in "
+                      f"use: forward {tr['arena_forward_bytes']:,} B, backward "
+                      f"{tr['arena_backward_bytes']:,} B", markup=False)
     c = d["compiled"]
     console.print(f"kernels {c['kernels']}, target {c['target']}, board {c['board']}, "
                   f"io layout {c['io_layout']}", markup=False)

@@ -1,4 +1,5 @@
-"""Build a generated project for bare-metal rv32imc and run it on QEMU.
+"""Build a generated project for bare-metal rv32imc (rv32imafc for float32 networks) and
+run it on QEMU.
 
 The project must be compiled with ``--board qemu-rv32``: that adds ``rv32/`` (a Makefile
 fragment, a board header, the profile and multi-hart files). The ELF is built by
@@ -25,7 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from tinydeploy.check import hostrun
-from tinydeploy.codegen.boards.rv32imc import ARCH, LIBC, QEMU_FLAGS, SEMIHOST
+from tinydeploy.codegen.boards.rv32imc import (ARCH, CFLAGS, LIBC, QEMU_FLAGS, QEMU_FLAGS_F,
+                                              SEMIHOST)
 from tinydeploy.errors import TinyDeployError
 
 BOARD = "qemu-rv32"
@@ -96,25 +98,51 @@ def check_board(project: Path, manifest: dict | None = None) -> dict:
     return m
 
 
-def build(project: str | Path, flavor: str = "run") -> Path:
-    """``make`` one of the project's rv32 ELFs (run, debug, prof, smp); returns its path."""
+def build(project: str | Path, flavor: str = "run", arch: str | None = None,
+          main: str | Path | None = None, cflags: tuple[str, ...] = ()) -> Path:
+    """``make`` one of the project's rv32 ELFs (run, debug, prof, smp); returns its path.
+    ``arch`` overrides the board's ``-march/-mabi`` (e.g. a float network on soft-float
+    rv32imc, to measure what the F extension saves). ``main`` links another runner in
+    place of the project's ``main.c`` (e.g. a benchmark's driver of the training step),
+    with the board's flags plus ``cflags`` (make variables on the command line: the
+    project's files stay as generated); the ELF is then ``<prefix>_<main stem>_...elf``."""
     project = Path(project)
     m = check_board(project)
     require_tools(build=True, run=False)
     target = m["prefix"] + ELF_SUFFIX[flavor]
-    res = subprocess.run(["make", "-s", "-B", "-C", str(project), target],
+    over = [f"RV_ARCH={arch}"] if arch else []
+    if main is not None:
+        over += [f"RV_SRCS={Path(main).resolve()} $(NET_SRCS)",
+                 "RV_CFLAGS=" + " ".join((CFLAGS, *cflags))]
+    res = subprocess.run(["make", "-s", "-B", "-C", str(project), *over, target],
                          capture_output=True, text=True)
     if res.returncode != 0:
         raise TinyDeployError(f"rv32 build failed:\n{res.stdout}{res.stderr}",
                               file=str(project))
-    return project / target
+    if main is None:
+        return project / target
+    elf = project / f"{m['prefix']}_{Path(main).stem}{ELF_SUFFIX[flavor]}"
+    (project / target).replace(elf)
+    return elf
+
+
+def float_abi(elf: str | Path) -> str:
+    """The ELF's float ABI from its header flags (EF_RISCV_FLOAT_ABI): soft, single or
+    double. A float32 network's board build is ``single`` (rv32imafc/ilp32f)."""
+    head = Path(elf).read_bytes()[:52]
+    if len(head) < 40 or head[:4] != b"\x7fELF" or head[4] != 1:
+        raise TinyDeployError("not a 32-bit ELF", file=str(elf))
+    return {0: "soft", 2: "single", 4: "double", 6: "quad"}[
+        int.from_bytes(head[36:40], "little") & 0x6]
 
 
 def qemu_command(elf: Path, args: list[str], icount: bool = False, harts: int = 1,
                  console: str = "console.txt") -> list[str]:
-    """The QEMU command line: guest console into ``console``, ``args`` as the guest argv."""
+    """The QEMU command line: guest console into ``console``, ``args`` as the guest argv.
+    The CPU follows the ELF: rv32imc, or with A and F for a hard-float (ilp32f) build."""
     sh = SEMIHOST + "".join(f",arg={a}" for a in args)
-    cmd = [QEMU, *QEMU_FLAGS, "-chardev", f"file,id=c0,path={console}",
+    flags = QEMU_FLAGS_F if float_abi(elf) == "single" else QEMU_FLAGS
+    cmd = [QEMU, *flags, "-chardev", f"file,id=c0,path={console}",
            "-semihosting-config", sh]
     if icount:
         cmd += ["-icount", "shift=0"]
@@ -158,6 +186,34 @@ def run_raw(elf, manifest: dict, records, dump_dir: Path | None = None, icount: 
                 shutil.copyfile(f, Path(dump_dir) / f.name)
         raw = (tmp / "out.bin").read_bytes()
     return hostrun.split_records(raw, manifest["outputs"], len(records)), console
+
+
+def run_files(elf: str | Path, files: dict[str, bytes], args: list[str],
+              outputs: list[str], icount: bool = False, timeout: float | None = None
+              ) -> tuple[dict[str, bytes], str]:
+    """Run an ELF whose runner has its own file protocol (e.g. one built with
+    ``build(..., main=...)``): ``files`` are written into QEMU's directory, ``args`` are
+    the guest argv (relative names), the ``outputs`` files are read back. Returns
+    (their bytes, the guest's console text); a non-zero exit is an error."""
+    require_tools(build=False, run=True)
+    with tempfile.TemporaryDirectory(prefix="td_qemu_") as tmp:
+        tmp = Path(tmp)
+        for name, data in files.items():
+            (tmp / name).write_bytes(data)
+        cmd = qemu_command(Path(elf), args, icount)
+        rc = _wait(cmd, tmp, 1, 1, None, timeout or TIMEOUT)
+        console = (tmp / "console.txt").read_text(errors="replace") \
+            if (tmp / "console.txt").exists() else ""
+        if rc != 0:
+            err = (tmp / "qemu.err").read_text(errors="replace")
+            why = EXIT_MEANING.get(rc, "")
+            raise TinyDeployError(f"program failed on QEMU (exit {rc}{': ' + why if why else ''})"
+                                  f":\n{(console + err)[-4000:]}", file=str(elf))
+        got = {n: (tmp / n).read_bytes() for n in outputs if (tmp / n).is_file()}
+    missing = [n for n in outputs if n not in got]
+    if missing:
+        raise TinyDeployError(f"the QEMU run wrote no {', '.join(missing)}", file=str(elf))
+    return got, console
 
 
 def _wait(cmd: list[str], cwd: Path, total: int, rec_bytes: int, progress,

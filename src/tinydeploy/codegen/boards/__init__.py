@@ -7,7 +7,9 @@ context as the generic templates (``p`` = the project, plus the board's own valu
 other files are copied as they are.
 
 Boards: ``host`` (nothing extra) and ``qemu-rv32`` (bare-metal rv32imc + picolibc +
-semihosting, run on ``qemu-system-riscv32 -machine virt``; see ``qemu_rv32/rv32.mk.j2``).
+semihosting, run on ``qemu-system-riscv32 -machine virt``; see ``qemu_rv32/rv32.mk.j2``;
+rv32imafc for a graph with float32 tensors, :mod:`.rv32imc`). ``ctx["graph"]``, when
+given, is the IR graph the project was emitted from.
 """
 
 from __future__ import annotations
@@ -50,8 +52,10 @@ def board_context(name: str) -> dict:
     return {"board": b.name, "board_mk": b.makefile or None}
 
 
-def _values(b: Board) -> dict:
-    return rv32imc.template_values() if b.name == "qemu-rv32" else {}
+def _values(b: Board, ctx: dict) -> dict:
+    if b.name != "qemu-rv32":
+        return {}
+    return rv32imc.template_values(rv32imc.uses_float(ctx.get("graph")))
 
 
 def emit_board(name: str, out_dir: Path, ctx: dict) -> list[str]:
@@ -66,7 +70,7 @@ def emit_board(name: str, out_dir: Path, ctx: dict) -> list[str]:
     env.filters["comment"] = c_comment
     dst = Path(out_dir) / b.subdir
     dst.mkdir(parents=True, exist_ok=True)
-    values = {**ctx, **_values(b)}
+    values = {**ctx, **_values(b, ctx)}
     written = []
     for f in sorted(p for p in src.iterdir() if p.is_file() and p.name != "__init__.py"):
         if f.suffix == ".j2":

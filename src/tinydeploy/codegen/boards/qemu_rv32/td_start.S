@@ -33,6 +33,10 @@ _mstart:
     wfi
     j     2b
 3:  fence r, rw
+#ifdef __riscv_flen
+    li    t0, 0x2000            /* F builds: mstatus.FS = initial (crt0 does it on hart 0) */
+    csrs  mstatus, t0
+#endif
     la    sp, td_hart_stacks
     li    t1, TD_HART_STACK
     addi  t2, a0, 1
