@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import tflite
 
@@ -221,7 +222,8 @@ def test_tflite_damage_is_a_clean_error(what):
 
 
 # cases long runs (`make fuzz`) found, each an internal error once: kept as regressions
-FOUND_BY_LONG_RUNS = ["0:2063", "0:3998", "0:4435", "0:4680", "0:8846", "1:1987", "2:278", "2:2538", "2:2548"]
+FOUND_BY_LONG_RUNS = ["0:1132", "0:2063", "0:3998", "0:4435", "0:4680", "0:8846", "1:1987",
+                      "2:278", "2:2538", "2:2548"]
 
 
 @pytest.mark.parametrize("case_id", FOUND_BY_LONG_RUNS)
@@ -230,3 +232,24 @@ def test_case_found_by_a_long_run_is_refused_or_clean(seeds, case_id):
     case = runner.make_case(seed, index, seeds, runner.DEFAULT_KINDS)
     r = runner.run_compile(case, timeout=120)
     assert r.outcome in ("error", "compiled"), (case.desc, r.outcome, r.place, r.message)
+
+
+def test_a_standard_node_with_inputs_its_schema_does_not_take_is_refused(seeds):
+    """0:1132 (a RequantShift renamed Sigmoid, its three inputs kept) compiled as a float
+    Sigmoid that ignored two inputs: now one line naming the node."""
+    case = runner.make_case(0, 1132, seeds, runner.DEFAULT_KINDS)
+    r = runner.run_compile(case, timeout=120)
+    assert r.outcome == "error" and "rqs1" in r.message and "3 inputs (Sigmoid takes 1)" \
+        in r.message, (r.outcome, r.message)
+
+
+def test_float_outputs_compare_up_to_libm_ulps_and_integers_exactly():
+    a = np.array([1.0, np.nan, np.inf, -0.5], np.float32)
+    b = a.copy()
+    b[0] = np.nextafter(np.float32(1.0), np.float32(2.0))
+    assert runner.same_output(a, b)
+    b[1] = 0.0
+    assert not runner.same_output(a, b)                    # NaN where the golden has none
+    assert not runner.same_output(a, a * np.float32(1.001))
+    i = np.array([1, 2], np.int8)
+    assert not runner.same_output(i, i + np.int8(1)) and runner.same_output(i, i.copy())

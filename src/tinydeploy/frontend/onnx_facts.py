@@ -265,3 +265,22 @@ def constant_value(node: onnx.NodeProto, path: str) -> np.ndarray:
         raise node_error(path, node, f"Constant with attribute '{a.name}' is not supported")
     v = helper.get_attribute_value(a)
     return np.array(v, dtype=np.float32 if a.name.startswith("value_float") else np.int64)
+
+
+def arity_problem(node: onnx.NodeProto, opset: int) -> str | None:
+    """Why a standard-domain node's input/output counts break its ONNX schema (e.g. a
+    Sigmoid given three inputs), or None (also for operators ONNX does not define)."""
+    if node.domain not in ("", "ai.onnx"):
+        return None
+    try:
+        s = onnx.defs.get_schema(node.op_type, opset, "")
+    except onnx.defs.SchemaError:
+        return None
+    n_in, n_out = len(node.input), len(node.output)
+    if not s.min_input <= n_in <= s.max_input:
+        return (f"{n_in} inputs ({node.op_type} takes {s.min_input}" +
+                (f" to {s.max_input})" if s.max_input != s.min_input else ")"))
+    if not s.min_output <= n_out <= s.max_output:
+        return (f"{n_out} outputs ({node.op_type} gives {s.min_output}" +
+                (f" to {s.max_output})" if s.max_output != s.min_output else ")"))
+    return None

@@ -18,7 +18,7 @@ from tinydeploy.errors import TinyDeployError
 from tinydeploy.frontend.onnx_float_build import FloatBuilder, FVal
 from tinydeploy.frontend.onnx_float_nodes import HANDLERS
 from tinydeploy.frontend.onnx_float_train import in_place_updates
-from tinydeploy.frontend.onnx_facts import constant_value, initializers
+from tinydeploy.frontend.onnx_facts import arity_problem, constant_value, initializers
 from tinydeploy.frontend.onnx_reader import evaluate
 from tinydeploy.ir.graph import Graph, Tensor
 
@@ -51,6 +51,9 @@ def load_float_onnx(model: onnx.ModelProto, path: str, notes: list[str] | None =
         if node.op_type == "Constant":
             continue
         b.node = node
+        bad = arity_problem(node, opset)
+        if bad:
+            raise b.error(bad, TinyDeployError)
         ins = [i for i in node.input if i]
         if ins and all(i in b.consts for i in ins) and node.domain in ("", "ai.onnx"):
             b.derived.update(ins)         # (its outputs are copies of these)
