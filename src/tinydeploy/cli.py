@@ -182,7 +182,8 @@ def _compile_args(c, project_options: bool = True) -> None:
                    "of plain ONNX ops (float tensors holding integers) is read as integers")
     c.add_argument("--output-tensor", action="append", metavar="TENSOR",
                    help="NEMO/QuantLab/Deeploy graphs: produce this ONNX tensor as an output "
-                   "instead of the graph outputs (repeatable; float heads are cut otherwise)")
+                   "instead of the graph outputs (repeatable), e.g. the integer tensor before a "
+                   "float head to cut it (heads run in C as float32 otherwise)")
     c.add_argument("--input-shape", action="append", metavar="NAME=D0,D1,..",
                    help="integer graphs: the dims of an input with symbolic ones (repeatable;"
                    " a dim of 0 is an empty input, e.g. an empty KV cache)")

@@ -130,7 +130,7 @@ def build(model: str | Path, options: CompileOptions | None = None) -> Lowered:
             if not target.flat:
                 raise TinyDeployError(f"a training step compiles for flat targets only "
                                       f"(not the tiled '{target.name}')", file=str(model))
-            g = training_step(g, TrainSpec.make(str(model), **opts.train))
+            g = training_step(g, TrainSpec.make(str(model), **opts.train), opts.kernels)
         low = lower(g, sliding=target.flat, kernels=opts.kernels, cores=opts.harts)
     low.options, low.target = opts, target
     if not target.flat:               # levels, then CP-SAT tiling of every layer into L1

@@ -239,7 +239,7 @@ def test_a_standard_node_with_inputs_its_schema_does_not_take_is_refused(seeds):
     Sigmoid that ignored two inputs: now one line naming the node."""
     case = runner.make_case(0, 1132, seeds, runner.DEFAULT_KINDS)
     r = runner.run_compile(case, timeout=120)
-    assert r.outcome == "error" and "rqs1" in r.message and "3 inputs (Sigmoid takes 1)" \
+    assert r.outcome == "error" and "rqs1" in r.message and "3 inputs (Sigmoid takes at most 1)" \
         in r.message, (r.outcome, r.message)
 
 

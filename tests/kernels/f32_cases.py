@@ -189,7 +189,15 @@ def norm(rng, p: str):
 
 def movement(rng, p: str):
     shape = _shape(rng, 4, 5)
-    which = str(rng.choice(["transpose", "concat", "pad"]))
+    which = str(rng.choice(["transpose", "concat", "pad", "gather"]))
+    if which == "gather":                # constant indices, repeats allowed, any order
+        axis = int(rng.integers(0, len(shape)))
+        idx = tuple(int(i) for i in rng.integers(0, shape[axis], size=int(rng.integers(1, 5))))
+        out = list(shape)
+        out[axis] = len(idx)
+        g = one_op("gather", [t(p + "x", shape)], t(p + "y", out), name=p + "op", axis=axis,
+                   indices=idx)
+        return g, [vals(rng, shape)]
     if which == "transpose":
         perm = tuple(int(v) for v in rng.permutation(len(shape)))
         g = one_op("transpose", [t(p + "x", shape)], t(p + "y", [shape[q] for q in perm]),

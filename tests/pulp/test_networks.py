@@ -70,12 +70,15 @@ def test_pulp_network_matches_onnxruntime_on_random_inputs(compiled, stem, diale
     assert len(layers) >= 4
 
 
-def test_nemo_input_is_uint8_and_float_head_is_cut_with_a_note(compiled):
+def test_nemo_input_is_uint8_and_float_head_runs_in_c_with_a_note(compiled):
+    """The LogSoftmax head is compiled (float32 output; cutting it: --output-tensor,
+    test_float_head.py)."""
     _, low = compiled("nemo_dscnn", {})
     g = low.graph
     assert [g.t(n).dtype for n in g.inputs] == ["uint8"]
-    assert [g.t(n).dtype for n in g.outputs] == ["int32"]
-    assert any("LogSoftmax" in n and "cut" in n for n in g.meta["notes"])
+    assert [g.t(n).dtype for n in g.outputs] == ["float32"]
+    assert [op.kind for op in g.ops[-2:]] == ["cast", "log_softmax"]
+    assert any("LogSoftmax" in n and "runs in C" in n for n in g.meta["notes"])
 
 
 def test_output_tensor_option_selects_an_intermediate_tensor(tmp_path):

@@ -177,7 +177,15 @@ class ReduceMean(OpRun):
 
 OPS = [ISoftmax, ITAMax, ITAPartialMax, IGELU, IHardswish, ILayerNorm, IRMSNorm, INoNorm,
        TrueIntegerDiv, IntegerDiv, IntegerMean]
-NAMES = {"iSoftmax": ISoftmax, "ITAMax": ITAMax, "ITAPartialMax": ITAPartialMax,
+class Dequant(OpRun):
+    """Deeploy's Dequant (its C template): ``(q - zero_point) * scale``, in float64 here."""
+    op_domain = ""
+
+    def _run(self, x, scale=None, zero_point=None, bit_width=None, signed=None):
+        return _out((np.asarray(x, dtype=np.float64) - float(zero_point)) * float(scale))
+
+
+NAMES = {"Dequant": Dequant, "iSoftmax": ISoftmax, "ITAMax": ITAMax, "ITAPartialMax": ITAPartialMax,
          "iGELU": IGELU, "iHardswish": IHardswish, "iLayerNorm": ILayerNorm,
          "iRMSNorm": IRMSNorm, "iNoNorm": INoNorm, "TrueIntegerDiv": TrueIntegerDiv,
          "IntegerDiv": IntegerDiv, "IntegerMean": IntegerMean}

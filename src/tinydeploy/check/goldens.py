@@ -245,7 +245,9 @@ def split_outputs(g: Graph, rec: Record, notes: list[str], folder: str
                                   f"has {sizes[i]}", file=folder)
     for k, gl in enumerate(rec.layers):        # DORY: the last layer, if it is an output
         if gl.kind == "last" and not g.meta.get("outputs_requested"):
-            same = [i for i, s in enumerate(sizes) if s == gl.values.size]
+            # (integers: a float head's output is not it, its integer input is a layer)
+            same = [i for i, s in enumerate(sizes) if s == gl.values.size and
+                    g.t(outs[i]).dtype != "float32"]
             if same:
                 pairs[k] = same[0]
     inner = [gl for k, gl in enumerate(rec.layers) if k not in pairs]

@@ -3,8 +3,8 @@
 NEMO/QuantLab graphs run in onnxruntime as they are, except: QuantLab's annotation
 attributes are dropped (onnxruntime refuses unknown attributes; they do not change the
 arithmetic), graph optimizations are off (they would fold the float requantization into
-the convolutions and change its rounding), and the tensors we produce (float heads cut,
-``--output``) are added as outputs.
+the convolutions and change its rounding), and the tensors we produce (the
+graph outputs, float heads included, or ``--output``) are its outputs.
 
 Deeploy graphs hold ``RequantShift`` and Deeploy's integer operators (iSoftmax, ITAMax,
 iLayerNorm, ...: :mod:`.deeploy_ops`), which onnxruntime does not know: they run in the

@@ -181,7 +181,9 @@ def buffers_for_graph(g: Graph, align: int = 4, sliding: bool = False,
             continue
         size = max(g.t(n).nbytes for n, r in root.items() if r == s)
         partner, margin = hints.get(s, (None, 0))
-        buffers.append(Buffer(s, size, first, last, align, partner, margin))
+        # int64 (a training step's labels) at 8 bytes: C reads them as int64_t
+        al = max(align, 8) if g.t(s).dtype == "int64" else align
+        buffers.append(Buffer(s, size, first, last, al, partner, margin))
     for i, op in enumerate(g.ops):
         km = layers.get(op.name)
         if km is not None and km.scratch > 0:

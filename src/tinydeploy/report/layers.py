@@ -95,7 +95,21 @@ def training_info(low: Lowered) -> dict:
             "arena_forward_bytes": max(live[:step.start], default=0),
             "arena_backward_bytes": max(live[step.start:], default=0),
             "inference_layers": step.start, "training_layers": len(g.ops) - step.start,
-            "spec": g.meta["train"].get("spec")}
+            "spec": g.meta["train"].get("spec"), "recompute": recompute_info(low)}
+
+
+def recompute_info(low: Lowered) -> dict | None:
+    """Recomputation instead of storage (train/recompute.py), when asked for: the arena
+    without and with it (with: the best candidate's, even when not applied), the layers
+    recomputed in the backward pass and the MACs they add."""
+    rc = low.graph.meta["train"].get("recompute")
+    if rc is None:
+        return None
+    applied = bool(rc["applied"])
+    return {"applied": applied, "arena_without_bytes": int(rc["without"]),
+            "arena_with_bytes": low.memory.arena_bytes if applied else int(rc["with"]),
+            "recomputed_layers": len(rc["ops"]), "extra_macs": int(rc["macs"]),
+            "checkpoints": list(rc["checkpoints"])}
 
 
 def state_info(low: Lowered) -> dict:
@@ -175,6 +189,13 @@ def print_report(low: Lowered, console=None) -> None:
                       f"for the backward pass {tr['kept_for_backward_bytes']:,} B; arena in "
                       f"use: forward {tr['arena_forward_bytes']:,} B, backward "
                       f"{tr['arena_backward_bytes']:,} B", markup=False)
+        if tr.get("recompute"):          # train/recompute.py
+            rc = tr["recompute"]
+            console.print(f"recomputation: arena {rc['arena_without_bytes']:,} B without, "
+                          f"{rc['arena_with_bytes']:,} B with - "
+                          f"{'applied' if rc['applied'] else 'not applied'}; "
+                          f"{rc['recomputed_layers']} layers recomputed, "
+                          f"{rc['extra_macs']:,} extra MACs", markup=False)
     c = d["compiled"]
     console.print(f"kernels {c['kernels']}, target {c['target']}, board {c['board']}, "
                   f"io layout {c['io_layout']}", markup=False)

@@ -12,7 +12,9 @@ come the loss, the backward ops and the updates (``<name>_train_step``):
    by several ops are summed (``add``) in reverse op order;
 3. SGD: ``p - lr * grad`` (``mul`` then ``sub``, the order ONNX Runtime's SGD and
    Deeploy compute) for every trainable parameter, written over it in C
-   (:mod:`tinydeploy.ir.training`).
+   (:mod:`tinydeploy.ir.training`);
+4. with ``spec.recompute``: forward activations recomputed in the backward pass instead
+   of kept, where that lowers the planned arena (:mod:`.recompute`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from tinydeploy.ir.graph import Graph
 from tinydeploy.train.builder import StepBuilder
 from tinydeploy.train.grads import backward_rule
 from tinydeploy.train.lora import apply_lora
+from tinydeploy.train.recompute import choose
 from tinydeploy.train.select import trainable_params
 from tinydeploy.train.spec import TrainSpec
 
@@ -45,8 +48,9 @@ def _logits(g: Graph) -> tuple[str, int]:
     return out, idx + 1
 
 
-def training_step(g: Graph, spec: TrainSpec) -> Graph:
-    """The training step of the float32 forward graph ``g`` (see the module doc)."""
+def training_step(g: Graph, spec: TrainSpec, kernels: str = "ref") -> Graph:
+    """The training step of the float32 forward graph ``g`` (see the module doc);
+    ``kernels``: the kernel set it is planned for (``recompute`` measures with it)."""
     src = g.source or None
     bad = sorted({g.t(n).dtype for n in g.activations()} - {"float32"})
     if bad:
@@ -99,4 +103,5 @@ def training_step(g: Graph, spec: TrainSpec) -> Graph:
     meta = dict(g.meta)
     meta["train"] = {"updates": updates, "start": b.ops[first].name, "labels": labels,
                      "loss": loss, "spec": spec.to_dict()}
-    return b.graph(g, g.inputs, g.outputs, meta)
+    step = b.graph(g, g.inputs, g.outputs, meta)
+    return choose(step, kernels) if spec.recompute else step

@@ -33,6 +33,9 @@ def add_parser(sub) -> None:
     t.add_argument("--lr", type=float, default=0.01, help="learning rate (default 0.01)")
     t.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd",
                    help="sgd: p -= lr * grad (default)")
+    t.add_argument("--recompute", action="store_true",
+                   help="recompute forward activations in the backward pass instead of "
+                   "keeping them, where that lowers the arena (default: keep them)")
     t.add_argument("--seed", type=int, default=0, help="of LoRA's initial A (default 0)")
     t.add_argument("--name", help="C prefix of the generated API (default: the model "
                    "file's name)")
@@ -44,7 +47,8 @@ def add_parser(sub) -> None:
 def run(a) -> int:
     spec = TrainSpec.make(a.model, trainable=a.trainable or (), last=a.last, lora=a.lora,
                           lora_alpha=a.lora_alpha, loss=a.loss, lr=a.lr,
-                          optimizer=a.optimizer, seed=a.seed)
+                          optimizer=a.optimizer, seed=a.seed,
+                          recompute=a.recompute)
     low = compile_model(a.model, a.output, train=spec, board=a.board, name=a.name,
                         kernels="ref")
     step = training(low.graph)
@@ -59,4 +63,10 @@ def run(a) -> int:
           f"{frozen:,} B in flash")
     print(f"  arena {low.memory.arena_bytes:,} B for the step (inference alone: {infer:,} B; "
           f"the difference holds activations kept for the backward pass and gradients)")
+    rc = g.meta["train"].get("recompute")
+    if rc is not None:
+        with_ = low.memory.arena_bytes if rc["applied"] else rc["with"]
+        print(f"  recomputation: arena {rc['without']:,} B without, {with_:,} B with - "
+              f"{'applied' if rc['applied'] else 'not applied'}; {len(rc['ops'])} layers "
+              f"recomputed, {rc['macs']:,} extra MACs")
     return 0

@@ -24,7 +24,9 @@ class TrainSpec:
     - ``loss``: ``ce`` (softmax cross-entropy on the logits: the input of a final
       softmax, or the output itself), mean over the batch rows;
     - ``lr``, ``optimizer``: plain SGD, p -= lr * grad;
-    - ``seed``: of LoRA's A initialisation (normal, std 1/sqrt(C_in); B starts at 0)."""
+    - ``seed``: of LoRA's A initialisation (normal, std 1/sqrt(C_in); B starts at 0);
+    - ``recompute``: recompute forward activations in the backward pass instead of
+      keeping them, where that lowers the planned arena (:mod:`.recompute`)."""
 
     trainable: tuple[str, ...] = ()
     last: int | None = None
@@ -34,11 +36,14 @@ class TrainSpec:
     lr: float = 0.01
     optimizer: str = "sgd"
     seed: int = 0
+    recompute: bool = False
 
     @classmethod
     def make(cls, file: str | None = None, **values) -> "TrainSpec":
         if "trainable" in values:
             values["trainable"] = tuple(values["trainable"] or ())
+        if "recompute" in values:
+            values["recompute"] = bool(values["recompute"])
         spec = cls(**values)
         spec.check(file)
         return spec

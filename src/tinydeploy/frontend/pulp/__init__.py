@@ -5,6 +5,7 @@ Deeploy): every requantization is spelled out as nodes, evaluated symbolically
 Package map: :mod:`.detect` (which dialect, by what the nodes compute), :mod:`.lower`
 (the walk), :mod:`.layers` and :mod:`.elementwise` (node handlers), :mod:`.build` (IR
 construction), :mod:`.nemo`, :mod:`.quantlab`, :mod:`.deeploy` (what is dialect-specific),
+:mod:`.float_head` (float heads after the integer result, as float32 ops),
 :mod:`.integer` (the tensor-level importer of integer transformers, language models and
 any integer graph beyond the CNN ops, in the ONNX layout); onnxruntime as the independent
 reference lives in :mod:`tinydeploy.check.pulp_reference`.
@@ -49,7 +50,7 @@ def load_pulp(path: str | Path, input_type: str | None = None,
 
     ``input_type``: C type of the network input (default: the dialect's convention).
     ``outputs``: ONNX tensor names to produce instead of the graph outputs (whose float
-    heads are otherwise cut). ``input_shapes``: dims of inputs with symbolic dims
+    heads otherwise run as float32 ops, :mod:`.float_head`). ``input_shapes``: dims of inputs with symbolic dims
     (tensor-level graphs, :mod:`.integer`).
     """
     path = str(path)

@@ -1,10 +1,11 @@
 """Walk an integer-deployable ONNX graph once and build the IR graph.
 
 Order of work: constants (initializers, Constant nodes, constant-only subgraphs folded),
-which outputs to produce (the graph's, with float heads cut, or ``--output``), the nodes
-those need, the inputs (source layout and type, converted to the IR's NHWC int8), every
-needed node through its handler, the outputs (back to the source layout and the type
-their value range has).
+which outputs to produce (the graph's, or ``--output``), the nodes those need, the inputs
+(source layout and type, converted to the IR's NHWC int8), every needed node through its
+handler, the outputs (back to the source layout and the type their value range has), and
+a float head (LogSoftmax, Sigmoid, Gather, ...) as float32 ops on the integer tensors it
+reads (:mod:`.float_head`), unless ``--output`` cuts it.
 """
 
 from __future__ import annotations
@@ -17,14 +18,15 @@ import onnx
 from tinydeploy.errors import TinyDeployError
 from tinydeploy.frontend.onnx_facts import constant_value, dtype_name, initializers
 from tinydeploy.frontend.onnx_reader import evaluate
-from tinydeploy.frontend.pulp import deeploy, elementwise, layers
+from tinydeploy.frontend.pulp import deeploy, elementwise, float_head, layers
 from tinydeploy.frontend.pulp.build import Builder, api_type, ir_shape, storage
 from tinydeploy.frontend.pulp.values import IntVal, ints
 from tinydeploy.ir.graph import Graph
 
 HANDLERS = {**layers.HANDLERS, **elementwise.HANDLERS, **deeploy.HANDLERS}
 HEAD_OPS = {"LogSoftmax", "Softmax", "Sigmoid", "Tanh", "Exp", "Log", "Gather", "Unsqueeze",
-            "Squeeze", "ArgMax", "ArgMin", "TopK"}
+            "Squeeze", "ArgMax", "ArgMin", "TopK", "Dequant"}
+SCALE_OPS = {"Mul", "Div", "Add", "Sub"}
 LAYER_OPS = {"Conv", "Gemm", "MatMul", "MaxPool", "AveragePool", "GlobalAveragePool",
              "GlobalMaxPool"}
 RANGES = {"uint8": (0, 255), "int8": (-128, 127)}
@@ -36,9 +38,9 @@ def lower(model: onnx.ModelProto, path: str, dialect: str, input_type: str,
     b = Builder(path, dialect, _opset(model))
     b.notes.extend(notes)
     _constants(b, g)
-    wanted = _outputs(b, g, outputs)
-    needed = _needed(g, wanted)
-    _inputs(b, g, input_type, needed)
+    wanted, head, feeds = _outputs(b, g, outputs)
+    needed = _needed(g, wanted + feeds)
+    _inputs(b, g, input_type, needed, feeds)
     for k, node in enumerate(g.node):
         if k not in needed or node.op_type == "Constant":
             continue
@@ -55,9 +57,13 @@ def lower(model: onnx.ModelProto, path: str, dialect: str, input_type: str,
             HANDLERS[node.op_type](b, node)
     b.node = None
     _finish_outputs(b, wanted)
+    if head:
+        wanted = _float_head(b, g, head, feeds, wanted)
     meta = {"format": "onnx", "dialect": dialect, "notes": list(dict.fromkeys(b.notes)),
             "source_outputs": list(wanted), "outputs_requested": bool(outputs),
             "input_type": input_type}
+    if head:
+        meta["float_head"] = sorted({g.node[k].op_type for k in head} - {"Constant"})
     return Graph(Path(path).stem, dict(b.tensors), list(b.ops), list(b.inputs),
                  list(b.outputs), path, meta)
 
@@ -85,9 +91,11 @@ def _producers(g: onnx.GraphProto) -> dict[str, int]:
     return {o: k for k, n in enumerate(g.node) for o in n.output if o}
 
 
-def _outputs(b: Builder, g: onnx.GraphProto, requested: list[str] | None) -> list[str]:
-    """The ONNX values to produce: ``requested``, else the graph outputs with float heads
-    cut (the integer tensors feeding them)."""
+def _outputs(b: Builder, g: onnx.GraphProto, requested: list[str] | None
+             ) -> tuple[list[str], list[int], list[str]]:
+    """(integer values to produce, nodes of the float head, integer values the head reads):
+    ``requested`` alone (a head is cut there), else the graph outputs that no head
+    computes, and the head feeding the others."""
     prod = _producers(g)
     inputs = {i.name for i in g.input}
     if requested:
@@ -95,9 +103,9 @@ def _outputs(b: Builder, g: onnx.GraphProto, requested: list[str] | None) -> lis
             if name not in prod and name not in inputs:
                 raise TinyDeployError(f"--output-tensor '{name}': no such tensor in the graph",
                                       file=b.path)
-        return list(requested)
-    head = _head_values(g)
-    out, cut = [], set()
+        return list(requested), [], []
+    head = head_values(g)
+    out, cut, feeds = [], set(), []
     for o in g.output:
         if o.name not in head:
             out.append(o.name)
@@ -105,22 +113,41 @@ def _outputs(b: Builder, g: onnx.GraphProto, requested: list[str] | None) -> lis
         stack = [o.name]
         while stack:
             v = stack.pop()
+            if prod[v] in cut:
+                continue
             n = g.node[prod[v]]
             cut.add(prod[v])
             for i in n.input:
                 if i in head:
                     stack.append(i)
-                elif i and i not in b.consts and i not in out:
-                    out.append(i)
+                elif i and i not in b.consts and i not in feeds:
+                    feeds.append(i)
     if cut:
-        kinds = sorted({g.node[k].op_type for k in cut})
-        b.notes.append(f"float head cut ({', '.join(kinds)}, {len(cut)} "
-                       f"nodes): outputs are the integer tensors {', '.join(out)} before it "
-                       "(--output-tensor TENSOR chooses others)")
-    return out
+        b.notes.append(f"{float_head.summary(g, sorted(cut))} on the integer tensors "
+                       f"{', '.join(feeds)} (--output-tensor TENSOR cuts it)")
+    return out, sorted(cut), feeds
 
 
-def _head_values(g: onnx.GraphProto) -> set[str]:
+def _float_head(b: Builder, g: onnx.GraphProto, head: list[int], feeds: list[str],
+                int_outputs: list[str]) -> list[str]:
+    """Lower the head on the integer tensors ``feeds``; the graph outputs become the
+    ONNX graph's, in its order. Returns their ONNX names."""
+    fb = float_head.float_builder(b, g)
+    for name in feeds:
+        b.node = None
+        v = b.chw_order(b.unpad(b.int_value(name, "a float head")))
+        src = _to_source_layout(b, v, name) if len(v.shape) in (3, 4) else v.ir
+        float_head.to_float(b, fb, name, src, v.shape)
+    float_head.lower_head(fb, g, head)
+    ir = dict(zip(int_outputs, b.outputs))
+    for o in g.output:
+        if o.name not in ir:
+            ir[o.name] = float_head.head_output(b, fb, o.name, list(ir.values()))
+    b.outputs[:] = [ir[o.name] for o in g.output]
+    return [o.name for o in g.output]
+
+
+def head_values(g: onnx.GraphProto) -> set[str]:
     """Values computed by a head: a HEAD_OPS node, and what follows it, when no integer
     layer comes after it (a float op or a Gather in the middle of the network is left to
     the importer, which names it as unsupported)."""
@@ -137,6 +164,32 @@ def _head_values(g: onnx.GraphProto) -> set[str]:
     for k, n in enumerate(g.node):
         if not feeds_layer[k] and (n.op_type in HEAD_OPS or any(i in head for i in n.input)):
             head.update(o for o in n.output if o)
+    return _with_scaling(g, head, consumers, feeds_layer)
+
+
+def _with_scaling(g: onnx.GraphProto, head: set[str], consumers: dict[str, list[int]],
+                  feeds_layer: list[bool]) -> set[str]:
+    """The head grown backwards by the float scaling that only it reads (NEMO's integer
+    image times its eps, a Mul/Div/Add/Sub by a float constant right before LogSoftmax):
+    integer chains end in Floor/Clip/Cast, so such a node is float arithmetic."""
+    consts = {i.name: i.data_type for i in g.initializer}
+    consts.update({n.output[0]: n.attribute[0].t.data_type for n in g.node
+                   if n.op_type == "Constant" and n.attribute and n.attribute[0].name == "value"})
+    floats = (onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE)
+    grew = True
+    while grew:
+        grew = False
+        for k in range(len(g.node) - 1, -1, -1):
+            n = g.node[k]
+            if feeds_layer[k] or n.op_type not in SCALE_OPS or len(n.input) != 2 or \
+                    any(o in head for o in n.output):
+                continue
+            const = [i for i in n.input if i in consts]
+            readers = consumers.get(n.output[0], [])
+            if len(const) == 1 and consts[const[0]] in floats and readers and all(
+                    all(o in head for o in g.node[c].output if o) for c in readers):
+                head.add(n.output[0])
+                grew = True
     return head
 
 
@@ -154,8 +207,9 @@ def _needed(g: onnx.GraphProto, wanted: list[str]) -> set[int]:
     return seen
 
 
-def _inputs(b: Builder, g: onnx.GraphProto, input_type: str, needed: set[int]) -> None:
-    used = {i for k, n in enumerate(g.node) if k in needed for i in n.input}
+def _inputs(b: Builder, g: onnx.GraphProto, input_type: str, needed: set[int],
+            feeds: list[str]) -> None:
+    used = {i for k, n in enumerate(g.node) if k in needed for i in n.input} | set(feeds)
     for inp in g.input:
         if inp.name in b.consts:
             continue

@@ -20,6 +20,7 @@ import onnx
 from onnx import numpy_helper
 
 from tinydeploy.frontend.pulp.integer.graph import lower
+from tinydeploy.frontend.pulp.lower import head_values
 
 __all__ = ["lower", "DEEPLOY_OPS", "wants", "cnn_only", "schema_view"]
 
@@ -48,9 +49,16 @@ def _consts(model: onnx.ModelProto) -> dict[str, np.ndarray]:
 
 def cnn_only(model: onnx.ModelProto) -> bool:
     """Every node is one the CNN importer handles: its ops, constant 2-D weights of plain
-    MatMul/Gemm layers."""
+    MatMul/Gemm layers, and a float head that starts with Deeploy's Dequant (run as
+    float32 ops by that importer; integer Gather/Squeeze/... tails stay here)."""
     consts = _consts(model)
+    head = head_values(model.graph)
+    dequant = {o for n in model.graph.node if n.op_type == "Dequant" for o in n.output}
+    if not head & dequant:
+        head = set()
     for n in model.graph.node:
+        if n.output and all(o in head for o in n.output if o):
+            continue
         if n.op_type not in CNN_OPS:
             return False
         if n.op_type in ("MatMul", "Gemm"):

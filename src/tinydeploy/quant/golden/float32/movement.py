@@ -1,6 +1,6 @@
-"""transpose, concat (two inputs), pad and reshape-free data movement of float32
-tensors: the any-width copy kernels (td_strided_copy_any, td_concat2_any, td_pad_any)
-with 4-byte elements, as for int32 (quant/golden/movement_any.py). A pad value is
+"""transpose, concat (two inputs), pad, gather and reshape-free data movement of float32
+tensors: the any-width copy kernels (td_strided_copy_any, td_concat2_any, td_pad_any,
+td_gather_any) with 4-byte elements, as for int32 (quant/golden/movement_any.py). A pad value is
 stored as the bit pattern of its float32."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from tinydeploy.quant.golden import register_variant
 from tinydeploy.quant.golden.float32._common import (F32, MAX_DIMS, all_f32, is_f32, padded,
                                                      require, row_strides)
 from tinydeploy.quant.args import KernelArgs, array_field
+from tinydeploy.quant.golden.gather import run as gather_run
 from tinydeploy.quant.golden.movement_any import run_concat, run_pad
 from tinydeploy.quant.golden.slice import run as copy_run
 
@@ -51,6 +52,19 @@ class PadF32Args(KernelArgs):
     in_shape: np.ndarray = array_field()
     out_shape: np.ndarray = array_field()
     pad_before: np.ndarray = array_field()
+
+
+@dataclass(frozen=True, eq=False)
+class GatherF32Args(KernelArgs):
+    """td_gather_any on float32 elements (the members of gather.GatherArgs)."""
+    C_FUNC = "td_gather_any"
+
+    elem_bytes: int
+    outer: int
+    axis_len: int
+    inner: int
+    num_indices: int
+    indices: np.ndarray = array_field()
 
 
 # Own args types (not subclasses of the integer ones): a golden's run is chosen by the
@@ -99,6 +113,21 @@ def prepare_pad(g: Graph, op: Op) -> PadF32Args:
                       padded([p for p, _ in pads], 0))
 
 
+def prepare_gather(g: Graph, op: Op) -> GatherF32Args:
+    x, y = all_f32(g, op, 1)
+    axis = int(op.attrs["axis"]) % max(len(x.shape), 1)
+    idx = [int(i) for i in np.asarray(op.attrs["indices"]).ravel()]
+    n = int(x.shape[axis])
+    require(bool(idx) and all(0 <= i < n for i in idx), op,
+            f"indices {idx[:8]} outside [0, {n})")
+    outer = int(np.prod(x.shape[:axis], dtype=np.int64))
+    inner = int(np.prod(x.shape[axis + 1:], dtype=np.int64))
+    require(y.size == outer * len(idx) * inner, op,
+            f"output {list(y.shape)} does not hold the gathered blocks")
+    return GatherF32Args(4, outer, n, inner, len(idx), np.array(idx, dtype=np.int32))
+
+
 register_variant("transpose", is_f32, prepare_transpose, _view_f32(copy_run), TransposeF32Args)
 register_variant("concat", is_f32, prepare_concat, _view_f32(run_concat), Concat2F32Args)
 register_variant("pad", is_f32, prepare_pad, _view_f32(run_pad), PadF32Args)
+register_variant("gather", is_f32, prepare_gather, _view_f32(gather_run), GatherF32Args)
