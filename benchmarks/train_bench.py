@@ -2,8 +2,10 @@
 
 The float IC model (ResNet-8, ``../shared/models/float/ic_resnet8_float.tflite``) is
 compiled by the train API (``compile_model(..., board="qemu-rv32", train={...})``, the same
-as ``tinydeploy train``) four ways: ``--last 1`` (the classifier), ``--lora 4`` (adapters
-on the fully-connected layer), ``--last 4`` and full fine-tuning (``--trainable '*'``);
+as ``tinydeploy train``) five ways: ``--last 1`` (the classifier), ``--lora 4`` (adapters
+on the fully-connected layer), ``--last 4`` and full fine-tuning (``--trainable '*'``, also
+with ``--recompute``: forward activations recomputed in the backward pass when that lowers
+the arena);
 beside them the two ONNX Runtime training graphs compiled as they are. Printed per row:
 
 - memory, from the report (``tinydeploy report --json``'s "training"): trainable tensors
@@ -52,7 +54,8 @@ STEPS, LR = 3, 1e-4                    # the same sample each step: the loss fal
 REL = 1e-5                              # QEMU vs host where libm differs
 RTOL, ATOL = 1e-3, 1e-4                 # vs ONNX Runtime's outputs.npz (as float_bench)
 MODES = [("last 1", {"last": 1}), ("lora 4", {"lora": 4}), ("last 4", {"last": 4}),
-         ("full (*)", {"trainable": ["*"]})]
+         ("full (*)", {"trainable": ["*"]}),
+         ("full, recompute", {"trainable": ["*"], "recompute": True})]
 ORT = ["Models_Transformer_Train", "Models_CCT_Train_CCT2_FT1"]
 HOST_CFLAGS = ["-O2", "-std=c99", "-Wall", "-Wextra", "-Werror"]
 

@@ -5,7 +5,8 @@ and makes every shape static (a symbolic batch dimension becomes 1, any other un
 dimension is an error), then the nodes are walked once in order, each dispatched through
 the op table (:data:`onnx_ops.OPS`, shared with the float quantizer) to the handler of
 its role (:mod:`onnx_qop` QLinear* ops, :mod:`onnx_qdq` float ops between Q/DQ,
-:mod:`onnx_shape` quantization-keeping ops, :mod:`onnx_select` Gather/Slice). Constant
+:mod:`onnx_shape` quantization-keeping ops, :mod:`onnx_select` Gather/Slice; Clips that
+narrow a quantized tensor, QCDQ, are :mod:`onnx_qcdq`'s). Constant
 computations were folded into initializers by the reader (:mod:`onnx_fold`); nodes whose
 inputs are still all constants are evaluated with ONNX's reference evaluator; scales and
 zero points must be constants (:func:`onnx_fold.check_quant_params`). Graph inputs and
@@ -22,8 +23,8 @@ import onnx
 from onnx import TensorProto
 
 from tinydeploy.errors import TinyDeployError, UnsupportedError
-from tinydeploy.frontend import (onnx_integer, onnx_qdq, onnx_qop, onnx_select, onnx_shape,
-                                 onnx_transformer)
+from tinydeploy.frontend import (onnx_integer, onnx_qcdq, onnx_qdq, onnx_qop, onnx_select,
+                                 onnx_shape, onnx_transformer)
 from tinydeploy.frontend.onnx_build import Builder, Value
 from tinydeploy.frontend.onnx_graph import finalize
 from tinydeploy.frontend.onnx_ops import INT8, OPS, lookup, standard
@@ -147,6 +148,9 @@ def _add_inputs(b: Builder, g: onnx.GraphProto) -> None:
 
 
 def _dispatch(b: Builder, node: onnx.NodeProto) -> None:
+    if onnx_qcdq.handles(b, node):      # QuantizeLinear -> Clip -> DequantizeLinear
+        onnx_qcdq.narrow(b, node)
+        return
     ins = [i for i in node.input if i]
     if node.op_type not in ("DequantizeLinear",) and ins and standard(node.domain) \
             and all(i in b.consts for i in ins):
