@@ -19,7 +19,7 @@ beside them the two ONNX Runtime training graphs compiled as they are. Printed p
   instructions per training step and per inference (``<name>_run`` with the trained
   parameters), each per MAC (a step's MACs: every layer; an inference's: its layers);
 - the check: K steps on QEMU equal K steps of the same runner built on the host
-  (``benchmarks/rv32_train_main.c`` both times: losses, every trainable parameter after the
+  (``tests/train/train_main.c`` both times: losses, every trainable parameter after the
   last step and the inference after them: byte-identical, or where picolibc's and
   glibc's expf/logf differ by an ulp, within 1e-5 relative: ||qemu - host|| / ||host||
   per tensor; the ulps spread through the backward pass and the next steps, so single
@@ -48,7 +48,7 @@ sys.path.insert(0, str(REPO))
 MODELS = REPO.parent / "shared" / "models"
 IC = MODELS / "float" / "ic_resnet8_float.tflite"
 DEEPLOY = MODELS / "deeploy"
-MAIN = Path(__file__).resolve().parent / "rv32_train_main.c"
+MAIN = Path(__file__).resolve().parents[1] / "tests" / "train" / "train_main.c"
 PLOT = REPO / "out" / "bench" / "train_bench.png"
 STEPS, LR = 3, 1e-4                    # the same sample each step: the loss falls
 REL = 1e-5                              # QEMU vs host where libm differs
@@ -61,7 +61,7 @@ HOST_CFLAGS = ["-O2", "-std=c99", "-Wall", "-Wextra", "-Werror"]
 
 
 def runner_flags(prefix: str, step) -> list[str]:
-    """How rv32_train_main.c is built for a project: its header, its names, and which of
+    """How train_main.c is built for a project: its header, its names, and which of
     ``_loss`` / inference ``_run`` it has."""
     flags = [f"-include {prefix}.h", f"-DTD_P={prefix}", f"-DTD_PU={prefix.upper()}"]
     if step.loss is None:

@@ -26,7 +26,7 @@ def compile_step(model, out: Path, prefix: str = "net", **spec):
 def build_runner(out: Path, prefix: str = "net") -> Path:
     srcs = sorted(str(f) for f in out.rglob("*.c") if f.name != "main.c")
     exe = out / "train_runner"
-    res = subprocess.run(["cc", *CFLAGS, *SANITIZE.split(), f"-DTD_HEADER=\"{prefix}.h\"",
+    res = subprocess.run(["cc", *CFLAGS, *SANITIZE.split(), "-include", f"{prefix}.h",
                           f"-DTD_P={prefix}", f"-DTD_PU={prefix.upper()}", f"-I{out}",
                           "-o", str(exe), str(MAIN), *srcs, "-lm"],
                          capture_output=True, text=True)

@@ -1,7 +1,7 @@
-"""A training step on the qemu-rv32 board: the IC model's ``--last 1`` step, driven by the
-benchmark's runner (benchmarks/rv32_train_main.c, linked in place of the project's main.c
-by ``qemu.build(..., main=...)``), runs on QEMU rv32imafc and equals the host's steps
-(tests/train/train_main.c under ASan/UBSan): the same losses, the same parameters after
+"""A training step on the qemu-rv32 board: the IC model's ``--last 1`` step, driven by
+tests/train/train_main.c (linked in place of the project's main.c by
+``qemu.build(..., main=...)``), runs on QEMU rv32imafc and equals the same runner's steps
+on the host (under ASan/UBSan): the same losses, the same parameters after
 the steps and the same inference after them (within 1e-5 relative: picolibc's and glibc's
 expf/logf differ by an ulp on some values)."""
 
@@ -18,7 +18,7 @@ from tinydeploy.compiler import compile_model
 from tinydeploy.ir.training import training
 
 pytestmark = [pytest.mark.qemu, pytest.mark.models, needs_qemu]
-MAIN = REPO / "benchmarks" / "rv32_train_main.c"
+MAIN = REPO / "tests" / "train" / "train_main.c"
 STEPS = 2
 
 
@@ -30,7 +30,7 @@ def test_last_layer_step_on_qemu_equals_the_host(tmp_path):
     main_c = (out / "main.c").read_bytes()
     elf = qemu.build(out, "prof", main=MAIN,
                      cflags=("-include net.h", "-DTD_P=net", "-DTD_PU=NET"))
-    assert elf.name == "net_rv32_train_main_rv32_prof.elf"
+    assert elf.name == "net_train_main_rv32_prof.elf"
     assert (out / "main.c").read_bytes() == main_c          # the project stays as generated
     rng = np.random.default_rng(5)
     xs = [rng.uniform(0, 1, g.t(g.inputs[0]).shape).astype(np.float32) for _ in range(STEPS)]
