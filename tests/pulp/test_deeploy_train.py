@@ -232,3 +232,15 @@ def test_steps_update_the_trainable_parameters_in_place(name, tmp_path):
             np.testing.assert_allclose(y.reshape(-1), env[n].reshape(-1), rtol=1e-5,
                                        atol=1e-7, err_msg=n)
         g = with_params(g, new)
+
+
+@pytest.mark.cc
+@pytest.mark.models
+def test_validate_steps_the_golden_with_the_program(tmp_path):
+    """`validate` runs its inputs in one program, so each is one more step: the golden
+    carries the parameters the same way, and (onnxruntime cannot run training graphs) says
+    it is the only reference instead of failing."""
+    folder = model_path("deeploy/Models_Transformer_Train")
+    proj = tinydeploy.compile(folder / "network.onnx", tmp_path / "out")
+    v = proj.validate(n=3, sanitize=True)
+    assert v.c_vs_golden_exact and v.ok and "numpy golden" in v.reference

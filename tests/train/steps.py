@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import subprocess
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +11,7 @@ import numpy as np
 from tinydeploy.check.hostrun import SANITIZE
 from tinydeploy.compiler import compile_model
 from tinydeploy.ir.graph import Graph
-from tinydeploy.ir.training import training
+from tinydeploy.ir.training import training, with_values
 from tinydeploy.quant.execute import run_graph
 
 MAIN = Path(__file__).parent / "train_main.c"
@@ -58,12 +57,7 @@ def run_steps(exe: Path, low, xs: list[np.ndarray], labels: list[np.ndarray]):
 
 
 def with_params(g: Graph, values: dict) -> Graph:
-    tensors = dict(g.tensors)
-    for p, v in values.items():
-        t = tensors[p]
-        tensors[p] = replace(t, data=np.asarray(v, dtype=t.np_dtype).reshape(t.shape))
-    return Graph(g.name, tensors, list(g.ops), list(g.inputs), list(g.outputs), g.source,
-                 dict(g.meta))
+    return with_values(g, values)
 
 
 def golden_step(g: Graph, x: np.ndarray, labels: np.ndarray):

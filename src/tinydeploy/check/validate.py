@@ -17,6 +17,7 @@ from tinydeploy.check.pulp_reference import run_pulp_reference
 from tinydeploy.check.reference import reference_name, run_reference
 from tinydeploy.errors import TinyDeployError
 from tinydeploy.ir.graph import Graph
+from tinydeploy.ir.training import steps_in_place
 from tinydeploy.lowered import Lowered
 from tinydeploy.frontend.tflite_reader import TT, read_tflite
 from tinydeploy.project import CompiledProject, as_project
@@ -107,7 +108,11 @@ def validate(project: str | Path | CompiledProject, n: int = 20, seed: int = 0,
     golden = run_stream(low.graph, records, low.args)     # (state carried, as in C)
     if progress:
         progress("ran C and golden")
-    if low.graph.meta.get("dialect"):          # NEMO/QuantLab/Deeploy integer graphs
+    if steps_in_place(low.graph):              # ONNX Runtime training graph (one SGD step)
+        fmt_ref = ("the numpy golden (no reference interpreter here runs ONNX Runtime "
+                   "training graphs; `validate --golden` compares Deeploy's outputs)")
+        ref = [[gold[n] for n in low.graph.outputs] for gold in golden]
+    elif low.graph.meta.get("dialect"):        # NEMO/QuantLab/Deeploy integer graphs
         fmt_ref, ref = run_pulp_reference(model, low.graph, records)
     elif low.graph.meta.get("float") and model.endswith(".tflite") and _hybrid(model):
         # TFLite Micro refuses dynamic-range ("hybrid") files: the float64 reference of

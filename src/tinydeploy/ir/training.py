@@ -23,7 +23,10 @@ step of the golden equals one step in C.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import NamedTuple
+
+import numpy as np
 
 from tinydeploy.errors import TinyDeployError
 
@@ -80,3 +83,21 @@ def inference_ops(g) -> list:
     """The ops ``<name>_run`` runs: all, or those before the training part."""
     t = training(g)
     return list(g.ops) if t is None else list(g.ops[:t.start])
+
+
+def with_values(g, values: dict):
+    """``g`` with the constant data of some tensors replaced (a training graph's
+    parameters after a step)."""
+    tensors = dict(g.tensors)
+    for n, v in values.items():
+        t = tensors[n]
+        tensors[n] = replace(t, data=np.ascontiguousarray(v, dtype=t.np_dtype).reshape(t.shape))
+    return type(g)(g.name, tensors, list(g.ops), list(g.inputs), list(g.outputs), g.source,
+                   dict(g.meta))
+
+
+def steps_in_place(g) -> bool:
+    """Whether every call of ``<name>_run`` is a step that updates the parameters (an ONNX
+    Runtime training graph compiled as it is), so consecutive calls see new values."""
+    t = training(g)
+    return t is not None and t.start == len(g.ops) and bool(t.updates)

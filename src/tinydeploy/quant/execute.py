@@ -6,7 +6,7 @@ import numpy as np
 
 from tinydeploy.errors import TinyDeployError, naming
 from tinydeploy.ir.graph import Graph, Op
-from tinydeploy.ir.training import inference_ops, training
+from tinydeploy.ir.training import inference_ops, steps_in_place, training, with_values
 from tinydeploy.ir.ops import OPS
 from tinydeploy.quant.golden import golden
 from tinydeploy.quant.golden.lstm import reset_values as lstm_reset
@@ -61,13 +61,17 @@ def initial_state(g: Graph) -> dict[str, np.ndarray]:
 def run_stream(g: Graph, records: list, args: dict[str, object] | None = None
                ) -> list[dict[str, np.ndarray]]:
     """:func:`run_graph` of every record in order, as one program runs them: a graph with
-    recurrent state carries it from one record to the next."""
+    recurrent state carries it from one record to the next, and an ONNX Runtime training
+    graph its parameters (each call is a step that updates them in place)."""
     args = args if args is not None else prepare_all(g)
     out, state = [], None
+    carry = steps_in_place(g)
     for rec in records:
         env = run_graph(g, rec, args, state=state)
         state = {n: env[n] for n in initial_state(g)}
         out.append(env)
+        if carry:
+            g = with_values(g, {p: env[u] for p, u in training(g).updates})
     return out
 
 
