@@ -142,6 +142,23 @@ def _summary(low: Lowered, d: dict, td: dict | None, profile: dict | None) -> st
         *([("state kept across calls (in the arena)", f"{t['state_bytes']:,} B")]
           if "state_bytes" in t else []),
     ])]
+    if "training" in d:                  # a training step (ir/training.py)
+        tr = d["training"]
+        rc = tr.get("recompute")
+        blocks.append(_kv("Training step", [
+            ("trainable tensors (RAM, updated in place)",
+             f"{len(tr['trainable'])}: {tr['trainable_bytes']:,} B"),
+            ("frozen weights (const)", f"{tr['frozen_weight_bytes']:,} B"),
+            ("activations kept for the backward pass", f"{tr['kept_for_backward_bytes']:,} B"),
+            ("arena in use: forward / backward",
+             f"{tr['arena_forward_bytes']:,} / {tr['arena_backward_bytes']:,} B"),
+            ("layers: inference / training",
+             f"{tr['inference_layers']:,} / {tr['training_layers']:,}"),
+            *([("recomputation: arena without / with",
+                f"{rc['arena_without_bytes']:,} / {rc['arena_with_bytes']:,} B "
+                f"({'applied' if rc['applied'] else 'not applied'}, "
+                f"+{rc['extra_macs']:,} MACs)")] if rc else []),
+        ]))
     if td is not None:
         p, tt = td["plan"], td["totals"]
         lv = [(_e(x["name"]), f"{x['used']:,} of {x['size']:,} B "
