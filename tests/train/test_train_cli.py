@@ -40,6 +40,10 @@ def test_train_writes_a_project_with_the_training_api(tmp_path, capsys):
     # the classifier's input (64 floats, for dW) and the logits (10, for the loss)
     assert tr["trainable_bytes"] == 2600 and tr["kept_for_backward_bytes"] == (64 + 10) * 4
     assert tr["inference_layers"] == 16 and tr["training_layers"] > 0
+    page = tmp_path / "r.html"
+    assert main(["report", str(out), "--html", str(page)]) == 0
+    html = page.read_text()
+    assert "Training step" in html and "2: 2,600 B" in html
 
 
 @pytest.mark.models
