@@ -56,8 +56,7 @@ def run_steps(exe: Path, low, xs: list[np.ndarray], labels: list[np.ndarray]):
     return losses, params, out
 
 
-def with_params(g: Graph, values: dict) -> Graph:
-    return with_values(g, values)
+with_params = with_values        # a graph whose parameters hold a step's new values
 
 
 def golden_step(g: Graph, x: np.ndarray, labels: np.ndarray):

@@ -9,6 +9,14 @@ from tinydeploy.ir.graph import Graph, Op, Tensor
 from tinydeploy.ir.ops import OPS
 
 
+def unique(base: str, taken) -> str:
+    """``base``, or ``base_1``, ``base_2``, ... : the first name not in ``taken``."""
+    name, i = base, 1
+    while name in taken:
+        name, i = f"{base}_{i}", i + 1
+    return name
+
+
 def padded(kind: str, ins) -> tuple[str, ...]:
     """``ins`` with "" for the optional inputs the kind lists after them (a kernel takes
     every input of its kind, NULL when absent: a matmul's bias)."""
@@ -24,29 +32,23 @@ class StepBuilder:
         self.ops: list[Op] = list(g.ops)
         self._op_names = {op.name for op in g.ops}
 
-    def unique(self, base: str, taken) -> str:
-        name, i = base, 1
-        while name in taken:
-            name, i = f"{base}_{i}", i + 1
-        return name
-
     def t(self, name: str) -> Tensor:
         return self.tensors[name]
 
     def tensor(self, base: str, shape, dtype: str = "float32") -> str:
-        name = self.unique(base, self.tensors)
+        name = unique(base, self.tensors)
         self.tensors[name] = Tensor(name, tuple(int(d) for d in shape), dtype)
         return name
 
     def const(self, base: str, value, dtype: str = "float32") -> str:
         arr = np.ascontiguousarray(np.asarray(value, dtype=dtype))
-        name = self.unique(base, self.tensors)
+        name = unique(base, self.tensors)
         self.tensors[name] = Tensor(name, tuple(arr.shape), dtype, data=arr)
         return name
 
     def op(self, kind: str, name: str, ins, out: str, **attrs) -> str:
         """Append ``kind`` reading ``ins`` and writing the existing tensor ``out``."""
-        nm = self.unique(name, self._op_names)
+        nm = unique(name, self._op_names)
         self._op_names.add(nm)
         self.ops.append(Op(kind, nm, padded(kind, ins), (out,), dict(attrs)))
         return out

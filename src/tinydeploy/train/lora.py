@@ -14,16 +14,9 @@ import numpy as np
 
 from tinydeploy.errors import TinyDeployError
 from tinydeploy.ir.graph import Graph, Op, Tensor
-from tinydeploy.train.builder import padded
+from tinydeploy.train.builder import padded, unique
 from tinydeploy.train.select import selected_layers
 from tinydeploy.train.spec import TrainSpec
-
-
-def _unique(base: str, taken) -> str:
-    name, i = base, 1
-    while name in taken:
-        name, i = f"{base}_{i}", i + 1
-    return name
 
 
 def apply_lora(g: Graph, spec: TrainSpec, ops: list[Op]) -> tuple[Graph, list[str]]:
@@ -43,12 +36,12 @@ def apply_lora(g: Graph, spec: TrainSpec, ops: list[Op]) -> tuple[Graph, list[st
     chosen = {op.name for op in layers}
 
     def tensor(base, shape, data=None) -> str:
-        n = _unique(base, tensors)
+        n = unique(base, tensors)
         tensors[n] = Tensor(n, tuple(int(d) for d in shape), "float32", data=data)
         return n
 
     def op(kind, base, ins, out, **attrs):
-        n = _unique(base, names)
+        n = unique(base, names)
         names.add(n)
         new_ops.append(Op(kind, n, padded(kind, ins), (out,), attrs))
 

@@ -46,6 +46,7 @@ from tinydeploy.ir.ops import macs
 from tinydeploy.ir.training import training
 from tinydeploy.memory import buffers_for_graph, lower_bound, plan_graph
 from tinydeploy.passes.train_updates import schedule_updates
+from tinydeploy.train.builder import unique
 
 MAX_TRIALS = 64         # candidates the greedy descent may measure (half as many more
 FINALISTS = 3           # to put checkpoints back); the best few are planned in full
@@ -90,12 +91,6 @@ class Forward:
 
         def stored(n: str) -> bool:
             return not n or n not in self.prod or self.root[n] in ckpt
-
-        def unique(base: str, names) -> str:
-            name, i = base, 1
-            while name in names:
-                name, i = f"{base}_{i}", i + 1
-            return name
 
         def copy(s: int, n: str, pending: list[Op]) -> str:
             """``n``'s copy in scope ``s``: the forward ops it needs that the scope has

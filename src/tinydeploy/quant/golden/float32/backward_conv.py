@@ -27,47 +27,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from tinydeploy.ir.graph import Graph, Op
-from tinydeploy.quant.args import KernelArgs
 from tinydeploy.quant.golden import register
 from tinydeploy.quant.golden.float32._common import F32, all_f32, require
 from tinydeploy.quant.golden.float32.backward import int_attr, int_tuple, no_act
-from tinydeploy.quant.golden.float32.conv import _out_size
+from tinydeploy.quant.golden.float32.conv import ConvGeometryF32, _out_size
 
 
 @dataclass(frozen=True, eq=False)
-class ConvGradF32Args(KernelArgs):
-    """The geometry of a forward conv (``td_conv2d_f32_args_t`` without the activation)."""
-
-    n: int
-    h: int
-    w: int
-    c_in: int
-    out_h: int
-    out_w: int
-    c_out: int
-    kh: int
-    kw: int
-    sh: int
-    sw: int
-    dh: int
-    dw: int
-    pad_t: int
-    pad_l: int
-    groups: int
-    w_so: int
-    w_sky: int
-    w_skx: int
-    w_si: int
-    w_size: int
-
-
-@dataclass(frozen=True, eq=False)
-class ConvGradInputF32Args(ConvGradF32Args):
+class ConvGradInputF32Args(ConvGeometryF32):
     C_FUNC = "td_conv2d_grad_input_f32"
 
 
 @dataclass(frozen=True, eq=False)
-class ConvGradWeightF32Args(ConvGradF32Args):
+class ConvGradWeightF32Args(ConvGeometryF32):
     C_FUNC = "td_conv2d_grad_weight_f32"
 
 
@@ -130,7 +102,7 @@ def _taps(size: int, out: int, k: int, s: int, d: int, pad: int):
         yield ok, np.where(ok, t // s, 0)
 
 
-def run_input(p: ConvGradF32Args, dy: np.ndarray, w: np.ndarray) -> np.ndarray:
+def run_input(p: ConvGeometryF32, dy: np.ndarray, w: np.ndarray) -> np.ndarray:
     d = np.asarray(dy, dtype=F32).reshape(p.n, p.out_h, p.out_w, p.c_out)
     wf = np.ascontiguousarray(w, dtype=F32).reshape(-1)
     cin_g, cout_g = p.c_in // p.groups, p.c_out // p.groups
@@ -148,7 +120,7 @@ def run_input(p: ConvGradF32Args, dy: np.ndarray, w: np.ndarray) -> np.ndarray:
     return acc.reshape(-1)
 
 
-def run_weight(p: ConvGradF32Args, dy: np.ndarray, x: np.ndarray) -> np.ndarray:
+def run_weight(p: ConvGeometryF32, dy: np.ndarray, x: np.ndarray) -> np.ndarray:
     d = np.asarray(dy, dtype=F32).reshape(p.n, p.out_h, p.out_w, p.c_out)
     xv = np.asarray(x, dtype=F32).reshape(p.n, p.h, p.w, p.c_in)
     cin_g, cout_g = p.c_in // p.groups, p.c_out // p.groups

@@ -26,38 +26,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from tinydeploy.ir.graph import Graph, Op
-from tinydeploy.quant.args import KernelArgs
 from tinydeploy.quant.golden import register
 from tinydeploy.quant.golden.float32._common import F32, all_f32, require
 from tinydeploy.quant.golden.float32.backward import int_tuple, no_act
-from tinydeploy.quant.golden.float32.conv import _out_size
+from tinydeploy.quant.golden.float32.conv import PoolGeometryF32, _out_size
 
 
 @dataclass(frozen=True, eq=False)
-class PoolGradF32Args(KernelArgs):
-    n: int
-    h: int
-    w: int
-    c: int
-    out_h: int
-    out_w: int
-    kh: int
-    kw: int
-    sh: int
-    sw: int
-    pad_t: int
-    pad_l: int
-
-
-@dataclass(frozen=True, eq=False)
-class AvgPoolGradF32Args(PoolGradF32Args):
+class AvgPoolGradF32Args(PoolGeometryF32):
     C_FUNC = "td_avg_pool2d_grad_f32"
 
     count_pad: int = 0
 
 
 @dataclass(frozen=True, eq=False)
-class MaxPoolGradF32Args(PoolGradF32Args):
+class MaxPoolGradF32Args(PoolGeometryF32):
     C_FUNC = "td_max_pool2d_grad_f32"
 
 

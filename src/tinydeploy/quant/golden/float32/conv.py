@@ -23,8 +23,8 @@ from tinydeploy.quant.golden.float32._common import (F32, act_code, all_f32, app
 
 
 @dataclass(frozen=True, eq=False)
-class ConvF32Args(KernelArgs):
-    C_FUNC = "td_conv2d_f32"
+class ConvGeometryF32(KernelArgs):
+    """The geometry of a float conv (also the args of its gradients, backward_conv.py)."""
 
     n: int
     h: int
@@ -47,12 +47,18 @@ class ConvF32Args(KernelArgs):
     w_skx: int
     w_si: int
     w_size: int
+
+
+@dataclass(frozen=True, eq=False)
+class ConvF32Args(ConvGeometryF32):
+    C_FUNC = "td_conv2d_f32"
+
     act: int
 
 
 @dataclass(frozen=True, eq=False)
-class PoolF32Args(KernelArgs):
-    C_FUNC = "td_pool2d_f32"
+class PoolGeometryF32(KernelArgs):
+    """The window geometry of a float pool (also its gradients', backward_pool.py)."""
 
     n: int
     h: int
@@ -66,6 +72,12 @@ class PoolF32Args(KernelArgs):
     sw: int
     pad_t: int
     pad_l: int
+
+
+@dataclass(frozen=True, eq=False)
+class PoolF32Args(PoolGeometryF32):
+    C_FUNC = "td_pool2d_f32"
+
     mode: int
     count_pad: int
     act: int
