@@ -61,6 +61,7 @@ bench: install riscv-tools
 	$(PY) benchmarks/transformer_bench.py
 	$(PY) benchmarks/float_bench.py
 	$(PY) benchmarks/train_bench.py
+	$(PY) benchmarks/audio_bench.py
 
 clean:
 	rm -rf out build .pytest_cache .hypothesis

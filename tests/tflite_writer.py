@@ -22,13 +22,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import flatbuffers
+from flatbuffers import flexbuffers
 import numpy as np
 import tflite
 from tflite_micro import runtime
 
 from tinydeploy.ir.graph import Graph, Op, QuantParams, Tensor
 
-_TYPES = {"float32": 0, "int32": 2, "uint8": 3, "int64": 4, "int16": 7, "int8": 9}
+_TYPES = {"float32": 0, "int32": 2, "uint8": 3, "int64": 4, "int16": 7, "int8": 9,
+          "uint64": 12, "uint32": 15}
 _ACTS = {"none": 0, "relu": 1, "relu_n1_to_1": 2, "relu6": 3}
 _SAME, _VALID = tflite.Padding.SAME, tflite.Padding.VALID
 
@@ -50,6 +52,8 @@ class _Op:
     inputs: list[int]
     outputs: list[int]
     options: tuple[str, dict] | None   # ("Conv2DOptions", {"StrideW": 1, ...})
+    # custom ops (opname "CUSTOM:<code>", e.g. "CUSTOM:SignalWindow"): options is
+    # ("flexbuffer", {...}), written as the op's flexbuffer custom options
 
 
 class TFLiteBuilder:
@@ -131,12 +135,20 @@ class TFLiteBuilder:
     def _write_op(self, b, o: _Op, codes: list[str]) -> int:
         ins = _int_vector(b, tflite.OperatorStartInputsVector, o.inputs)
         outs = _int_vector(b, tflite.OperatorStartOutputsVector, o.outputs)
-        opts = _write_options(b, o.options) if o.options else None
+        custom = o.opname.startswith("CUSTOM:")
+        if custom:
+            raw = flexbuffers.Dumps(o.options[1]) if o.options else b""
+            opts = b.CreateNumpyVector(np.frombuffer(raw, np.uint8)) if raw else None
+        else:
+            opts = _write_options(b, o.options) if o.options else None
         tflite.OperatorStart(b)
         tflite.OperatorAddOpcodeIndex(b, codes.index(o.opname))
         tflite.OperatorAddInputs(b, ins)
         tflite.OperatorAddOutputs(b, outs)
-        if opts is not None:
+        if opts is not None and custom:
+            tflite.OperatorAddCustomOptions(b, opts)
+            tflite.OperatorAddCustomOptionsFormat(b, tflite.CustomOptionsFormat.FLEXBUFFERS)
+        elif opts is not None:
             tflite.OperatorAddBuiltinOptionsType(b, getattr(tflite.BuiltinOptions,
                                                             o.options[0]))
             tflite.OperatorAddBuiltinOptions(b, opts)
@@ -223,6 +235,14 @@ def _write_options(b, options: tuple[str, dict]) -> int:
 
 
 def _write_opcode(b, opname: str) -> int:
+    if opname.startswith("CUSTOM:"):
+        name = b.CreateString(opname[len("CUSTOM:"):])
+        tflite.OperatorCodeStart(b)
+        tflite.OperatorCodeAddDeprecatedBuiltinCode(b, tflite.BuiltinOperator.CUSTOM)
+        tflite.OperatorCodeAddBuiltinCode(b, tflite.BuiltinOperator.CUSTOM)
+        tflite.OperatorCodeAddCustomCode(b, name)
+        tflite.OperatorCodeAddVersion(b, 1)
+        return tflite.OperatorCodeEnd(b)
     code = getattr(tflite.BuiltinOperator, opname)
     tflite.OperatorCodeStart(b)
     tflite.OperatorCodeAddDeprecatedBuiltinCode(b, min(code, 127))

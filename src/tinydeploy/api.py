@@ -76,7 +76,7 @@ def compile(model: str | Path, out_dir: str | Path, *,  # noqa: A001 - the API's
             target: str = "host", board: str = "host", kernels: str | None = None,
             name: str | None = None, io_layout: str = "source",
             input_type: str | None = None, output_tensors=(), input_shapes=(),
-            max_context: int | None = None, harts: int = 1) -> Project:
+            max_context: int | None = None, harts: int = 1, stream: bool = False) -> Project:
     """Compile ``model`` (.tflite or .onnx) into a C project in ``out_dir`` (replaced).
 
     See :class:`~tinydeploy.options.CompileOptions` for the options. Raises
@@ -86,7 +86,7 @@ def compile(model: str | Path, out_dir: str | Path, *,  # noqa: A001 - the API's
                           io_layout=io_layout, input_type=input_type,
                           output_tensors=tuple(output_tensors or ()),
                           input_shapes=_shape_specs(input_shapes), max_context=max_context,
-                          harts=harts)
+                          harts=harts, stream=stream)
     low = compile_model(model, out_dir, opts)
     proj = _project(read_project(out_dir))
     proj._lowered = low

@@ -35,7 +35,8 @@ def _options(a) -> CompileOptions:
                           output_tensors=tuple(a.output_tensor or ()),
                           input_shapes=tuple(a.input_shape or ()),
                           max_context=getattr(a, "max_context", None),
-                          harts=getattr(a, "harts", None) or 1)
+                          harts=getattr(a, "harts", None) or 1,
+                          stream=bool(getattr(a, "stream", False)))
 
 
 def _cmd_compile(a) -> int:
@@ -43,7 +44,7 @@ def _cmd_compile(a) -> int:
     proj = api.compile(a.model, a.output, target=o.target, board=o.board, kernels=o.kernels,
                        name=o.name, io_layout=o.io_layout, input_type=o.input_type,
                        output_tensors=o.output_tensors, input_shapes=o.input_shapes,
-                       max_context=o.max_context, harts=o.harts)
+                       max_context=o.max_context, harts=o.harts, stream=o.stream)
     low = proj.lowered
     print(f"wrote {a.output}: {len(low.graph.ops)} layers, arena {low.memory.arena_bytes:,} B "
           f"(lower bound {low.memory.lower_bound:,} B), kernels {proj.kernels}, "
@@ -51,6 +52,10 @@ def _cmd_compile(a) -> int:
     if low.decode is not None:
         print(f"  decode loop: {low.decode.max_context} tokens of context, KV caches "
               f"{low.decode.kv_bytes:,} B in the arena")
+    if o.stream:
+        held = sum(low.graph.t(n).nbytes for n in low.graph.meta.get("state", ()))
+        print(f"  streaming: one time step per call, histories {held:,} B of state in "
+              "the arena")
     return 0
 
 
@@ -191,6 +196,9 @@ def _compile_args(c, project_options: bool = True) -> None:
                    help="a language model's one-step graph (KV cache in, extended cache out):"
                    " compile a decode loop, <name>_reset()/<name>_step(), with the caches in "
                    "static memory for up to N tokens")
+    c.add_argument("--stream", action="store_true",
+                   help="one time step per call: causal temporal conv nets keep each "
+                   "layer's history in RAM")
     if project_options:
         c.add_argument("--name", help="C prefix of the generated API (default: the model "
                        "file's name)")

@@ -20,6 +20,7 @@ from tinydeploy.lowered import Lowered
 from tinydeploy.memory import KernelMemory, plan_graph
 from tinydeploy.options import CompileOptions
 from tinydeploy.passes import depth_first, run_passes
+from tinydeploy.passes.streaming import stream_graph
 from tinydeploy.passes.train_updates import schedule_updates
 from tinydeploy.quant.execute import prepare_all
 from tinydeploy.quant.opt import OptArgs, opt_args
@@ -126,6 +127,8 @@ def build(model: str | Path, options: CompileOptions | None = None) -> Lowered:
         low = lower_decode(model, opts, target.flat)
     else:
         g = load_model(model, **opts.frontend())
+        if opts.stream:               # one time step per call (passes/streaming.py)
+            g = stream_graph(g)
         if opts.train is not None:    # the training step of the model (tinydeploy train)
             if not target.flat:
                 raise TinyDeployError(f"a training step compiles for flat targets only "

@@ -42,6 +42,9 @@ class CompileOptions:
     - ``harts``: cores that run every layer together (``--board qemu-rv32``: the harts of
       ``qemu -smp N``, ``make rv32-par``); the optimized kernels split each layer over
       them and the memory plan reserves each core's scratch.
+    - ``stream``: one time step per call: a causal temporal convolution network given as
+      a whole sequence keeps each layer's receptive-field history in RAM across calls
+      (:mod:`tinydeploy.passes.streaming`; ``<name>_reset()`` restarts the sequence).
     """
 
     target: str = "host"
@@ -55,6 +58,7 @@ class CompileOptions:
     max_context: int | None = None
     harts: int = 1
     train: dict | None = None
+    stream: bool = False
 
     @classmethod
     def make(cls, base: "CompileOptions | None" = None, **values) -> "CompileOptions":
@@ -100,7 +104,11 @@ class CompileOptions:
             if self.harts > 1 or self.max_context:
                 raise TinyDeployError("a training step runs on one core and is not a "
                                       "decode loop (no --harts, no --max-context)", file=file)
-        return replace(self, kernels=kernels, output_tensors=tuple(self.output_tensors))
+        if self.stream and (self.train is not None or self.max_context):
+            raise TinyDeployError("--stream compiles inference one time step per call (no "
+                                  "training step, no --max-context)", file=file)
+        return replace(self, kernels=kernels, output_tensors=tuple(self.output_tensors),
+                       stream=bool(self.stream))
 
     def frontend(self) -> dict:
         """The keyword arguments of :func:`tinydeploy.frontend.load_model`."""

@@ -10,6 +10,7 @@ from tinydeploy.quant.golden._lut8 import LutS8Args
 from tinydeploy.quant.golden.abs import AbsS16Args
 from tinydeploy.quant.golden.arg_max import ArgMaxArgs, ArgMinArgs
 from tinydeploy.quant.golden.batch_matmul import BatchMatmulArgs, BatchMatmulS16Args
+from tinydeploy.quant.golden.binary_s32 import BinaryS32Args
 from tinydeploy.quant.golden.cast import CastArgs
 from tinydeploy.quant.golden.l2_normalization import L2NormalizationArgs
 from tinydeploy.quant.golden.div import DivArgs
@@ -83,7 +84,7 @@ CASES_TFLITE_OPS = {
         ({"red_strides": i32(0, 0, 0, 0, 0, -3)}, "red_strides = [0, 0, 0, 0, 0, -3]")]),
     "td_arg_max_s8": (ArgMaxArgs(3, 5, 2), ARG_BAD),
     "td_arg_min_s8": (ArgMinArgs(3, 5, 2), ARG_BAD),
-    "td_cast_any": (CastArgs(6, 0, 2), [({"in_type": 4}, "in_type = 4 outside [0, 3]"),
+    "td_cast_any": (CastArgs(6, 0, 4), [({"in_type": 5}, "in_type = 5 outside [0, 4]"),
                                         ({"size": 0}, "size = 0 must be > 0")]),
     "td_lut_s8": (LutS8Args(size=10, table=np.zeros(256, np.int8)), [
         ({"size": 0}, "size = 0 must be > 0"),
@@ -112,6 +113,9 @@ CASES_TFLITE_OPS = {
     "td_maximum_s16": (MaximumS16Args(**WALK), WALK_BAD),
     "td_minimum_s8": (MinimumArgs(**WALK), WALK_BAD),
     "td_minimum_s16": (MinimumS16Args(**WALK), WALK_BAD),
+    "td_binary_s32": (BinaryS32Args(op=0, act_min=-5, act_max=9, **WALK), [
+        *WALK_BAD, ({"op": 3}, "op = 3 outside [0, 2]"),
+        ({"act_min": 10}, "act_min 10 > act_max 9")]),
     "td_transpose_conv_s8": (TransposeConvArgs(**TCONV), [
         ({"stride_w": 0}, "stride_w = 0 must be > 0"),
         ({"out_shift": i32(-3, -4, 40)}, "out_shift[2] = 40 outside"),

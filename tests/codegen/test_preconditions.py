@@ -27,8 +27,12 @@ from tests.codegen.precondition_cases_attention import WALKED as ATTENTION_WALKE
 from tests.codegen.precondition_cases_16x8 import CASES_16X8
 from tests.codegen.precondition_cases_f32 import CASES_F32
 from tests.codegen.precondition_cases_recurrent import CASES_RECURRENT
+from tests.codegen.precondition_cases_signal_basic import CASES_SIGNAL_BASIC
+from tests.codegen.precondition_cases_signal_fft import CASES_SIGNAL_FFT
+from tests.codegen.precondition_cases_signal_noise import CASES_SIGNAL_NOISE
 from tests.codegen.precondition_cases_tflite_ops import CASES_TFLITE_OPS
 from tests.conftest import model_path
+from tests.stream.precondition_cases_stream import CASES_STREAM
 from tests.tflite_writer import TFLiteBuilder
 from tinydeploy.codegen.emit import build_project
 from tinydeploy.compiler import compile_model, lower_file
@@ -460,7 +464,8 @@ def _fused_cases():
 
 
 ALL = {**CASES, **ATTENTION_CASES, **CASES_16X8, **CASES_TFLITE_OPS, **CASES_RECURRENT,
-       **CASES_F32, **_fused_cases()}
+       **CASES_SIGNAL_BASIC, **CASES_SIGNAL_FFT,
+       **CASES_F32, **CASES_SIGNAL_NOISE, **CASES_STREAM, **_fused_cases()}
 
 
 @pytest.mark.parametrize("func", sorted(ALL))

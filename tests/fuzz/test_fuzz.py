@@ -17,11 +17,13 @@ import tflite
 from tests.conftest import MODELS_DIR, model_path
 from tests.fuzz import runner
 from tests.fuzz.mutate_tflite import FlatModel, read_model, write_model
+from tests.signal import micro_speech
 from tinydeploy.frontend.tflite_reader import read_tflite
 
 pytestmark = [pytest.mark.models, pytest.mark.cc]
 
 DEFAULT_CASES = 400          # seed 0, every default kind
+SIGNAL_CASES, SIGNAL_SEED = 300, 7     # the audio preprocessor's custom ops
 DEFAULT_BUILDS = 16
 HELD_OUT_SEED = 424242       # never used by the default run
 HELD_OUT_CASES = 200
@@ -253,3 +255,16 @@ def test_float_outputs_compare_up_to_libm_ulps_and_integers_exactly():
     assert not runner.same_output(a, a * np.float32(1.001))
     i = np.array([1, 2], np.int8)
     assert not runner.same_output(i, i + np.int8(1)) and runner.same_output(i, i.copy())
+
+
+def test_fuzz_signal_custom_ops():
+    """TFLite Micro's signal ops (custom operators with flexbuffer options, uint32/uint64
+    tensors, a spectral subtraction's state): the micro_speech preprocessor the tests build,
+    mutated by every TFLite mutation kind, is refused with one line or compiles and runs
+    clean (a separate seed list: the default run's case ids stay what they were)."""
+    seed = runner.Seed("audio_preprocessor.tflite", micro_speech.preprocessor_model())
+    kinds = [k for k in runner.DEFAULT_KINDS if not k.startswith("onnx_")]
+    run = runner.fuzz(SIGNAL_CASES, seed=SIGNAL_SEED, build=6, kinds=kinds, seeds=[seed],
+                      jobs=2)
+    assert {"compiled", "error"} <= {r.outcome for r in run.results}
+    _check(run)

@@ -7,8 +7,6 @@ Micro's (one interpreter invoked 20 times, its variables kept) and the numpy gol
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -16,6 +14,7 @@ import pytest
 import tinydeploy
 from tflite_micro import runtime
 
+from tests.harness import run_user_main
 from tests.graphs import act
 from tests.netbuild import Net, kernels
 from tests.tflite_writer import graph_to_tflite
@@ -199,16 +198,9 @@ int main(void)
 def test_reset_restarts_the_stream(tmp_path):
     net, g, model, proj = compile_lstm(tmp_path, "reset", **CONFIGS["lstm_only"])
     folder, p = tmp_path / g.name, proj.prefix
-    (folder / "reset_main.c").write_text(RESET_MAIN.replace("UPPER", p.upper())
-                                         .replace("NAME", p))
-    srcs = [str(f) for f in folder.rglob("*.c") if f.name not in ("main.c",)]
-    exe = tmp_path / "reset_main"
-    cc = shutil.which("cc") or shutil.which("gcc")
-    subprocess.run([cc, "-std=c99", "-Wall", "-Wextra", "-Werror", *hostrun.SANITIZE.split(),
-                    "-o", str(exe), *srcs, "-lm"], check=True, capture_output=True)
-    res = subprocess.run([str(exe)], capture_output=True)
-    assert res.returncode == 0, res.stderr.decode()[-2000:]
-    got = np.frombuffer(res.stdout, np.int8).reshape(5, -1)
+    stdout = run_user_main(folder, RESET_MAIN.replace("UPPER", p.upper()).replace("NAME", p),
+                           name="reset_main")
+    got = np.frombuffer(stdout, np.int8).reshape(5, -1)
     xs = [(np.arange(g.t("x").size) * 11 + s * 37 - 90).astype(np.int8).reshape(g.t("x").shape)
           for s in range(5)]
     tflm = stream_tflm(model.read_bytes(), xs)

@@ -15,6 +15,7 @@ from tinydeploy.check.goldens import GoldenCheck, check_golden
 from tinydeploy.check.inputs import load_npy_inputs, random_inputs
 from tinydeploy.check.pulp_reference import run_pulp_reference
 from tinydeploy.check.reference import reference_name, run_reference
+from tinydeploy.check.stream import stream_reference
 from tinydeploy.errors import TinyDeployError
 from tinydeploy.ir.graph import Graph
 from tinydeploy.ir.training import steps_in_place
@@ -112,17 +113,10 @@ def validate(project: str | Path | CompiledProject, n: int = 20, seed: int = 0,
         fmt_ref = ("the numpy golden (no reference interpreter here runs ONNX Runtime "
                    "training graphs; `validate --golden` compares Deeploy's outputs)")
         ref = [[gold[n] for n in low.graph.outputs] for gold in golden]
-    elif low.graph.meta.get("dialect"):        # NEMO/QuantLab/Deeploy integer graphs
-        fmt_ref, ref = run_pulp_reference(model, low.graph, records)
-    elif low.graph.meta.get("float") and model.endswith(".tflite") and _hybrid(model):
-        # TFLite Micro refuses dynamic-range ("hybrid") files: the float64 reference of
-        # the quantizer (quantize/float_ops.py) stands in
-        fmt_ref = "float64 reference (TFLite Micro refuses hybrid models)"
-        ref = [[np.asarray(run_float(low.graph, rec)[n], np.float32) for n in
-                low.graph.outputs] for rec in records]
+    elif low.graph.meta.get("stream"):         # one step per call: the whole sequence's
+        fmt_ref, ref = stream_reference(low, model, records, _model_reference)
     else:
-        ref = _reference_in_our_layout(low.graph, model, records)
-        fmt_ref = reference_name(model)
+        fmt_ref, ref = _model_reference(low.graph, model, records)
     # onnxruntime requantizes in float with one rounding; TFLite-style fixed point (ours)
     # rounds twice, so ONNX outputs may differ by a few LSB (reported, not hidden).
     tol = tolerance if tolerance is not None else \
@@ -174,6 +168,19 @@ def validate_golden(project: str | Path | CompiledProject, golden_dir: str | Pat
     text files or Deeploy .npz) and match every golden layer (see :mod:`.goldens`)."""
     proj = as_project(project)
     return check_golden(proj.path, golden_dir, proj.lowered, proj.manifest, sanitize)
+
+
+def _model_reference(g: Graph, model: str, records) -> tuple[str, list]:
+    """(name, outputs per record) of the model file's own reference interpreter."""
+    if g.meta.get("dialect"):                  # NEMO/QuantLab/Deeploy integer graphs
+        return run_pulp_reference(model, g, records)
+    if g.meta.get("float") and model.endswith(".tflite") and _hybrid(model):
+        # TFLite Micro refuses dynamic-range ("hybrid") files: the float64 reference of
+        # the quantizer (quantize/float_ops.py) stands in
+        return ("float64 reference (TFLite Micro refuses hybrid models)",
+                [[np.asarray(run_float(g, rec)[n], np.float32) for n in g.outputs]
+                 for rec in records])
+    return reference_name(model), _reference_in_our_layout(g, model, records)
 
 
 def _check_on(project: Path, manifest: dict, on: str) -> None:

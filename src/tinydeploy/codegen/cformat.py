@@ -12,6 +12,8 @@ C_TYPES = {
     "int16": "int16_t",
     "int32": "int32_t",
     "int64": "int64_t",
+    "uint32": "uint32_t",
+    "uint64": "uint64_t",
     "float32": "float",
 }
 
@@ -66,6 +68,8 @@ def c_scalar(value, ctype: str) -> str:
         return "(-2147483647 - 1)"
     if ctype == "int64_t":
         return f"INT64_C({v})"
+    if ctype in ("uint32_t", "uint64_t"):
+        return f"UINT64_C({v})" if ctype == "uint64_t" else f"{v}u"
     return str(v)
 
 

@@ -333,7 +333,8 @@ def build_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[st
     return proj
 
 
-_C_SIZES = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "int32_t": 4, "int64_t": 8, "float": 4}
+_C_SIZES = {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "int32_t": 4, "int64_t": 8, "float": 4,
+            "uint32_t": 4, "uint64_t": 8}
 
 
 def bounds_blocks(proj: Project) -> None:

@@ -1,5 +1,8 @@
-"""The C of a network with recurrent state (an LSTM's hidden and cell state, an SVDF's
-memory: ``graph.meta["state"]`` outside a decode loop): the state tensors live in the
+"""The C of a network with state (recurrent layers: an LSTM's hidden and cell state, an
+SVDF's memory; the noise estimate of the signal library's spectral subtraction; the
+receptive-field histories of a temporal conv net compiled with ``--stream``,
+passes/streaming.py: ``graph.meta["state"]`` outside a decode loop): the state tensors
+live in the
 arena the network owns, planned for the whole run (memory/lifetimes.py), so they keep their
 values from one ``<prefix>_run`` call to the next; ``<prefix>_reset()`` sets them to the values
 the model starts from (TFLite Micro's ResetVariableTensors: an int8 tensor at its zero
@@ -42,8 +45,9 @@ def state_context(proj: Project, low) -> dict:
     header = "\n".join([
         f"/* A network with state: {len(g.meta['state'])} tensors, {P}_STATE_BYTES bytes of "
         "the arena,",
-        f" * kept from one {p}_run() to the next (recurrent layers: an LSTM's hidden and cell"
-        "\n * state, an SVDF's memory)."
+        f" * kept from one {p}_run() to the next (an LSTM's hidden and cell state, an SVDF's"
+        "\n * memory, a spectral subtraction's noise estimate, the histories of streamed"
+        "\n * causal convolutions)."
         f"\n * {p}_run(...) runs one call on the input(s), updating the state, and writes the",
         f" * output(s); returns 0. {p}_reset() sets the state to its initial value (the "
         "first",
@@ -62,7 +66,7 @@ def state_context(proj: Project, low) -> dict:
         "    return 0;",
         "}"])
     state = "\n".join([
-        "/* ---- recurrent state: in the arena across calls; set by the first run or "
+        "/* ---- state: in the arena across calls; set by the first run or "
         f"{p}_reset() ---- */",
         "static int td_state_ready;",
         f"int {p}_reset(void);"])

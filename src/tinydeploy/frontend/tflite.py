@@ -34,13 +34,19 @@ from tinydeploy.ir.graph import Graph, QuantParams, Tensor
 from tinydeploy.quantize.float_tflite import load_float_tflite
 
 _DTYPES = {TT.FLOAT32: "float32", TT.INT32: "int32", TT.UINT8: "uint8",
-           TT.INT64: "int64", TT.INT16: "int16", TT.INT8: "int8"}
+           TT.INT64: "int64", TT.INT16: "int16", TT.INT8: "int8", TT.UINT32: "uint32",
+           TT.UINT64: "uint64"}
 _EDGE_OPS = ("QUANTIZE", "DEQUANTIZE")
 _EDGE_DTYPES = ("float32", "uint8")
 # Activations inside the network: int8; int16 of TFLite's "16x8" mode (int16 activations,
 # int8 weights, int64 bias); int32 where TFLite has them (ARG_MAX, CAST, raw integers).
-_ACT_DTYPES = ("int8", "int16", "int32")
+# uint32/uint64: TFLM's signal ops (the audio front end) and the CASTs around them.
+_ACT_DTYPES = ("int8", "int16", "int32", "uint32", "uint64")
 _BIAS_DTYPES = ("int32", "int64")      # int64: the 16x8 kernels' bias
+# raw int16 (no quantization: audio samples, the signal ops' values) only around them;
+# raw int8 only out of a CAST (micro_speech's features: int32 arithmetic cast to int8)
+_RAW_INT16_OPS = ("CUSTOM(Signal", "RESHAPE", "CAST")
+_STATEFUL = ("lstm", "svdf", "signal_filter_bank_spectral_subtraction")
 
 
 def load_tflite(path: str | Path) -> Graph:
@@ -67,7 +73,8 @@ def _graph(model: TFLiteModel, name: str) -> Graph:
     used = {n for op in ops for n in (*op.inputs, *op.outputs) if n} | set(inputs)
     tensors = {n: t for n, t in state.tensors.items() if n in used or n in outputs}
     # recurrent state (an LSTM's hidden and cell state, an SVDF's memory): held across calls
-    held = [n for op in ops if op.kind in ("lstm", "svdf") for n in op.outputs[1:]]
+    # and the noise estimate of the signal library's spectral subtraction
+    held = [n for op in ops if op.kind in _STATEFUL for n in op.outputs[1:]]
     return Graph(name, tensors, ops, inputs, outputs, source=model.file,
                  meta={"format": "tflite", **({"state": held} if held else {})})
 
@@ -114,8 +121,8 @@ class _Int8Op(OpConverter):
                 self.fail(f"{dtype} activation '{r.names[j]}' inside the network: "
                           f"{dtype} is only supported at graph inputs/outputs, converted by "
                           f"QUANTIZE/DEQUANTIZE (here: {self.opname} {where})")
-            self.fail(f"{dtype} activation '{r.names[j]}' is not supported (int8, int16 "
-                      "or int32 only)")
+            self.fail(f"{dtype} activation '{r.names[j]}' is not supported (int8, int16, "
+                      "int32; uint32/uint64 of the signal ops)")
 
     def convert_tensor(self, j: int) -> Tensor:
         t, name = self.model.tensors[j], self.model.names[j]
@@ -138,7 +145,9 @@ class _Int8Op(OpConverter):
                 self.fail(f"tensor '{name}': {t.scale.size} scales but "
                           f"{t.zero_point.size} zero points", unsupported=False)
             quant = QuantParams.make(t.scale, t.zero_point, t.qdim)
-        elif dtype in ("int8", "int16", "uint8") and data is None:
+        elif dtype in ("int8", "int16", "uint8") and data is None and not (
+                dtype == "int16" and self.opname.startswith(_RAW_INT16_OPS)) and not (
+                dtype == "int8" and self.opname == "CAST"):
             self.fail(f"{dtype} tensor '{name}' has no quantization parameters")
         return Tensor(name, t.shape, dtype, quant, data)
 

@@ -271,7 +271,9 @@ def _binary(c: OpConverter, spec: OpSpec) -> None:
     if len(c.ins) != 2:
         c.fail(f"expected 2 inputs, got {len(c.ins)}", unsupported=False)
     act = c.fused_act(c.options(spec.options, required=False))
-    c.add(spec.kind, (c.input(0), c.input(1)), act=act)
+    raw = c.t(c.output()).dtype == "int32" and c.t(c.output()).quant is None
+    c.add(spec.kind, (c.input(0), c.input(1)), act=act,
+          **({"wraps": True} if raw else {}))     # TFLM's raw int32 arithmetic wraps
 
 
 def _concat(c: OpConverter, spec: OpSpec) -> None:

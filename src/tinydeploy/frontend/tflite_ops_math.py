@@ -1,7 +1,8 @@
 """Rows of the TFLite op table (:data:`tinydeploy.frontend.tflite_ops.OPS`) for TFLite
 Micro's elementwise and reduction builtins beyond the CNN core: SUB, DIV,
 SQUARED_DIFFERENCE, MAXIMUM, MINIMUM, PRELU, LEAKY_RELU, HARD_SWISH, ABS, RSQRT, CAST, SUM,
-REDUCE_MAX, ARG_MAX, ARG_MIN, L2_NORMALIZATION. They are added to the one table here, where
+REDUCE_MAX, ARG_MAX, ARG_MIN, L2_NORMALIZATION; and EXP, NEG, which TFLite Micro runs in
+float32 only (float models). They are added to the one table here, where
 their mappers are defined; the int8 loader (int8 and 16x8 models) takes them, the float
 quantizer does not.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import tflite
 
-from tinydeploy.frontend.tflite_ops import (INT8, OPS, OpConverter, OpSpec, _binary, _mean,
+from tinydeploy.frontend.tflite_ops import (BOTH, INT8, OPS, OpConverter, OpSpec, _binary, _mean,
                                             _one_input)
 from tinydeploy.frontend.tflite_reader import TT
 
@@ -21,6 +22,15 @@ INT8_ONLY = frozenset({INT8})
 def _two_inputs(c: OpConverter, spec: OpSpec) -> None:
     """Ops of two inputs without options."""
     c.add(spec.kind, (c.input(0), c.input(1)))
+
+
+def _float_unary(c: OpConverter, spec: OpSpec) -> None:
+    """EXP, NEG: TFLite Micro runs them in float32 only (its kernels refuse other types);
+    a float model's op becomes the float ``unary`` kind."""
+    x = c.t(c.input(0))
+    if x.dtype != "float32":
+        c.fail(f"{c.opname} on {x.dtype}: TFLite Micro's {c.opname} is float32 only")
+    c.add("unary", (x.name,), fn=spec.attrs["fn"])
 
 
 def _leaky_relu(c: OpConverter, spec: OpSpec) -> None:
@@ -65,6 +75,8 @@ ROWS: dict[str, OpSpec] = {
     "ARG_MIN": OpSpec("arg_min", _arg_min_max, tflite.ArgMinOptions, loaders=INT8_ONLY,
                       n_inputs=(2, 2)),
     "CAST": OpSpec("cast", _one_input, loaders=INT8_ONLY),
+    "EXP": OpSpec("unary", _float_unary, attrs={"fn": "exp"}, loaders=BOTH),
+    "NEG": OpSpec("unary", _float_unary, attrs={"fn": "neg"}, loaders=BOTH),
     "L2_NORMALIZATION": OpSpec("l2_normalization", _l2_normalization, tflite.L2NormOptions,
                                loaders=INT8_ONLY),
 }

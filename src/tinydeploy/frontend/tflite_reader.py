@@ -27,6 +27,7 @@ from typing import NoReturn
 
 import numpy as np
 import tflite
+from flatbuffers import flexbuffers
 from tflite.utils import BUILTIN_OPCODE2NAME
 
 from tinydeploy.errors import TinyDeployError, UnsupportedError
@@ -126,6 +127,7 @@ class RawOp:
     outputs: list[int]
     options_type: int = 0
     options: dict | None = None
+    custom: bytes = b""          # a custom op's options (flexbuffer bytes, TFLM's format)
 
     @property
     def node(self) -> str:
@@ -176,7 +178,8 @@ class TFLiteModel:
                                   f"model has {len(self.tensors)} tensors")
             if -1 in outs:
                 self._corrupt(f"operator {i} ({codes[code]}) has an absent (-1) output")
-            self.ops.append(RawOp(i, codes[code], ins, outs, *_read_options(op)))
+            custom = op.CustomOptionsAsNumpy().tobytes() if op.CustomOptionsLength() else b""
+            self.ops.append(RawOp(i, codes[code], ins, outs, *_read_options(op), custom))
         self.inputs = [] if sg.InputsIsNone() else [int(j) for j in sg.InputsAsNumpy()]
         self.outputs = [] if sg.OutputsIsNone() else [int(j) for j in sg.OutputsAsNumpy()]
         for what, idx in (("input", self.inputs), ("output", self.outputs)):
@@ -245,6 +248,27 @@ class OpReader:
         if self.op.options is None:
             self.fail(f"{cls.__name__} table missing", unsupported=False)
         return SimpleNamespace(**{k: (lambda v=v: v) for k, v in self.op.options.items()})
+
+    def custom_options(self) -> dict:
+        """A custom op's flexbuffer options as a dict (TFLM's signal ops read them by
+        key order); {} when absent; damage is an error naming the op."""
+        if not self.op.custom:
+            return {}
+        try:
+            opts = flexbuffers.Loads(self.op.custom)
+        except Exception as e:          # any decoder step can trip over damaged bytes
+            self.fail(f"corrupt custom options ({type(e).__name__}: {e})", unsupported=False)
+        if not isinstance(opts, dict):
+            self.fail("custom options are not a flexbuffer map", unsupported=False)
+        return opts
+
+    def custom_int(self, opts: dict, key: str, lo: int = -2**31, hi: int = 2**31 - 1) -> int:
+        """An integer custom option in [lo, hi] (an error naming the op otherwise)."""
+        v = opts.get(key)
+        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+            self.fail(f"custom option '{key}' = {v!r}: an integer in [{lo}, {hi}] expected",
+                      unsupported=False)
+        return int(v)
 
     def act(self, code: int) -> str:
         """IR name of a fused activation function code."""

@@ -23,13 +23,15 @@ import numpy as np
 
 from tinydeploy.errors import TinyDeployError, UnsupportedError
 
-DTYPES = ("int8", "uint8", "int16", "int32", "int64", "float32", "int4", "uint4", "int2", "uint2")
+DTYPES = ("int8", "uint8", "int16", "int32", "int64", "float32", "int4", "uint4", "int2", "uint2",
+          "uint32", "uint64")      # uint32/uint64: TFLM signal ops (audio front end)
 # Packed sub-byte dtypes: (bits per element, numpy dtype of their unpacked values).
 SUBBYTE_DTYPES = {"int4": (4, "int8"), "uint4": (4, "uint8"),
                   "int2": (2, "int8"), "uint2": (2, "uint8")}
 # Value range of each integer dtype (zero points must lie in it).
 INT_RANGES = {"int8": (-2**7, 2**7 - 1), "uint8": (0, 2**8 - 1), "int16": (-2**15, 2**15 - 1),
               "int32": (-2**31, 2**31 - 1), "int64": (-2**63, 2**63 - 1),
+              "uint32": (0, 2**32 - 1), "uint64": (0, 2**64 - 1),
               "int4": (-8, 7), "uint4": (0, 15), "int2": (-2, 1), "uint2": (0, 3)}
 # The C code indexes tensors and sizes the arena with int32_t: no tensor may hold more
 # elements or bytes than this.

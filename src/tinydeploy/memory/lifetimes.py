@@ -181,8 +181,10 @@ def buffers_for_graph(g: Graph, align: int = 4, sliding: bool = False,
             continue
         size = max(g.t(n).nbytes for n, r in root.items() if r == s)
         partner, margin = hints.get(s, (None, 0))
-        # int64 (a training step's labels) at 8 bytes: C reads them as int64_t
-        al = max(align, 8) if g.t(s).dtype == "int64" else align
+        # int64 (a training step's labels) and uint64 (the signal ops' filter bank sums) at
+        # 8 bytes: C reads them as int64_t / uint64_t (whichever tensor shares the buffer)
+        wide = any(g.t(n).dtype in ("int64", "uint64") for n, r in root.items() if r == s)
+        al = max(align, 8) if wide else align
         buffers.append(Buffer(s, size, first, last, al, partner, margin))
     for i, op in enumerate(g.ops):
         km = layers.get(op.name)

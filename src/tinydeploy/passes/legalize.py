@@ -10,6 +10,8 @@ from tinydeploy.quant.golden import golden
 
 # ops that read int64 activations (the labels of a training graph's loss)
 INT64_LABEL_KINDS = ("softmax_ce_grad", "ce_loss")
+# unsigned 32/64-bit values: TFLM's signal ops (the audio front end) and CASTs to/from them
+UNSIGNED_KINDS = ("cast",)
 
 
 def check_supported(g: Graph) -> None:
@@ -19,7 +21,9 @@ def check_supported(g: Graph) -> None:
             if n and g.t(n).dtype not in ("int8", "uint8", "int16", "int32", "float32",
                                           "int4", "uint4", "int2", "uint2") and not (
                     g.t(n).dtype == "int64" and (g.t(n).is_const      # 16x8 biases
-                                                 or op.kind in INT64_LABEL_KINDS)):
+                                                 or op.kind in INT64_LABEL_KINDS)) and not (
+                    g.t(n).dtype in ("uint32", "uint64") and (
+                        op.kind.startswith("signal_") or op.kind in UNSIGNED_KINDS)):
                 raise UnsupportedError(f"{op.kind}: tensor '{n}' has unsupported dtype "
                                        f"{g.t(n).dtype}", node=op.name)
 

@@ -24,7 +24,7 @@ from tinydeploy.errors import UnsupportedError
 C_INT_RANGES = {"int8_t": (-2**7, 2**7 - 1), "uint8_t": (0, 2**8 - 1),
                 "int16_t": (-2**15, 2**15 - 1), "uint16_t": (0, 2**16 - 1),
                 "int32_t": (-2**31, 2**31 - 1), "uint32_t": (0, 2**32 - 1),
-                "int64_t": (-2**63, 2**63 - 1)}
+                "int64_t": (-2**63, 2**63 - 1), "uint64_t": (0, 2**64 - 1)}
 
 
 _NO_DEFAULT = dataclasses.MISSING

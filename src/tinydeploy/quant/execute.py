@@ -10,10 +10,15 @@ from tinydeploy.ir.training import inference_ops, steps_in_place, training, with
 from tinydeploy.ir.ops import OPS
 from tinydeploy.quant.golden import golden
 from tinydeploy.quant.golden.lstm import reset_values as lstm_reset
+from tinydeploy.quant.golden.signal_filter_bank_spectral_subtraction import \
+    reset_values as spectral_subtraction_reset
+from tinydeploy.quant.golden.stream_window import reset_values as stream_window_reset
 from tinydeploy.quant.golden.svdf import reset_values as svdf_reset
 
 # the stateful op kinds: (graph, op) -> the reset values of its state outputs (1, 2, ..)
-RESETS = {"lstm": lstm_reset, "svdf": svdf_reset}
+RESETS = {"lstm": lstm_reset, "svdf": svdf_reset,
+          "signal_filter_bank_spectral_subtraction": spectral_subtraction_reset,
+          "stream_window": stream_window_reset}      # a causal conv's history (--stream)
 
 
 def prepare_all(g: Graph) -> dict[str, object]:
@@ -49,8 +54,8 @@ def check_inputs(op: Op) -> None:
 
 def initial_state(g: Graph) -> dict[str, np.ndarray]:
     """The values the state tensors (``graph.meta["state"]``: an LSTM's hidden and cell
-    state, an SVDF's memory) start from, and return to on reset, by name: the stateful
-    op's golden says."""
+    state, an SVDF's memory, a spectral subtraction's noise estimate) start from, and
+    return to on reset, by name: the stateful op's golden says."""
     out: dict[str, np.ndarray] = {}
     for op in g.ops:
         if op.kind in RESETS:

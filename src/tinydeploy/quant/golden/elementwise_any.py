@@ -4,6 +4,9 @@ integer input types, numpy broadcasting, int32 output:
     add:  y = (a + a_offset) * a_mult + (b + b_offset) * b_mult     (Sub: b_mult = -1)
     mul:  y = (a + a_offset) * (b + b_offset)
 
+TFLite's raw int32 ADD/SUB/MUL (attribute ``wraps``: the sum or product wraps modulo 2^32,
+as TFLM's int32 arithmetic does on two's-complement targets) take the same kernels.
+
 Variants of the ``add`` and ``mul`` kinds for an int32 output where the plain int8
 accumulator (``td_add_s8_s32``, same shapes only) does not apply; the operands are read
 as in :mod:`._broadcast` (merged dims, stride 0 along broadcast dims). Element sizes are
@@ -14,6 +17,7 @@ type combination and bound by memory, not arithmetic.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -46,6 +50,18 @@ class MulAnyS32Args(AddAnyS32Args):
     C_FUNC = "td_mul_any_s32"
 
 
+# TFLite's raw int32 ADD/MUL: the same kernels, whose int32 result wraps modulo 2^32
+# (the kernels compute in int64 and keep the low 32 bits; preconditions accept overflow)
+@dataclass(frozen=True, eq=False)
+class AddAnyS32WrapArgs(AddAnyS32Args):
+    WRAPS: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, eq=False)
+class MulAnyS32WrapArgs(MulAnyS32Args):
+    WRAPS: ClassVar[bool] = True
+
+
 def _reach(t, off: int) -> int:
     lo, hi = INT_RANGES[t.dtype]
     return max(abs(lo + off), abs(hi + off))
@@ -63,7 +79,14 @@ def _prepare(g: Graph, op: Op, cls: type) -> AddAnyS32Args:
     worst = ra * rb if cls is MulAnyS32Args else ra * abs(ma) + rb * abs(mb)
     if x_range is not None:
         worst = min(worst, max(abs(int(v)) for v in x_range))
-    require(worst <= 2**31 - 1, op, f"the int32 result may overflow (|y| up to {worst})")
+    require(op.attrs.get("act", "none") == "none", op,
+            f"fused activation {op.attrs.get('act')} on an int32 {op.kind}")
+    # TFLite's int32 ADD/MUL wrap modulo 2^32 as TFLM's do on two's-complement targets
+    # (the frontend says so: "wraps"); the integer-deployable dialects must not overflow.
+    wraps = bool(op.attrs.get("wraps"))
+    require(worst <= 2**31 - 1 or wraps, op, f"the int32 result may overflow (|y| up to {worst})")
+    if wraps:
+        cls = MulAnyS32WrapArgs if cls is MulAnyS32Args else AddAnyS32WrapArgs
     return cls(len(shape), ELEM_BYTES[a.dtype], ELEM_BYTES[b.dtype], offset(a), offset(b),
                ma, mb, padded(shape, 1), padded(sa, 0), padded(sb, 0))
 
@@ -77,7 +100,7 @@ def _operands(k: AddAnyS32Args, a: np.ndarray, b: np.ndarray):
 
 def run_add(k: AddAnyS32Args, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     x, z = _operands(k, a, b)
-    return (x * k.a_mult + z * k.b_mult).astype(np.int32).reshape(-1)
+    return (x * k.a_mult + z * k.b_mult).astype(np.int32).reshape(-1)   # wraps (int64 sums)
 
 
 def run_mul(k: MulAnyS32Args, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -117,7 +117,9 @@ def _wide_or_valued(g: Graph, op: Op) -> bool:
 
 def _wide_concat2(g: Graph, op: Op) -> bool:
     """Two-input 16/32-bit concats (int16 concats of more inputs: int16/concat.py)."""
-    return _wide(g, op) and (len(op.inputs) == 2 or g.t(op.outputs[0]).dtype != "int16")
+    y = g.t(op.outputs[0])
+    return _wide(g, op) and (len(op.inputs) == 2 or y.dtype != "int16") and not (
+        y.dtype == "int32" and y.quant is None)
 
 
 register_variant("transpose", _wide, prepare_transpose, copy_run, TransposeAnyArgs)

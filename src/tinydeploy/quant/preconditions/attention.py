@@ -238,7 +238,8 @@ def _binary(mul: bool):
         worst = ra * rb if mul else ra * abs(int(a.a_mult)) + rb * abs(int(a.b_mult))
         if c.x_range is not None:            # the value range the frontend proved
             worst = min(worst, max(abs(int(v)) for v in c.x_range))
-        c.fits_int32("|y|", worst, "the int32 result would overflow")
+        if not getattr(a, "WRAPS", False):      # TFLite's raw int32 arithmetic wraps
+            c.fits_int32("|y|", worst, "the int32 result would overflow")
         n = c.product("elements", *shape)
         return Spec([Operand("a", wa * _extent(c, "a extent", shape, sa), _WIDTH[wa]),
                      Operand("b", wb * _extent(c, "b extent", shape, sb), _WIDTH[wb])],

@@ -142,7 +142,7 @@ def _concat_any(c: _Check) -> Spec:
     sizes = [int(v) for v in c.array("copy_sizes", int(a.num_inputs))]
     if any(v < 0 for v in sizes):
         c.fail(f"copy_sizes {sizes} must be >= 0")
-    dtypes = {1: ("int8", "uint8"), 2: ("int16",), 4: ("int32", "float32")}[e]
+    dtypes = {1: ("int8", "uint8"), 2: ("int16",), 4: ("int32", "uint32", "float32")}[e]
     ins = [Operand(f"in{k}", e * c.product(f"input {k} elements", a.outer, v), dtypes)
            for k, v in enumerate(sizes)]
     out = c.product("output elements", a.outer, sum(sizes))

@@ -143,6 +143,19 @@ for _s in ("s8", "s16"):
     register(f"td_maximum_{_s}", _extremum(_s))
     register(f"td_minimum_{_s}", _extremum(_s))
 register("td_div_s8", _div_s8)
+
+
+def _binary_s32(c: _Check) -> Spec:
+    """td_binary_s32: raw int32 div (truncating; 0 for a zero divisor), max, min, clamp."""
+    n, ext_a, ext_b = _bcast(c)
+    c.within("op", 0, 2, "0 div, 1 maximum, 2 minimum")
+    if int(c.a.act_min) > int(c.a.act_max):
+        c.fail(f"act_min {c.a.act_min} > act_max {c.a.act_max}")
+    return Spec([Operand("a", 4 * ext_a, ("int32",)), Operand("b", 4 * ext_b, ("int32",))],
+                Operand("output", 4 * n, ("int32",)))
+
+
+register("td_binary_s32", _binary_s32)
 def _transpose_conv(sfx: str):
     dt = _TYPE[sfx]
 
@@ -197,14 +210,14 @@ def _arg_s8(c: _Check) -> Spec:
     return Spec([Operand("input", n_in, ("int8",))], Operand("output", 4 * n_out, ("int32",)))
 
 
-_CAST = [("int8", 1), ("int16", 2), ("int32", 4), ("float32", 4)]
+_CAST = [("int8", 1), ("int16", 2), ("int32", 4), ("float32", 4), ("uint32", 4)]
 
 
 def _cast(c: _Check) -> Spec:
-    """td_cast_any: static_cast between the four types."""
+    """td_cast_any: static_cast between the five types."""
     a = c.a
     c.positive("size")
-    (src, bi), (dst, bo) = (_CAST[c.within(f, 0, 3, "a type code 0..3")]
+    (src, bi), (dst, bo) = (_CAST[c.within(f, 0, 4, "a type code 0..4")]
                             for f in ("in_type", "out_type"))
     c.product("bytes", a.size, 4)
     return Spec([Operand("input", bi * a.size, (src,))],
