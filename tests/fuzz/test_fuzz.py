@@ -268,3 +268,14 @@ def test_fuzz_signal_custom_ops():
                       jobs=2)
     assert {"compiled", "error"} <= {r.outcome for r in run.results}
     _check(run)
+
+
+@pytest.mark.parametrize("case_id", ["1000:1807", "1000:2921"])
+def test_signal_case_found_by_a_long_run_is_one_line(case_id):
+    """A bit flip in a custom operator's name length made the name run over the rest of
+    the file (hundreds of lines of error); the name is now printable and cut."""
+    seed = runner.Seed("audio_preprocessor.tflite", micro_speech.preprocessor_model())
+    kinds = [k for k in runner.DEFAULT_KINDS if not k.startswith("onnx_")]
+    s, i = (int(v) for v in case_id.split(":"))
+    r = runner.run_compile(runner.make_case(s, i, [seed], kinds), timeout=120)
+    assert r.outcome in ("error", "compiled"), (r.outcome, r.place, r.message[:300])

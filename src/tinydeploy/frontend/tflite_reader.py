@@ -87,10 +87,17 @@ def _buffer_bytes(b, buf: bytes) -> bytes:
     return b.DataAsNumpy().tobytes() if b.DataLength() else b""
 
 
+def _printable(raw: bytes, limit: int = 64) -> str:
+    """A name from the file as one short line: printable ASCII kept, other bytes as
+    ``\\xNN``, cut at ``limit`` characters (a damaged length can make it the whole file)."""
+    s = "".join(chr(b) if 32 <= b < 127 and b != 92 else f"\\x{b:02x}" for b in raw)
+    return s if len(s) <= limit else s[:limit] + "..."
+
+
 def _opcode_name(oc) -> str:
     code = max(oc.BuiltinCode(), oc.DeprecatedBuiltinCode())
     if code == tflite.BuiltinOperator.CUSTOM:
-        return f"CUSTOM({(oc.CustomCode() or b'').decode('utf-8', 'replace')})"
+        return f"CUSTOM({_printable(oc.CustomCode() or b'')})"
     return BUILTIN_OPCODE2NAME.get(code, f"BUILTIN_{code}")
 
 
