@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from tinydeploy.quant.golden.requantize_s32 import (RequantizeS8S32Args, RequantizeS16S32Args,
+                                                    RequantizeS32S8Args, RequantizeS32S16Args)
 from tinydeploy.quant.golden.int16.concat import ConcatAnyArgs
 from tinydeploy.quant.golden.int16.conv2d import Conv2dS16Args
 from tinydeploy.quant.golden.int16.depthwise_conv2d import DepthwiseConv2dS16Args
@@ -107,6 +109,19 @@ CASES_16X8 = {
                              REQ_BAD + [({"output_offset": 128}, "output_offset = 128")]),
     "td_requantize_s8_s16": (RequantizeS8S16Args(**{**REQ, "input_offset": 5}), REQ_BAD),
     "td_requantize_s16": (RequantizeS16Args(**REQ), REQ_BAD),
+    # QUANTIZE between int8/int16 and int32 (quant/golden/requantize_s32.py)
+    "td_requantize_s16_s32": (RequantizeS16S32Args(**{**REQ, "act_min": -2**31,
+                                                      "act_max": 2**31 - 1}), REQ_BAD),
+    "td_requantize_s8_s32": (RequantizeS8S32Args(**{**REQ, "input_offset": 3,
+                                                    "act_min": -2**31, "act_max": 2**31 - 1}),
+                             REQ_BAD + [({"input_offset": 300}, "input_offset = 300")]),
+    "td_requantize_s32_s16": (RequantizeS32S16Args(**{**REQ, "shift": -3}),
+                              REQ_BAD + [({"input_offset": 5},
+                                          "the input plus its offset can reach")]),
+    "td_requantize_s32_s8": (RequantizeS32S8Args(**{**REQ, "shift": -9, "output_offset": 4,
+                                                    "act_min": -128, "act_max": 127}),
+                             REQ_BAD + [({"shift": 2}, "the requantized value plus the "
+                                                       "output offset can reach")]),
     "td_quantize_f32_s16": (QuantizeF32S16Args(size=4, scale=0.01, zero_point=0), [
         ({"scale": 0.0}, "scale = 0.0 is not a finite, non-zero float32"),
         ({"zero_point": 40000}, "zero_point = 40000 outside")]),

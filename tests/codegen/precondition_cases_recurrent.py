@@ -7,7 +7,7 @@ import numpy as np
 
 from tinydeploy.quant.golden.int16.luts import SIGMOID_Q16
 from tinydeploy.quant.golden.lstm import LstmS16Args, LstmS8Args
-from tinydeploy.quant.golden.svdf import SvdfArgs
+from tinydeploy.quant.golden.svdf import SvdfArgs, SvdfS8StateArgs
 
 M = 1 << 30
 
@@ -26,6 +26,9 @@ SVDF = SvdfArgs(n_batch=1, n_input=6, n_filter=4, n_memory=3, rank=2, x_offset=5
                 state_zp=0, out_offset=-3, mult_1=M, mult_2=M, shift_1=-3, shift_2=-12)
 
 CASES_RECURRENT = {
+    "td_svdf_s8_s8": (SvdfS8StateArgs(**{**vars(SVDF), "state_zp": -7}), [
+        ({"state_zp": 200}, "state_zp = 200 outside"),
+        ({"rank": 3}, "n_filter = 4 is not a multiple of rank = 3")]),
     "td_svdf_s8": (SVDF, [
         ({"rank": 3}, "n_filter = 4 is not a multiple of rank = 3"),
         ({"n_memory": 0}, "n_memory = 0 must be > 0"),

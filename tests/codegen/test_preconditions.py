@@ -57,7 +57,7 @@ from tinydeploy.quant.golden.pad import PadArgs
 from tinydeploy.quant.golden.quantize import (QuantizeF32Args, RequantizeArgs,
                                               RequantizeS8U8Args, RequantizeU8S8Args)
 from tinydeploy.quant.golden.requant import RequantArgs, RequantS16Args, RequantS32Args
-from tinydeploy.quant.golden.softmax import SoftmaxArgs
+from tinydeploy.quant.golden.softmax import SoftmaxArgs, SoftmaxS8S16Args
 from tinydeploy.quant.golden.subbyte.add import AddSbArgs
 from tinydeploy.quant.golden.subbyte.conv2d import Conv2dSbArgs
 from tinydeploy.quant.golden.subbyte.depthwise_conv2d import DepthwiseConv2dSbArgs
@@ -335,6 +335,10 @@ CASES = {
     "td_dequantize_u8_f32": (DequantizeU8Args(size=6, scale=0.5, zero_point=255), [
         ({"scale": float("inf")}, "is not a finite float32"),
         ({"zero_point": -1}, "zero_point = -1 outside [0, 255]")]),
+    "td_softmax_s8_s16": (SoftmaxS8S16Args(outer=2, depth=7, input_multiplier=M,
+                                           input_left_shift=20, diff_min=-100), [
+        ({"depth": 4096}, "depth = 4096 outside [1, 4095]"),
+        ({"diff_min": 1}, "diff_min = 1 outside")]),
     "td_softmax_s8": (SoftmaxArgs(outer=3, depth=10, input_multiplier=M, input_left_shift=31,
                                   diff_min=-1), [
         ({"diff_min": 1}, "diff_min = 1 outside"),

@@ -77,9 +77,23 @@ def test_svdf_state_must_be_a_variable(tmp_path):
         load_model(_model(tmp_path, edit))
 
 
-def test_int8_state_is_refused_naming_the_node():
+def test_int8_state_with_int16_time_weights_is_refused_naming_the_node():
+    """TFLite Micro's SVDF takes time weights of the state's type (int8 with int8, int16
+    with int16); a mix is refused."""
     g = svdf_net(head=False).graph(["y"])
     s = g.t("state")
     g.tensors["state"] = Tensor(s.name, s.shape, "int8", QuantParams.make(0.1, 0))
-    with pytest.raises(UnsupportedError, match="node '0_svdf'.*int8 state is not supported"):
+    with pytest.raises(UnsupportedError, match="node '0_svdf'.*time weights.*int8"):
         prepare_all(g)
+
+
+def test_int8_state_svdf_golden_equals_tflm_and_resets_to_the_zero_point(tmp_path):
+    g = svdf_net(name="svdf_s8s8", head=False, state_dtype="int8", state_zp=5, units=3,
+                 rank=2, memory=6, seed=4).graph(["y"])
+    model = tmp_path / "m.tflite"
+    model.write_bytes(graph_to_tflite(g))
+    start = initial_state(load_model(model))["state"]
+    assert start.dtype == np.int8 and np.all(start == 5)
+    xs = seeded_steps(g, n=12, seed=9)
+    for t, o in zip(stream_tflm(model.read_bytes(), xs), stream_golden(model, xs)):
+        assert np.array_equal(o.reshape(t.shape), t)

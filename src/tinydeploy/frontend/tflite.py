@@ -144,7 +144,10 @@ class _Int8Op(OpConverter):
             if t.zero_point.size not in (1, t.scale.size):
                 self.fail(f"tensor '{name}': {t.scale.size} scales but "
                           f"{t.zero_point.size} zero points", unsupported=False)
-            quant = QuantParams.make(t.scale, t.zero_point, t.qdim)
+            qdim = t.qdim
+            if len(t.shape) == 1 and t.scale.size == t.shape[0] > 1:
+                qdim = 0      # a 1-D tensor has one axis (old converters wrote the conv's: 3)
+            quant = QuantParams.make(t.scale, t.zero_point, qdim)
         elif dtype in ("int8", "int16", "uint8") and data is None and not (
                 dtype == "int16" and self.opname.startswith(_RAW_INT16_OPS)) and not (
                 dtype == "int8" and self.opname == "CAST"):

@@ -31,10 +31,15 @@ def _transpose_conv(c: OpConverter, spec: OpSpec) -> None:
     c.require_rank(x, (4,), "input")
     c.require_rank(y, (4,), "output")
     c.require_rank(w, (4,), "weights")
-    shape = [int(v) for v in np.asarray(c.const(0, "output shape")).ravel()]
-    if shape != list(y.shape):
-        c.fail(f"output shape input {shape} is not the output's {list(y.shape)}",
-               unsupported=False)
+    # TFLite Micro never reads the output-shape input (the output tensor's static shape
+    # decides); a constant one must agree with it, a runtime one (a graph input, as in
+    # TFLM's own SEANet tests) is ignored as TFLM ignores it
+    given = c.t(c.input(0)) if c.input(0) else None
+    if given is not None and given.is_const:
+        shape = [int(v) for v in np.asarray(given.data).ravel()]
+        if shape != list(y.shape):
+            c.fail(f"output shape input {shape} is not the output's {list(y.shape)}",
+                   unsupported=False)
     if o.Padding() not in (tflite.Padding.SAME, tflite.Padding.VALID):
         c.fail(f"unknown padding {o.Padding()} (SAME or VALID)", unsupported=False)
     stride = (int(o.StrideH()), int(o.StrideW()))

@@ -61,7 +61,8 @@ def check_int8(g: Graph, op: Op) -> None:
         t = g.t(n)
         if t.dtype != "int8" or t.quant is None or t.quant.per_channel:
             raise UnsupportedError(f"{op.kind}: tensor {n} is {t.dtype}"
-                                   f"{'' if t.quant is None else ' per-channel'}; only "
+                                   f"{' per-channel' if t.quant and t.quant.per_channel else ''}"
+                                   f"{' without quantization' if t.quant is None else ''}; only "
                                    "per-tensor quantized int8 is supported", node=op.name)
 
 

@@ -1,10 +1,12 @@
-"""softmax (int8 -> int8, last axis): TFLite's fixed-point softmax.
+"""softmax (int8 -> int8, or int8 -> int16: kernel ``td_softmax_s8_s16``; last axis):
+TFLite's fixed-point softmax.
 
 Per row: ``d = x - max(row)``; entries with ``d < diff_min`` contribute nothing and
 output -128. Others are scaled to Q5.26 by ``beta * s_in`` (``input_multiplier``,
 ``input_left_shift``), exponentiated with gemmlowp's ``exp_on_negative_values``, summed in
 Q12.19 and normalized by a fixed-point reciprocal of the sum. The output quantization is
-fixed by TFLite: scale 1/256, zero point -128.
+fixed by TFLite: scale 1/256, zero point -128 (int16: 1/65536 within TFLite's 0.1%
+tolerance, zero point -32768; the output rounded to 16 fractional bits).
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ class SoftmaxArgs(KernelArgs):
     diff_min: int                # smallest x - max(row) that is not flushed to -128
 
 
+@dataclass(frozen=True, eq=False)
+class SoftmaxS8S16Args(SoftmaxArgs):
+    C_FUNC = "td_softmax_s8_s16"
+
+
 def _beta_multiplier(beta: float, scale: float, node: str) -> tuple[int, int]:
     """TFLite PreprocessSoftmaxScaling (double-rounding build): a multiplier > 1."""
     real = min(beta * scale * (1 << (31 - SCALED_DIFF_INT_BITS)), (1 << 31) - 1.0)
@@ -48,11 +55,26 @@ def _beta_multiplier(beta: float, scale: float, node: str) -> tuple[int, int]:
     return quantize_multiplier(real)
 
 
+def _int16_output(g: Graph, op: Op) -> bool:
+    return g.t(op.inputs[0]).dtype == "int8" and g.t(op.outputs[0]).dtype == "int16"
+
+
 def prepare(g: Graph, op: Op) -> SoftmaxArgs:
-    check_int8(g, op)
+    wide = _int16_output(g, op)
+    cls = SoftmaxS8S16Args if wide else SoftmaxArgs
+    if wide:
+        out = g.t(op.outputs[0])
+        check_int8(g, op.with_(outputs=()))
+        if out.quant is None or out.quant.per_channel or out.quant.zp != -32768 or \
+                abs(float(np.float32(out.quant.s)) - 1 / 65536) > 0.001 / 65536:
+            raise UnsupportedError("softmax: an int16 output of an int8 softmax must have "
+                                   "scale 1/65536 and zero point -32768 (TFLite's)",
+                                   node=op.name)
+    else:
+        check_int8(g, op)
     require_same_size(g, op)
     x, out = g.t(op.inputs[0]), g.t(op.outputs[0])
-    if out.quant.s != OUTPUT_SCALE or out.quant.zp != OUTPUT_ZERO_POINT:
+    if not wide and (out.quant.s != OUTPUT_SCALE or out.quant.zp != OUTPUT_ZERO_POINT):
         raise UnsupportedError("softmax: int8 output must have scale 1/256 and zero point "
                                f"-128 (TFLite's), got {out.quant.s} and {out.quant.zp}",
                                node=op.name)
@@ -65,8 +87,8 @@ def prepare(g: Graph, op: Op) -> SoftmaxArgs:
     if depth > MAX_DEPTH:
         raise UnsupportedError(f"softmax: rows of {depth} > {MAX_DEPTH} overflow TFLite's "
                                "int32 sum of exponentials", node=op.name)
-    return SoftmaxArgs(outer=x.size // depth, depth=depth, input_multiplier=mult,
-                       input_left_shift=shift, diff_min=-radius)
+    return cls(outer=x.size // depth, depth=depth, input_multiplier=mult,
+               input_left_shift=shift, diff_min=-radius)
 
 
 def run(args: SoftmaxArgs, x: np.ndarray) -> np.ndarray:
@@ -79,11 +101,13 @@ def run(args: SoftmaxArgs, x: np.ndarray) -> np.ndarray:
     terms = np.where(valid, fp.rescale(exps, 0, ACCUM_INT_BITS), 0)          # Q12.19
     sums = terms.sum(axis=1, keepdims=True)
     scale, bits_over_unit = fp.get_reciprocal(sums, ACCUM_INT_BITS)
+    bits, lo, hi, dt = (16, -32768, 32767, np.int16) if isinstance(args, SoftmaxS8S16Args) \
+        else (8, -128, 127, np.int8)
     # TFLite aborts when a row's sum of exps reaches 512 (exponent > 31); we saturate it.
-    exponent = np.minimum(bits_over_unit + 31 - 8, 31)
-    out = fp.rounding_divide_by_pot(fp.srdhm(scale, exps), exponent) + OUTPUT_ZERO_POINT
-    out = np.where(valid, np.clip(out, -128, 127), -128)
-    return out.astype(np.int8).reshape(np.shape(x))
+    exponent = np.minimum(bits_over_unit + 31 - bits, 31)
+    out = fp.rounding_divide_by_pot(fp.srdhm(scale, exps), exponent) + lo
+    out = np.where(valid, np.clip(out, lo, hi), lo)
+    return out.astype(dt).reshape(np.shape(x))
 
 
 register("softmax", prepare, run, SoftmaxArgs)

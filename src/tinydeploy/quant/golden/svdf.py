@@ -1,5 +1,7 @@
 """svdf (int8 input and output, int16 state and time weights, int32 bias): TFLite
-Micro's integer SVDF (kernel ``td_svdf_s8``).
+Micro's integer SVDF (kernel ``td_svdf_s8``); with an int8 state and int8 time weights its
+"full int8" SVDF (``td_svdf_s8_s8``: the same arithmetic, the feature sums clamped to int8
+before the state's zero point is added, the store wrapping as TFLM's).
 
 Per call and batch row: the state ``[F, M]`` (F filters, M memory steps) shifts left by
 one element over the whole row (as TFLM's flat copy does), then each filter's last column
@@ -54,6 +56,12 @@ class SvdfArgs(KernelArgs):
         return 4 * self.n_batch * (self.n_filter + self.n_unit)
 
 
+@dataclass(frozen=True, eq=False)
+class SvdfS8StateArgs(SvdfArgs):
+    """TFLite Micro's "full int8" SVDF: int8 state and int8 time weights."""
+    C_FUNC = "td_svdf_s8_s8"
+
+
 def _require(t, dtype: str, op: Op, what: str, const: bool = False) -> None:
     if t.dtype != dtype or t.quant is None or t.quant.per_channel or \
             (const and not t.is_const):
@@ -71,8 +79,9 @@ def prepare(g: Graph, op: Op) -> SvdfArgs:
     _require(x, "int8", op, "input")
     _require(y, "int8", op, "output")
     _require(wf, "int8", op, "feature weights", True)
-    _require(wt, "int16", op, "time weights", True)
-    _require(s, "int16", op, "state (int8 state is not supported)")
+    state_t = s.dtype if s.dtype in ("int8", "int16") else "int16"
+    _require(s, state_t, op, "state")
+    _require(wt, state_t, op, f"time weights (TFLite Micro: the state's type, {state_t})", True)
     if b.dtype != "int32" or not b.is_const:
         raise UnsupportedError(f"svdf: bias '{b.name}' must be a constant int32", node=op.name)
     if wf.quant.zp != 0 or wt.quant.zp != 0:
@@ -94,14 +103,17 @@ def prepare(g: Graph, op: Op) -> SvdfArgs:
     e2 = float(f(f(s.quant.s) * f(wt.quant.s)) / f(y.quant.s))
     m1, s1 = quantize_multiplier(e1)
     m2, s2 = quantize_multiplier(e2)
-    return SvdfArgs(n_batch, n_input, n_filter, n_memory, rank, -x.quant.zp, s.quant.zp,
-                    y.quant.zp, m1, s1, m2, s2)
+    cls = SvdfS8StateArgs if state_t == "int8" else SvdfArgs
+    return cls(n_batch, n_input, n_filter, n_memory, rank, -x.quant.zp, s.quant.zp,
+               y.quant.zp, m1, s1, m2, s2)
 
 
 def reset_values(g: Graph, op: Op) -> tuple[np.ndarray]:
-    """The state TFLM starts from (ResetVariableTensors): 0 for an int16 state."""
+    """The state TFLM starts from (ResetVariableTensors): 0 for an int16 state, the zero
+    point for an int8 one."""
     s = g.t(op.outputs[1])
-    return (np.zeros(s.shape, s.np_dtype),)
+    fill = s.quant.zp if s.dtype == "int8" and s.quant is not None else 0
+    return (np.full(s.shape, fill, s.np_dtype),)
 
 
 def _wrap32(v: np.ndarray) -> np.ndarray:
@@ -112,13 +124,15 @@ def _wrap32(v: np.ndarray) -> np.ndarray:
 def run(a: SvdfArgs, x, wf, wt, bias, state):
     """Returns (y, state)."""
     F, M, B = a.n_filter, a.n_memory, a.n_batch
-    st = np.asarray(state, np.int16).reshape(-1).copy()
+    small = isinstance(a, SvdfS8StateArgs)
+    lo, hi, st_t = (-128, 127, np.int8) if small else (-32768, 32767, np.int16)
+    st = np.asarray(state, st_t).reshape(-1).copy()
     st[:-1] = st[1:].copy()                     # TFLM's flat shift over all rows
     st = st.reshape(B, F, M)
     xs = np.asarray(x).reshape(B, a.n_input).astype(np.int64) + a.x_offset
     dot = xs @ np.asarray(wf).reshape(F, a.n_input).astype(np.int64).T        # [B, F]
-    v = np.clip(multiply_by_quantized_multiplier(dot, a.mult_1, a.shift_1), -32768, 32767)
-    st[:, :, M - 1] = (a.state_zp + v).astype(np.int16)
+    v = np.clip(multiply_by_quantized_multiplier(dot, a.mult_1, a.shift_1), lo, hi)
+    st[:, :, M - 1] = (a.state_zp + v).astype(st_t)          # wraps, as TFLM's store
     acc = ((st.astype(np.int64) - a.state_zp) *
            np.asarray(wt).reshape(F, M).astype(np.int64)).sum(axis=2)         # [B, F]
     out = _wrap32(acc.reshape(B, a.n_unit, a.rank).sum(axis=2) +
@@ -127,4 +141,4 @@ def run(a: SvdfArgs, x, wf, wt, bias, state):
     return np.clip(y, -128, 127).astype(np.int8), st.reshape(np.shape(state))
 
 
-register("svdf", prepare, run, SvdfArgs)
+register("svdf", prepare, run, SvdfArgs)     # (SvdfS8StateArgs: the same run)

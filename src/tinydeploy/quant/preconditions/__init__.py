@@ -122,7 +122,7 @@ def requant_bound(v_max: int, mult, shift) -> int | None:
         m, s = int(m), int(s)
         left, right = max(s, 0), max(-s, 0)
         xl = int(v_max) << left
-        if xl > INT32_MAX:
+        if xl > INT32_MAX + (left == 0):      # |INT32_MIN| = 2^31 itself needs no shift
             return None
         high = (xl * abs(m) + (1 << 30)) >> 31          # |SaturatingRoundingDoublingHighMul|
         worst = max(worst, ((high + ((1 << right) >> 1)) >> right) + 1)   # + rounding slack

@@ -15,18 +15,22 @@ from tinydeploy.quant.preconditions._common import _xmax
 
 def _requantize(src: str, dst: str) -> Callable[[_Check], Spec]:
     def rule(c: _Check) -> Spec:
-        """td_requantize_{s8,s8_u8,u8_s8,s16_s8,s8_s16,s16}: out = zp + M(x - zp_in),
-        clamped."""
+        """td_requantize_{s8,s8_u8,u8_s8,s16_s8,s8_s16,s16} and between int8/int16 and
+        int32: out = zp + M(x - zp_in), clamped."""
         a = c.a
         c.positive("size")
         io = c.offset("input_offset", src, negated=True)
         c.offset("output_offset", dst, negated=False)
         c.activation("act_min", "act_max", dst)
         c.requant_pair("multiplier", "shift")
+        if src == "int32" and io != 0:
+            c.fits_int32("the input plus its offset", _xmax(src, io),
+                         "the int32 add would overflow")
         raw = requant_bound(_xmax(src, io), a.multiplier, a.shift)
-        c.fits_int32("the requantized value plus the output offset",
-                     None if raw is None else raw + abs(int(a.output_offset)),
-                     "the int32 add would overflow (the multiplier is too large)")
+        if int(a.output_offset) != 0:      # td_requant's result itself is within int32
+            c.fits_int32("the requantized value plus the output offset",
+                         None if raw is None else raw + abs(int(a.output_offset)),
+                         "the int32 add would overflow (the multiplier is too large)")
         return Spec([Operand("input", _DTYPE_BYTES[src] * a.size, (src,))],
                     Operand("output", _DTYPE_BYTES[dst] * a.size, (dst,)))
     return rule
@@ -53,8 +57,9 @@ def _float_cast(src: str, dst: str) -> Callable[[_Check], Spec]:
     return rule
 
 
-def _softmax(c: _Check) -> Spec:
-    """td_softmax_s8: TFLite's fixed-point softmax over rows of ``depth``."""
+def _softmax(c: _Check, out: str = "int8") -> Spec:
+    """td_softmax_s8 (td_softmax_s8_s16: int16 output): TFLite's fixed-point softmax over
+    rows of ``depth``."""
     a = c.a
     c.positive("outer", "depth")
     c.within("depth", 1, SOFTMAX_MAX_DEPTH,
@@ -66,7 +71,8 @@ def _softmax(c: _Check) -> Spec:
                   "of exps is 0 and its reciprocal shifts by 32 bits")
     if min(-dm, 255) << sh > 2**31:
         c.fail(f"diff_min = {dm} with input_left_shift = {sh}: d << shift leaves int32")
-    return Spec([Operand("input", n, ("int8",))], Operand("output", n, ("int8",)))
+    return Spec([Operand("input", n, ("int8",))],
+                Operand("output", _DTYPE_BYTES[out] * n, (out,)))
 
 
 def _q4_activation(c: _Check) -> Spec:
@@ -158,10 +164,14 @@ def _concat(c: _Check) -> Spec:
 register("td_requantize_s8", _requantize("int8", "int8"))
 register("td_requantize_s8_u8", _requantize("int8", "uint8"))
 register("td_requantize_u8_s8", _requantize("uint8", "int8"))
+for _a, _b in (("s8", "s32"), ("s32", "s8"), ("s16", "s32"), ("s32", "s16")):
+    register(f"td_requantize_{_a}_{_b}",
+             _requantize(*({"s8": "int8", "s16": "int16", "s32": "int32"}[k] for k in (_a, _b))))
 register("td_quantize_f32_s8", _float_cast("float32", "int8"))
 register("td_dequantize_s8_f32", _float_cast("int8", "float32"))
 register("td_dequantize_u8_f32", _float_cast("uint8", "float32"))
 register("td_softmax_s8", _softmax)
+register("td_softmax_s8_s16", lambda c: _softmax(c, "int16"))
 register("td_logistic_s8", _q4_activation)
 register("td_tanh_s8", _q4_activation)
 register("td_mean_s8", _mean)

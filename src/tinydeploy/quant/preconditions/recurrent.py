@@ -72,9 +72,14 @@ def _lstm_rule(c: _Check, dt: str, wide: bool, k: int) -> Spec:
     return Spec(ins, Operand("output", k * n_y, (dt,)))
 
 
-def _svdf_s8(c: _Check) -> Spec:
-    """td_svdf_s8: feature sums (int32, requantized to int16), time sums over the int16
-    state, unit sums of rank filters plus the bias (int32)."""
+def _svdf(state_t: str):
+    return lambda c: _svdf_rule(c, state_t)
+
+
+def _svdf_rule(c: _Check, state_t: str) -> Spec:
+    """td_svdf_s8 (int16 state) / td_svdf_s8_s8 (int8 state): feature sums (int32,
+    requantized to the state type), time sums over the state, unit sums of rank filters
+    plus the bias (int32)."""
     a = c.a
     c.positive("n_batch", "n_input", "n_filter", "n_memory", "rank")
     if int(a.n_filter) % int(a.rank):
@@ -85,7 +90,7 @@ def _svdf_s8(c: _Check) -> Spec:
     c.product("input elements", n_b, n_i)
     c.product("feature weights", n_f, n_i)
     xo = c.offset("x_offset", "int8", negated=True)
-    c.offset("state_zp", "int16", negated=False)
+    c.offset("state_zp", state_t, negated=False)
     c.offset("out_offset", "int8", negated=False)
     c.requant_pair("mult_1", "shift_1")
     c.requant_pair("mult_2", "shift_2")
@@ -98,10 +103,12 @@ def _svdf_s8(c: _Check) -> Spec:
     c.fits_int32("the requantized unit sum plus the output offset",
                  None if raw is None else raw + 128, "the int32 add would overflow")
     ins = [Operand("input", n_b * n_i, ("int8",)), Operand("weights", n_f * n_i, ("int8",)),
-           Operand("weights", 2 * n_f * n_m, ("int16",)), Operand("bias", 4 * n_u, ("int32",))]
+           Operand("weights", (2 if state_t == "int16" else 1) * n_f * n_m, (state_t,)),
+           Operand("bias", 4 * n_u, ("int32",))]
     return Spec(ins, Operand("output", n_b * n_u, ("int8",)))
 
 
 register("td_lstm_s8", _lstm("int8"))
-register("td_svdf_s8", _svdf_s8)
+register("td_svdf_s8", _svdf("int16"))
+register("td_svdf_s8_s8", _svdf("int8"))
 register("td_lstm_s16", _lstm("int16"))

@@ -53,7 +53,9 @@ _REQUANT = {("int16", "int8"): RequantizeS16S8Args, ("int8", "int16"): Requantiz
 
 
 def _applies(g: Graph, op: Op) -> bool:
-    return "int16" in (g.t(op.inputs[0]).dtype, g.t(op.outputs[0]).dtype)
+    """int16 on a side and no int32 (int16 <-> int32: quant/golden/requantize_s32.py)."""
+    pair = (g.t(op.inputs[0]).dtype, g.t(op.outputs[0]).dtype)
+    return "int16" in pair and "int32" not in pair
 
 
 def prepare(g: Graph, op: Op) -> QuantizeF32Args | RequantizeArgs:
