@@ -9,6 +9,7 @@ import tflite
 
 from tests.conftest import MLPERF_MODELS, model_path
 from tests.graphs import act, const, one_op, random_input
+from tests.signal.common import check_three_ways
 from tests.tflite_writer import TFLiteBuilder, graph_to_tflite, run_tflm
 from tinydeploy.errors import TinyDeployError, UnsupportedError
 from tinydeploy.frontend.tflite import load_tflite
@@ -368,17 +369,38 @@ def test_float_model_is_a_float32_graph(tmp_path):
         {op.kind for op in g.ops}
 
 
-def test_float_activation_inside_network_is_error(tmp_path):
+def test_float_island_inside_an_integer_network_equals_tflm(tmp_path):
+    """DEQUANTIZE -> float LOGISTIC -> QUANTIZE, and int16 -> CAST float -> MUL by a float
+    constant (micro_speech's float preprocessor ends so): TFLite Micro runs them in float,
+    so do the float kernels, bit for bit."""
     w = TFLiteBuilder()
-    x = w.tensor("x", (1, 4), "int8", QuantParams.make(0.05, 0))
-    f = w.tensor("f", (1, 4), "float32")
-    h = w.tensor("h", (1, 4), "float32")
-    y = w.tensor("y", (1, 4), "int8", QuantParams.make(1 / 256, -128))
+    x = w.tensor("x", (1, 16), "int8", QuantParams.make(0.05, 0))
+    f, h = w.tensor("f", (1, 16), "float32"), w.tensor("h", (1, 16), "float32")
+    y = w.tensor("y", (1, 16), "int8", QuantParams.make(1 / 256, -128))
     w.op("DEQUANTIZE", [x], [f])
     w.op("LOGISTIC", [f], [h])
     w.op("QUANTIZE", [h], [y])
+    s = w.tensor("s", (40,), "int16")
+    c, z = w.tensor("c", (40,), "float32"), w.tensor("z", (40,), "float32")
+    w.op("CAST", [s], [c])
+    w.op("MUL", [c, w.tensor("k", (), "float32", data=np.float32(1 / 25.6))], [z],
+         ("MulOptions", {}))
+    rng = np.random.default_rng(0)
+    calls = [[rng.integers(-128, 128, (1, 16)).astype(np.int8),
+              rng.integers(-32768, 32768, 40).astype(np.int16)] for _ in range(3)]
+    check_three_ways(tmp_path, w.finish([x, s], [y, z]), calls)
+
+
+def test_float_activation_into_an_integer_kernel_is_error(tmp_path):
+    w = TFLiteBuilder()
+    x = w.tensor("x", (1, 4), "int8", QuantParams.make(0.05, 0))
+    f = w.tensor("f", (1, 4), "float32")
+    y = w.tensor("y", (1, 2), "int8", QuantParams.make(0.1, 0))
+    w.op("DEQUANTIZE", [x], [f])
+    wt = w.tensor("w", (2, 4), "int8", QuantParams.make(0.01, 0), data=np.ones((2, 4)))
+    w.op("FULLY_CONNECTED", [f, wt], [y], ("FullyConnectedOptions", {}))
     msg = _error(tmp_path, w.finish([x], [y]), cls=UnsupportedError)
-    assert "node '0_DEQUANTIZE'" in msg and "float32 activation 'f' inside" in msg
+    assert "node '1_FULLY_CONNECTED'" in msg and "float32 activation 'f' inside" in msg
 
 
 def test_padv2_with_a_value_other_than_zero_point_is_error(tmp_path):

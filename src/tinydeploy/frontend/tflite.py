@@ -46,6 +46,9 @@ _BIAS_DTYPES = ("int32", "int64")      # int64: the 16x8 kernels' bias
 # raw int16 (no quantization: audio samples, the signal ops' values) only around them;
 # raw int8 only out of a CAST (micro_speech's features: int32 arithmetic cast to int8)
 _RAW_INT16_OPS = ("CUSTOM(Signal", "RESHAPE", "CAST")
+# elementwise ops that run in float32 inside an integer model (the float kernels)
+_FLOAT_ISLAND_OPS = ("ADD", "SUB", "MUL", "DIV", "MAXIMUM", "MINIMUM", "EXP", "NEG", "ABS",
+                     "LOGISTIC", "TANH", "RESHAPE")
 _STATEFUL = ("lstm", "svdf", "signal_filter_bank_spectral_subtraction")
 
 
@@ -116,6 +119,8 @@ class _Int8Op(OpConverter):
             edge = r.inputs if pos == "in" else r.outputs
             if dtype in _EDGE_DTYPES and self.opname in _EDGE_OPS and j in edge:
                 continue
+            if dtype == "float32" and self._float_island():
+                continue
             where = "input" if pos == "in" else "output"
             if dtype in _EDGE_DTYPES:
                 self.fail(f"{dtype} activation '{r.names[j]}' inside the network: "
@@ -123,6 +128,18 @@ class _Int8Op(OpConverter):
                           f"QUANTIZE/DEQUANTIZE (here: {self.opname} {where})")
             self.fail(f"{dtype} activation '{r.names[j]}' is not supported (int8, int16, "
                       "int32; uint32/uint64 of the signal ops)")
+
+    def _float_island(self) -> bool:
+        """float32 inside an integer model where TFLite Micro computes in float: a CAST,
+        DEQUANTIZE or QUANTIZE to or from float32, or an elementwise op whose activations
+        are all float32 (e.g. micro_speech's float preprocessor: log features cast to
+        float and scaled; a float LOGISTIC between DEQUANTIZE and QUANTIZE)."""
+        if self.opname in ("CAST", "DEQUANTIZE", "QUANTIZE"):
+            return True
+        r = self.model
+        acts = [j for j in self.ins + self.outs if j >= 0 and not r.tensors[j].data]
+        return self.opname in _FLOAT_ISLAND_OPS and all(
+            r.tensors[j].type == TT.FLOAT32 for j in acts)
 
     def convert_tensor(self, j: int) -> Tensor:
         t, name = self.model.tensors[j], self.model.names[j]
