@@ -283,5 +283,5 @@ def _stage1(ch: Chain, risky: list[Step], exact: Reduced) -> Reduced | None:
     lo, hi = ev.endpoint_range(_fits_kernel(r, ch))
     return Reduced(r.terms, r.coefs, r.mul, r.add, r.mul2, r.div, r.fp32, r.rounding, r.clip,
                    lo, hi,
-                   [f"float32 rounding of {' and '.join(sorted({s.node for s in risky}))} "
+                   [f"float32 rounding of {' and '.join(sorted({str(s.node) for s in risky}))} "
                     "reproduced exactly"])
