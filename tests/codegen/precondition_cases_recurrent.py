@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinydeploy.quant.golden.int16.luts import SIGMOID_Q16
+from tinydeploy.quant.golden.float32.lstm import LstmF32Args
 from tinydeploy.quant.golden.lstm import LstmS16Args, LstmS8Args
 from tinydeploy.quant.golden.svdf import SvdfArgs, SvdfS8StateArgs
 
@@ -46,6 +47,13 @@ CASES_RECURRENT = {
         ({"tanh_mult": 70000}, "tanh_mult = 70000 outside"),
         ({"n_input": 1 << 17}, "the int32 accumulator may overflow"),
         ({"table": SIGMOID_Q16[:255]}, "table has 255 entries, the kernel reads 256")]),
+    "td_lstm_f32": (LstmF32Args(n_batch=2, n_time=3, n_input=5, n_state=4, time_major=1,
+                                cell_sigmoid=0, cell_clip=0.5), [
+        ({"n_time": 0}, "n_time = 0 must be > 0"),
+        ({"cell_sigmoid": 2}, "cell_sigmoid = 2 outside [0, 1]"),
+        ({"cell_clip": -1.0}, "cell_clip = -1.0 is not a finite value >= 0"),
+        ({"cell_clip": float("inf")}, "cell_clip = inf is not a finite float32"),
+        ({"n_state": 1 << 16}, "recurrent weights = 4294967296 exceeds INT32_MAX")]),
     "td_lstm_s16": (LstmS16Args(**{**LSTM.__dict__, "x_offset": 0, "h_offset": 0, "h_zp": 0}), [
         ({"x_offset": 3}, "x_offset = 3 outside [0, 0]"),
         ({"x_shift": i32(-2, -2, 8, -2)}, "x_shift[2] = 8 outside the kernel's range [-31, 7]"),

@@ -1,17 +1,19 @@
 """Rows of the TFLite op table (:data:`tinydeploy.frontend.tflite_ops.OPS`) for recurrent
 layers: UNIDIRECTIONAL_SEQUENCE_LSTM as TFLite Micro runs it (the standard LSTM: no
-peephole, projection or layer norm; tanh cell gate) and SVDF, int8 loader only.
+peephole, projection or layer norm; tanh cell gate; int8 and 16x8, and float32 in the
+float loader: TFLite Micro's float LSTM) and SVDF, int8 loader only.
 
 Their state is held in TFLite *variable* tensors (LSTM: the hidden and cell state, inputs
 18 and 19; SVDF: input 4): they become the IR op's further outputs, which the graph holds
-across calls (``graph.meta["state"]``, set by the int8 loader for every such op).
+across calls (``graph.meta["state"]``, set by the int8 loader for every such op and by
+the float loader for the LSTM).
 """
 
 from __future__ import annotations
 
 import tflite
 
-from tinydeploy.frontend.tflite_ops import INT8, OPS, OpConverter, OpSpec
+from tinydeploy.frontend.tflite_ops import BOTH, INT8, OPS, OpConverter, OpSpec
 
 _ABSENT = {9: "peephole", 10: "peephole", 11: "peephole", 16: "projection",
            17: "projection", 20: "layer norm", 21: "layer norm", 22: "layer norm",
@@ -71,6 +73,6 @@ ROWS: dict[str, OpSpec] = {
                    n_inputs=(5, 5)),
     "UNIDIRECTIONAL_SEQUENCE_LSTM": OpSpec("lstm", _lstm,
                                            tflite.UnidirectionalSequenceLSTMOptions,
-                                           loaders=frozenset({INT8}), n_inputs=(24, 24)),
+                                           loaders=BOTH, n_inputs=(24, 24)),
 }
 OPS.update(ROWS)

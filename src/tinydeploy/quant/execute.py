@@ -9,14 +9,22 @@ from tinydeploy.ir.graph import Graph, Op
 from tinydeploy.ir.training import inference_ops, steps_in_place, training, with_values
 from tinydeploy.ir.ops import OPS
 from tinydeploy.quant.golden import golden
+from tinydeploy.quant.golden.float32._common import is_f32
+from tinydeploy.quant.golden.float32.lstm import reset_values as lstm_f32_reset
 from tinydeploy.quant.golden.lstm import reset_values as lstm_reset
 from tinydeploy.quant.golden.signal_filter_bank_spectral_subtraction import \
     reset_values as spectral_subtraction_reset
 from tinydeploy.quant.golden.stream_window import reset_values as stream_window_reset
 from tinydeploy.quant.golden.svdf import reset_values as svdf_reset
 
+
+def _lstm_reset(g: Graph, op: Op) -> tuple[np.ndarray, np.ndarray]:
+    """An integer LSTM's or a float32 one's (golden/float32/lstm.py: both 0)."""
+    return (lstm_f32_reset if is_f32(g, op) else lstm_reset)(g, op)
+
+
 # the stateful op kinds: (graph, op) -> the reset values of its state outputs (1, 2, ..)
-RESETS = {"lstm": lstm_reset, "svdf": svdf_reset,
+RESETS = {"lstm": _lstm_reset, "svdf": svdf_reset,
           "signal_filter_bank_spectral_subtraction": spectral_subtraction_reset,
           "stream_window": stream_window_reset}      # a causal conv's history (--stream)
 

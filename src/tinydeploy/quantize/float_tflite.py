@@ -12,6 +12,9 @@ and op names (``<index>_<OPNAME>``) are the int8 frontend's. What is float lives
 - depthwise weights get an ``<name>_hwc`` copy without the leading 1 (the file's tensor
   stays in the graph, unused);
 - a standalone RELU/RELU6/RELU_N1_TO_1 stays an ``act`` op (the quantizer fuses it);
+- an LSTM's hidden and cell state (TFLite variable tensors) become the op's further
+  outputs, held across calls (``graph.meta["state"]``, as the int8 loader does; the
+  float32 kernel td_lstm_f32 runs it, the quantizer refuses it);
 - the float reference runs a batch of samples along axis 0, so ops that mix samples
   (MEAN over, TRANSPOSE of axis 0) or take a constant operand are refused.
 """
@@ -28,6 +31,7 @@ from tinydeploy.frontend.tflite_reader import TT, c_identifier, read_tflite, typ
 from tinydeploy.ir.graph import Graph, Tensor
 
 _FLOAT_TYPES = {TT.FLOAT32: np.float32, TT.FLOAT16: np.float16}
+_STATEFUL = ("lstm",)         # ops whose outputs 1.. are state held across calls
 _INT_TYPES = {TT.INT8: np.int8, TT.UINT8: np.uint8, TT.INT32: np.int32,
               TT.INT64: np.int64, TT.INT16: np.int16}
 
@@ -41,8 +45,10 @@ def load_float_tflite(path: str | Path) -> Graph:
     edge = _FloatOp(model, model.edges(), state)
     inputs = [edge.tensor(j) for j in model.inputs if not model.tensors[j].data]
     outputs = [edge.tensor(j) for j in model.outputs]
+    held = [n for op in state.ops if op.kind in _STATEFUL for n in op.outputs[1:]]
     g = Graph(c_identifier(Path(path).stem), dict(state.tensors), state.ops, inputs, outputs,
-              source=model.file, meta={"format": "tflite", "float": True})
+              source=model.file, meta={"format": "tflite", "float": True,
+                                       **({"state": held} if held else {})})
     try:
         g.validate()
     except AssertionError as e:
@@ -63,7 +69,9 @@ class _FloatOp(OpConverter):
         t, name = self.model.tensors[j], self.model.names[j]
         if any(s <= 0 for s in t.shape[1:]):
             self.fail(f"tensor '{name}' has a dynamic or empty shape {list(t.shape)}")
-        if not t.data:
+        if t.variable and not self.variables_ok:
+            self.fail(f"tensor '{name}' is variable (state of an operator that has none)")
+        if not t.data or t.variable:      # a variable's initial data: TFLM resets it to 0
             if t.type != TT.FLOAT32:
                 self.fail(f"activation '{name}' is {type_name(t.type)}, not float32: this "
                           "is a quantized model; compile it with 'tinydeploy compile'")
