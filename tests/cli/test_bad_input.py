@@ -129,3 +129,14 @@ def test_every_command_has_help(cmd, capsys):
         main([cmd, "--help"])
     assert e.value.code == 0
     assert "usage: tinydeploy " + cmd in capsys.readouterr().out
+
+
+def test_a_name_with_control_characters_stays_one_line():
+    """Names come from model files and can hold any character (fuzz case 57:1305: an ONNX
+    input named '98\\n\\x0299'): the message escapes them; tool output (a compiler's) is the
+    only part allowed on further lines."""
+    from tinydeploy.errors import TinyDeployError, UnsupportedError
+    e = UnsupportedError("input '98\n\x0299' is not computed", file="m.onnx", node="a\rb")
+    assert str(e) == "m.onnx: node 'a\\rb': input '98\\n\\x0299' is not computed"
+    t = TinyDeployError("C build failed:", file="p", detail="x.c:1: error\nx.c:2: note")
+    assert str(t).splitlines() == ["p: C build failed:", "x.c:1: error", "x.c:2: note"]

@@ -225,7 +225,7 @@ def test_tflite_damage_is_a_clean_error(what):
 
 # cases long runs (`make fuzz`) found, each an internal error once: kept as regressions
 FOUND_BY_LONG_RUNS = ["0:1132", "0:2063", "0:3998", "0:4435", "0:4680", "0:8846", "1:1987",
-                      "2:278", "2:2538", "2:2548", "31:1467"]
+                      "2:278", "2:2538", "2:2548", "31:1467", "57:1305"]
 
 
 @pytest.mark.parametrize("case_id", FOUND_BY_LONG_RUNS)

@@ -37,7 +37,8 @@ def build(project: Path, debug: bool = False, sanitize: bool = False,
         cmd.append(f"SANFLAGS={SANITIZE}")
     res = subprocess.run(cmd, capture_output=True, text=True)
     if res.returncode != 0:
-        raise TinyDeployError(f"C build failed:\n{res.stdout}{res.stderr}", file=str(project))
+        raise TinyDeployError("C build failed:", file=str(project),
+                              detail=f"{res.stdout}{res.stderr}")
     exe = project / target
     if exe_name != target:
         exe = exe.rename(project / exe_name)
@@ -56,8 +57,8 @@ def run(exe: Path, manifest: dict, records: list[list[np.ndarray]],
         res = subprocess.run(cmd, capture_output=True, text=True,
                              env={**os.environ, **env} if env else None)
         if res.returncode != 0:
-            raise TinyDeployError(f"generated program failed (exit {res.returncode}):\n"
-                                  f"{res.stderr[-4000:]}", file=str(exe))
+            raise TinyDeployError(f"generated program failed (exit {res.returncode}):",
+                                  file=str(exe), detail=res.stderr[-4000:])
         raw = fout.read_bytes()
     return split_records(raw, manifest["outputs"], len(records))
 

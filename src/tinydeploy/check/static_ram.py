@@ -61,7 +61,7 @@ def network_sizes(project: str | Path, target: str = "host", arch: str | None = 
             r = subprocess.run([cc, *flags, "-c", str(project / src), "-o", str(obj)],
                                capture_output=True, text=True)
             if r.returncode:
-                raise TinyDeployError(f"{src} does not compile:\n{r.stderr[-2000:]}")
+                raise TinyDeployError(f"{src} does not compile:", detail=r.stderr[-2000:])
             objs.append(str(obj))
         out = subprocess.run([size, "-t", *objs], capture_output=True, text=True,
                              check=True).stdout

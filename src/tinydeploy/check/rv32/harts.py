@@ -102,7 +102,8 @@ def _plugin(work: Path) -> Path:
     r = subprocess.run(["cc", "-O2", "-shared", "-fPIC", str(src), "-o", str(lib)],
                        capture_output=True, text=True)
     if r.returncode:
-        raise TinyDeployError(f"could not build the QEMU counting plugin:\n{r.stderr[-2000:]}")
+        raise TinyDeployError("could not build the QEMU counting plugin:",
+                              detail=r.stderr[-2000:])
     return lib
 
 
@@ -141,8 +142,9 @@ def hart_counts(project, records=None, timeout: float | None = None) -> dict:
         r = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True,
                            timeout=timeout or qemu.TIMEOUT)
         if r.returncode != 0:
-            raise TinyDeployError(f"parallel run failed on QEMU (exit {r.returncode}):\n"
-                                  f"{(tmp / 'console.txt').read_text()[-2000:]}{r.stderr}")
+            raise TinyDeployError(f"parallel run failed on QEMU (exit {r.returncode}):",
+                                  detail=f"{(tmp / 'console.txt').read_text()[-2000:]}"
+                                         f"{r.stderr}")
         counts: dict = {}
         for line in out.read_text().splitlines():
             c, k, n = (int(v) for v in line.split())

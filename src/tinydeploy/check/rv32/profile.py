@@ -43,7 +43,8 @@ def _parse(console: str, n_layers: int) -> dict:
             else:
                 vals[w[1]] = int(w[2])
     if not vals.get("runs") or len(vals["layer"]) != n_layers or "run" not in vals:
-        raise TinyDeployError(f"no instruction counts in the QEMU output:\n{console[-2000:]}")
+        raise TinyDeployError("no instruction counts in the QEMU output:",
+                              detail=console[-2000:])
     return vals
 
 
@@ -137,7 +138,7 @@ def smp_check(project: str | Path, records=None, harts: int = HARTS,
     outs, console = qemu.run_raw(elf, manifest, records, harts=harts, timeout=timeout)
     line = next((x for x in console.splitlines() if x.startswith("td-smp ")), None)
     if line is None:
-        raise TinyDeployError(f"no td-smp report in the QEMU output:\n{console[-2000:]}")
+        raise TinyDeployError("no td-smp report in the QEMU output:", detail=console[-2000:])
     w = line.replace(",", "").split()
     res = {"harts": int(w[2]), "of": int(w[4]), "barrier_rounds": int(w[7]),
            "layers_checked": int(w[10]), "errors": int(w[12]), "outputs": outs}

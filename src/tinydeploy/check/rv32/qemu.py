@@ -117,8 +117,8 @@ def build(project: str | Path, flavor: str = "run", arch: str | None = None,
     res = subprocess.run(["make", "-s", "-B", "-C", str(project), *over, target],
                          capture_output=True, text=True)
     if res.returncode != 0:
-        raise TinyDeployError(f"rv32 build failed:\n{res.stdout}{res.stderr}",
-                              file=str(project))
+        raise TinyDeployError("rv32 build failed:", file=str(project),
+                              detail=f"{res.stdout}{res.stderr}")
     if main is None:
         return project / target
     elf = project / f"{m['prefix']}_{Path(main).stem}{ELF_SUFFIX[flavor]}"
