@@ -180,7 +180,7 @@ def run_raw(elf, manifest: dict, records, dump_dir: Path | None = None, icount: 
             err = (tmp / "qemu.err").read_text(errors="replace")
             why = EXIT_MEANING.get(rc, "")
             raise TinyDeployError(f"program failed on QEMU (exit {rc}{': ' + why if why else ''})"
-                                  f":\n{(console + err)[-4000:]}", file=str(elf))
+                                  ":", file=str(elf), detail=(console + err)[-4000:])
         if dump_dir is not None:
             for f in (tmp / "dump").iterdir():
                 shutil.copyfile(f, Path(dump_dir) / f.name)
@@ -208,7 +208,7 @@ def run_files(elf: str | Path, files: dict[str, bytes], args: list[str],
             err = (tmp / "qemu.err").read_text(errors="replace")
             why = EXIT_MEANING.get(rc, "")
             raise TinyDeployError(f"program failed on QEMU (exit {rc}{': ' + why if why else ''})"
-                                  f":\n{(console + err)[-4000:]}", file=str(elf))
+                                  ":", file=str(elf), detail=(console + err)[-4000:])
         got = {n: (tmp / n).read_bytes() for n in outputs if (tmp / n).is_file()}
     missing = [n for n in outputs if n not in got]
     if missing:
