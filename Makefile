@@ -2,6 +2,7 @@
 #   make demo   install, generate a demo network, compile, build, run, validate, report
 #   make test   the test suite (pytest)
 #   make bench  benchmarks vs TFLite Micro measured in the same run; tiled targets (modeled);
+#               PULP-dialect networks on QEMU rv32 (instructions per MAC, flash vs weights)
 #               attention models on QEMU rv32 (ICCT, microLlama decode, depth-first)
 #               float32 networks and training steps on QEMU rv32imafc (F extension)
 #               on-device training (tinydeploy train) per mode: memory, steps on QEMU
@@ -58,6 +59,7 @@ bench: install riscv-tools
 	$(PY) benchmarks/subbyte_bench.py
 	$(PY) benchmarks/rv32_kernels.py
 	$(PY) benchmarks/rv32_bench.py
+	$(PY) benchmarks/pulp_bench.py
 	$(PY) benchmarks/transformer_bench.py
 	$(PY) benchmarks/float_bench.py
 	$(PY) benchmarks/train_bench.py

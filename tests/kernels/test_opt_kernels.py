@@ -9,6 +9,7 @@ from both kernels. One test runs an rv32imc build in QEMU.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import subprocess
 
@@ -17,7 +18,7 @@ import pytest
 
 from tests.kernels import opt_cases as oc
 from tests.kernels import opt_program as op
-from tinydeploy.quant.opt._tflite_rq import fast_requant
+from tinydeploy.quant.opt._tflite_rq import fast_requant, fast_requant_z
 
 pytestmark = pytest.mark.cc
 
@@ -89,6 +90,48 @@ def test_opt_conv_heavy_weights_take_plain_loops(tmp_path):
     assert_all_match(cases, tmp_path)
 
 
+def _large_shift_case(rng, mix: bool, **shape):
+    """A conv whose channels have right shifts 22..29 (VWW's late layers: tiny scales) and
+    accumulators up to ~2^28, so the outputs move; ``mix``: some channels with ordinary
+    shifts in the same blocks; dead channels (zero weights, any bias and shift)."""
+    args, x, w, _ = oc.conv_case(rng, **shape)
+    n = args.out_c
+    shift = rng.integers(-29, -21, n)
+    mult = rng.integers(1 << 30, 1 << 31, n)
+    if mix:
+        normal = rng.random(n) < 0.4
+        shift = np.where(normal, rng.integers(-18, -8, n), shift)
+    x_max = max(abs(-128 + args.input_offset), abs(127 + args.input_offset))
+    room = (1 << 29) - 1 - np.abs(w.astype(np.int64)).reshape(n, -1).sum(1) * x_max
+    b = (rng.uniform(-1, 1, n) * room).astype(np.int64).astype(np.int32)
+    dead = rng.random(n) < 0.3            # all-zero weights, bias ~2^30 (VWW): one output
+    w[dead] = 0
+    b[dead] = rng.integers(-(1 << 31) + 2048, (1 << 31) - 2048, int(dead.sum()))
+    shift[dead] = rng.integers(-31, 0, int(dead.sum()))
+    lo, hi = oc.act_range(rng, args.output_offset)
+    args = dataclasses.replace(args, out_mult=mult.astype(np.int32),
+                               out_shift=shift.astype(np.int32), act_min=lo, act_max=hi)
+    return args, x, w, b
+
+
+def test_opt_conv_large_right_shifts_take_the_offset_after_the_shift(tmp_path):
+    """Right shifts 22..29 do not fit the folded output offset: those blocks (TD_CV_FASTZ)
+    add it after the shift, on the im2col path (pointwise and 3x3), and stay exact; a
+    channel with zero weights has one output, whatever its bias and shift."""
+    rng = np.random.default_rng(15)
+    tuples = []
+    for i in range(16):
+        shape = [dict(h=5, w=6, cin=24, cout=13, k=(1, 1), pads=(0, 0, 0, 0)),
+                 dict(h=6, w=5, cin=3, cout=9, k=(3, 3), stride=(2, 2)),
+                 dict(n=2, h=3, w=3, cin=40, cout=10, k=(1, 1), pads=(0, 0, 0, 0))][i % 3]
+        tuples.append(_large_shift_case(rng, mix=i % 2 == 1, **shape))
+    cases = cases_of(tuples)
+    modes = np.concatenate([c.opt_args().blk[2::6] for c in cases])
+    assert np.count_nonzero(modes == 4) >= 20, "no TD_CV_FASTZ block"
+    assert np.count_nonzero(modes == 1) <= 2, "dead channels should not need td_requant"
+    assert_all_match(cases, tmp_path)
+
+
 # ---- depthwise --------------------------------------------------------------------------
 
 def test_opt_depthwise_random_layers_match_reference(tmp_path):
@@ -144,17 +187,18 @@ RQ_CHECK = r"""
 int main(int argc, char **argv) {
     uint32_t s = 1u;
     long bad = 0, n = 0;
-    for (int i = 1; i + 6 < argc; i += 7) {
+    for (int i = 1; i + 7 < argc; i += 8) {
         const int32_t mult = atoi(argv[i]), shift = atoi(argv[i + 1]), zp = atoi(argv[i + 2]);
         const uint32_t m4 = (uint32_t)strtol(argv[i + 3], NULL, 10);
         const int32_t cp = atoi(argv[i + 4]), dn = atoi(argv[i + 5]), sh = atoi(argv[i + 6]);
+        const int32_t zo = atoi(argv[i + 7]);     /* TD_CV_FASTZ: offset after the shift */
         for (int32_t k = 0; k < 60000; ++k) {
             int32_t a;
             s = s * 1664525u + 1013904223u;
             a = k < 20000 ? k - 10000 : (int32_t)(s >> 2) - (1 << 29) + 1;
             if (k >= 40000) a >>= (s & 31u) % 29u;
             ++n;
-            bad += td_opt_rq(a, m4, cp, dn, sh)
+            bad += td_opt_rq(a, m4, cp, dn, sh) + zo
                    != (int32_t)((uint32_t)td_requant(a, mult, shift) + (uint32_t)zp);
         }
     }
@@ -166,22 +210,26 @@ int main(int argc, char **argv) {
 
 def test_fast_requantization_equals_tflite_double_rounding(tmp_path):
     """td_opt_rq with the constants Python makes == td_requant + zp for shifts 0..-21,
-    extreme multipliers, |acc| < 2^29."""
+    extreme multipliers, |acc| < 2^29; and the TD_CV_FASTZ form (the offset added after
+    the shift) for shifts 0..-29."""
     src = tmp_path / "rq.c"
     src.write_text(RQ_CHECK)
     exe = tmp_path / "rq"
     subprocess.run(["cc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-O2", *op.SAN,
                     f"-I{op.RUNTIME}", str(src), "-o", str(exe)], check=True)
     argv = []
-    for r in range(22):
+    for r in range(30):
         for m in (1073741824, 1073741825, 1518500250, 1717986918, 2147483647):
             for zp in (-128, -43, 42, 127):
-                k = fast_requant(m, -r, zp, (1 << 29) - 1)
-                assert k is not None
-                argv += [str(v) for v in (m, -r, zp, k[0] & 0xFFFFFFFF, *k[1:])]
+                forms = [(fast_requant_z(m, -r, (1 << 29) - 1), zp)]
+                if r < 22:
+                    forms.append((fast_requant(m, -r, zp, (1 << 29) - 1), 0))
+                for k, zo in forms:
+                    assert k is not None
+                    argv += [str(v) for v in (m, -r, zp, k[0] & 0xFFFFFFFF, *k[1:], zo)]
     r = subprocess.run([str(exe), *argv], capture_output=True, text=True)
     n, bad = map(int, r.stdout.split())
-    assert r.returncode == 0 and n > 6_000_000 and bad == 0, r.stdout + r.stderr
+    assert r.returncode == 0 and n > 15_000_000 and bad == 0, r.stdout + r.stderr
 
 
 def test_fast_requantization_is_refused_outside_its_conditions():
@@ -189,6 +237,10 @@ def test_fast_requantization_is_refused_outside_its_conditions():
     assert fast_requant(2**30, 1, 0, 100) is None             # a left shift
     assert fast_requant(2**30, -22, 0, 100) is None           # too far right
     assert fast_requant(2**30, -3, 0, 1 << 29) is None        # accumulator too large
+    assert fast_requant_z(2**30, -29, 100) is not None        # the offset after the shift
+    assert fast_requant_z(2**30, -30, 100) is None
+    assert fast_requant_z(2**30, 1, 100) is None
+    assert fast_requant_z(2**30, -25, 1 << 29) is None
 
 
 def _rv32_module():

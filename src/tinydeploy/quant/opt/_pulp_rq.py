@@ -11,6 +11,13 @@ in int64 with a division. Over the accumulators a channel can produce (``|x| <= 
 - ``M = mul * mul2`` and ``B = add * mul2`` lose their common power of two with the shift,
   then ``(x*M + B) >> S`` is computed in int32 when it cannot overflow (TD_RQ_S32), else
   with one 64-bit product (TD_RQ_S64);
+- otherwise, when the requantization is monotone (``mul * mul2 >= 0``: float32 rounding,
+  any divisor, either rounding), the channel is *fitted*: its exact clamp thresholds and the
+  accumulator at which each output level starts (binary search with the reference) are
+  matched by ``(acc * M + B) >> S`` (TD_RQ_S32 when the levels fit int32 for the largest
+  such S, else TD_RQ_S64): an affine form that starts every level where the reference does
+  equals it on every accumulator between the thresholds (both are monotone), so the fit is
+  exact by construction (:func:`fit`);
 - anything else keeps the reference arithmetic (TD_RQ_GEN, int64 tables).
 The clamp thresholds (monotonic for M >= 0) let a clamped output skip the arithmetic.
 """
@@ -127,6 +134,126 @@ def channel(mul: int, add: int, div: int, mul2: int, fp32: int, rounding: int,
     return mode, [m, b & 0xFFFFFFFF, b >> 32, s, tl, th, 0]
 
 
+def _reference_vec(a: np.ndarray, mul, add, div, mul2: int, fp32: int,
+                   rounding: int) -> np.ndarray:
+    """:func:`_reference` on int64 arrays (mul, add, div broadcast per row)."""
+    v = a * mul
+    if fp32 & 1:
+        v = round_f32(v)
+    v = v + add
+    if fp32 & 2:
+        v = round_f32(v)
+    return divide(v * np.int64(mul2), div, rounding)
+
+
+def level_starts(rq, chans: list[int], bound: list[int], sign=None) -> np.ndarray:
+    """T[i, j]: the least a in [-bound, bound + 1] whose requantized value of accumulator
+    sign[i] * a (before the clamp) is >= lo + 1 + j, for channel chans[i] (sign 1 for a
+    non-decreasing channel, -1 for a non-increasing one, which is mirrored)."""
+    lo, hi = int(rq.clip_lo), int(rq.clip_hi)
+    col = np.asarray(chans)[:, None]
+
+    def per(v):
+        v = np.asarray(v, np.int64).ravel()
+        return v[col % len(v)]
+
+    mul, add, div = per(rq.mul), per(rq.add), per(rq.div)
+    k = np.arange(lo + 1, hi + 1, dtype=np.int64)[None, :]
+    b = np.asarray(bound, np.int64)[:, None]
+    sg = np.ones((len(chans), 1), np.int64) if sign is None else \
+        np.asarray(sign, np.int64)[:, None]
+    left = np.broadcast_to(-b, (len(chans), hi - lo)).copy()
+    right = np.broadcast_to(b + 1, left.shape).copy()
+    while np.any(left < right):
+        mid = (left + right) // 2
+        up = _reference_vec(sg * mid, mul, add, div, int(rq.mul2), int(rq.fp32),
+                            int(rq.rounding)) >= k
+        live = left < right
+        right = np.where(live & up, mid, right)
+        left = np.where(live & ~up, mid + 1, left)
+    return left
+
+
+def _feasible_m(lows, highs, m_hi: int) -> tuple[int, int] | None:
+    """(M, B) with 0 <= M <= m_hi and c - M*t <= B for every (c, t) in lows and
+    B <= c - M*t for every (c, t) in highs, or None. h(M) = max over lows - min over highs
+    is convex in M: bisect on the sign of its subgradient."""
+    def h(m):
+        lv = [c - m * t for c, t in lows]
+        hv = [c - m * t for c, t in highs]
+        lb, ub = max(lv), min(hv)
+        lt = [-t for (c, t), v in zip(lows, lv) if v == lb]
+        ut = [t for (c, t), v in zip(highs, hv) if v == ub]
+        return lb, ub, min(lt) + min(ut), max(lt) + max(ut)
+
+    left, right = 0, m_hi
+    while left <= right:
+        m = (left + right) // 2
+        lb, ub, g_lo, g_hi = h(m)
+        if lb <= ub:
+            return m, lb
+        if g_lo > 0:
+            right = m - 1
+        elif g_hi < 0:
+            left = m + 1
+        else:
+            return None          # the minimum of h is positive: no M fits
+    return None
+
+
+def fit(starts, lo: int, hi: int, mirror_bound: int | None = None
+        ) -> tuple[int, list[int]] | None:
+    """(mode, [M, B_lo, B_hi, S, tl, th, 0]) of a monotone channel whose levels lo + 1 ..
+    hi start at the accumulators ``starts`` (:func:`level_starts`), or None.
+
+    Between the thresholds tl = starts[0] and th = starts[-1] the output is k on
+    [starts[k - lo - 1], starts[k - lo]); (acc*M + B) >> S equals it there iff, on every
+    such non-empty interval, k * 2^S <= first*M + B and last*M + B < (k + 1) * 2^S.
+    ``mirror_bound``: the starts are of the mirrored channel (acc -> -acc, a
+    non-increasing one) over [-bound, bound]: no thresholds (the C kernels take them for
+    non-decreasing channels only), the form must then also reach lo below tl and hi from
+    th on (the kernel clamps it), over the whole range, and M is negated."""
+    t = [int(v) for v in starts]
+    tl, th = t[0], t[-1]
+    if th > I32_MAX or tl < I32_MIN:
+        return None
+    runs = [(lo + 1 + j, t[j], t[j + 1] - 1) for j in range(len(t) - 1) if t[j] < t[j + 1]]
+    if mirror_bound is not None:
+        if tl > -mirror_bound:
+            runs.append((lo, -mirror_bound, tl - 1))
+        if th <= mirror_bound:
+            runs.append((hi, th, mirror_bound))
+    if not runs:
+        return S32, [0, 0, 0, 0, tl, th, 0]
+    top = max(abs(lo), abs(hi) + 1)
+    s32 = 31 - top.bit_length()                     # top * 2^S <= 2^31
+    s64 = 61 - top.bit_length()
+    # M <= I32_MAX: at most 2^30 / slope per 2^S (the slope: levels per accumulator step)
+    span, levels = max(1, th - tl), max(1, len(t) - 1)
+    room = (30 + (span // levels).bit_length() - 1 if span >= levels
+            else 30 - (-(-levels // span) - 1).bit_length())
+    tries = [(S32, min(s32, room + 1) - d) for d in range(2 if mirror_bound else 1)] + \
+        [(S64, min(s64, room + 1) - d) for d in range(3)]
+    for mode, s in tries:
+        if s < 0:
+            continue
+        one = 1 << s
+        got = _feasible_m([(k * one, a) for k, a, _ in runs if k > lo],
+                          [((k + 1) * one - 1, b) for k, _, b in runs if k < hi], I32_MAX)
+        if got is None:
+            continue
+        m, b = got
+        ends = [r[1] * m + b for r in runs] + [r[2] * m + b for r in runs]
+        if mode == S32 and not (I32_MIN <= min(ends) and max(ends) <= I32_MAX):
+            continue
+        if mode == S64 and (abs(b) >= 1 << 62 or max(map(abs, ends)) >= 1 << 62):
+            continue
+        if mirror_bound is not None:
+            return mode, [-m, b & 0xFFFFFFFF, b >> 32, s, I32_MIN, I32_MAX, 0]
+        return mode, [m, b & 0xFFFFFFFF, b >> 32, s, tl, th, 0]
+    return None
+
+
 def descriptors(rq, bound) -> tuple[list[list[int]], dict]:
     """Per channel [mode, M, B_lo, B_hi, S, tl, th, gi, G] (words 2..10 of TD_OPT_CH) for the
     RequantArgs ``rq`` (None: raw int32 sums) and accumulator bounds ``bound[c]``, and the
@@ -137,10 +264,23 @@ def descriptors(rq, bound) -> tuple[list[list[int]], dict]:
             rq_lo=0, rq_hi=0, rq_fp32=0, rq_rounding=0, rq_mul2=0,
             gmul=np.zeros(1, np.int64), gadd=np.zeros(1, np.int64), gdiv=np.ones(1, np.int64))
     words, gmul, gadd, gdiv = [], [], [], []
+    forms = [channel(*(int(v[c % len(v)]) for v in (rq.mul, rq.add, rq.div)), int(rq.mul2),
+                     int(rq.fp32), int(rq.rounding), int(rq.clip_lo), int(rq.clip_hi),
+                     int(bound[c])) for c in range(n)]
+    todo = [c for c in range(n) if forms[c][0] != S32 and _fittable(rq, c, int(bound[c]))]
+    if todo:
+        sign = [-1 if _slope(rq, c) < 0 else 1 for c in todo]
+        starts = level_starts(rq, todo, [int(bound[c]) for c in todo], sign)
+        for c, sg, row in zip(todo, sign, starts):
+            f = fit(row, int(rq.clip_lo), int(rq.clip_hi),
+                    int(bound[c]) if sg < 0 else None)
+            # (the reciprocal division costs about what one 64-bit product does, and the
+            # depthwise kernel inlines it: it stays unless the fit is in int32)
+            if f is not None and (f[0] == S32 or forms[c][0] != DIV):
+                forms[c] = f
     for c in range(n):
         mul, add, div = (int(v[c % len(v)]) for v in (rq.mul, rq.add, rq.div))
-        mode, rest = channel(mul, add, div, int(rq.mul2), int(rq.fp32), int(rq.rounding),
-                             int(rq.clip_lo), int(rq.clip_hi), int(bound[c]))
+        mode, rest = forms[c]
         gi = 0
         if mode in (GEN, F32G):                 # (F32G falls back to it near boundaries)
             gi = len(gmul)
@@ -152,6 +292,20 @@ def descriptors(rq, bound) -> tuple[list[list[int]], dict]:
                        rq_rounding=int(rq.rounding), rq_mul2=int(rq.mul2),
                        gmul=np.array(gmul or [0], np.int64), gadd=np.array(gadd or [0], np.int64),
                        gdiv=np.array(gdiv or [1], np.int64))
+
+
+def _slope(rq, c: int) -> int:
+    return int(np.ravel(rq.mul)[c % np.size(rq.mul)]) * int(rq.mul2)
+
+
+def _fittable(rq, c: int, bound: int) -> bool:
+    """A channel whose reference stays inside int64 over the accumulator range (and with
+    at most 2^16 output levels); monotone, as every requantization here is."""
+    mul, add, div = (int(v[c % len(v)]) for v in (rq.mul, rq.add, rq.div))
+    mul2 = int(rq.mul2)
+    return (div > 0 and 0 < bound < I32_MAX
+            and 0 < int(rq.clip_hi) - int(rq.clip_lo) <= 1 << 16
+            and ((bound + 1) * abs(mul) + abs(add) + F32_EXACT) * max(1, abs(mul2)) < 1 << 62)
 
 
 def _wrap(v: int) -> int:

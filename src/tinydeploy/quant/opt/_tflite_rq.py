@@ -42,6 +42,17 @@ def fast_requant(mult: int, shift: int, zp: int, acc_bound: int) -> tuple[int, .
     return (wrap32(mult << 2), 1 + half + zp * (1 << (r + 1)), 2 if r > 0 else 0, r + 1)
 
 
+def fast_requant_z(mult: int, shift: int, acc_bound: int) -> tuple[int, ...] | None:
+    """(m4, c_pos, d_neg, sh) of td_opt_rq *without* the output offset (the kernel adds it
+    after the shift: TD_CV_FASTZ blocks) when that equals TFLite's requantization for every
+    |acc| <= acc_bound, else None. The constant no longer carries zp * 2^(r + 1), so right
+    shifts up to 29 fit: |floor(acc * M / 2^30)| < 2^30 and c_pos <= 2^29 + 1."""
+    if mult < (1 << 30) or shift > 0 or shift < -29 or acc_bound >= ACC_FAST:
+        return None
+    r = -shift
+    return (wrap32(mult << 2), 1 + (1 << r if r > 0 else 0), 2 if r > 0 else 0, r + 1)
+
+
 def clamp_thresholds(mult, shift, zp: int, act_min: int, act_max: int, bound
                      ) -> tuple[np.ndarray, np.ndarray]:
     """Per channel (L, H): the least accumulator in [-bound, bound] whose requantized value
@@ -82,6 +93,40 @@ def requant_words(mult, shift, zp: int, act_min: int, act_max: int, bound
         th = (int(lo[c]), int(hi[c])) if k is not None else (I32_MIN, I32_MAX)
         words[c] = [*rq, m, s, 0, 0, *th]
     return fast, words
+
+
+def requant_words_z(mult, shift, zp: int, act_min: int, act_max: int, bound
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """As :func:`requant_words` for TD_CV_FASTZ blocks: (fastz[c], words[c][2:12]) with the
+    constants of :func:`fast_requant_z` (the output offset added after the shift) and the
+    same clamp thresholds (they include the offset: they come from the golden)."""
+    n = len(np.atleast_1d(mult))
+    fastz = np.zeros(n, dtype=bool)
+    words = np.zeros((n, CH - 2), dtype=np.int64)
+    lo, hi = clamp_thresholds(mult, shift, zp, act_min, act_max, bound)
+    for c in range(n):
+        m, s = int(np.atleast_1d(mult)[c]), int(np.atleast_1d(shift)[c])
+        k = fast_requant_z(m, s, int(np.atleast_1d(bound)[c]))
+        fastz[c] = k is not None
+        rq = k if k is not None else (0, 0, 0, 1)
+        th = (int(lo[c]), int(hi[c])) if k is not None else (I32_MIN, I32_MAX)
+        words[c] = [*rq, m, s, 0, 0, *th]
+    return fastz, words
+
+
+def constant_words(mult: int, shift: int, zp: int, act_min: int, act_max: int, acc: int,
+                   zo: int) -> list[int] | None:
+    """words[2:12] of a channel whose accumulator is always ``acc`` (all its weights zero:
+    VWW's dead channels, bias ~2^30, right shifts up to 31): td_opt_rq with m4 = 0, sh = 1
+    gives (acc + c_pos) >> 1 = v - zo for c_pos = 2 (v - zo) - acc, v its one output (from
+    the golden); no threshold ever decides. ``zo``: the offset the kernel adds after the
+    shift (0 in a TD_CV_FAST block, zp in a TD_CV_FASTZ one). None if |acc| is too close
+    to 2^31 for c_pos to fit."""
+    if abs(acc) >= I32_MAX - 1024:
+        return None
+    v = int(multiply_by_quantized_multiplier(np.int64(acc), np.int64(mult), np.int64(shift)))
+    v = min(max(v + zp, act_min), act_max)
+    return [0, 2 * (v - zo) - acc, 0, 1, mult, shift, 0, 0, I32_MIN, I32_MAX]
 
 
 def lane_thresholds(lo: int, hi: int, lo_adj: int) -> tuple[int, int]:

@@ -18,13 +18,14 @@ from tinydeploy.quant.args import array_field, scalar_field
 from tinydeploy.quant.golden.conv2d import Conv2dArgs
 from tinydeploy.quant.opt import OptArgs, python_field, register
 from tinydeploy.quant.opt._inplace import margin_by_pixels, margin_by_rows
-from tinydeploy.quant.opt._tflite_rq import (CH, I32_MAX, I32_MIN, LANE_LIMIT, lane_thresholds,
-                                             requant_words, wrap32, x_max)
+from tinydeploy.quant.opt._tflite_rq import (CH, I32_MAX, I32_MIN, LANE_LIMIT, constant_words,
+                                             lane_thresholds, requant_words, requant_words_z,
+                                             wrap32, x_max)
 
-FAST, SLOW, WIDE, RQ = 0, 1, 2, 3  # TD_CV_FAST / SLOW / WIDE / RQ
+FAST, SLOW, WIDE, RQ, FASTZ, FASTP = 0, 1, 2, 3, 4, 5   # TD_CV_* block modes
 IM2COL, ROW = 0, 1                  # TD_CV_PATH_*
 BLK = 6                             # words per block header
-COL_BUDGET = 1024                   # bytes of im2col staging aimed at per pass
+COL_BUDGET = 2048                   # bytes of im2col staging aimed at per pass
 ROW_BUDGET = 8192                   # largest row ring (bytes)
 MAX_ROWS = 16                       # held[] / rows[] in the C
 
@@ -80,6 +81,11 @@ class Conv2dOptArgs(OptArgs):
     def scratch_size(self) -> int:
         return self.scratch_bytes
 
+    def c_config(self) -> dict[str, tuple[int, ...]]:
+        """TD_CV_FORMS: the fast epilogues of its im2col blocks (td_opt_config.h)."""
+        modes = set(np.asarray(self.blk)[2::BLK].tolist()) if self.path == IM2COL else set()
+        return {"TD_CV_FORMS": tuple(sorted(modes & {FAST, FASTZ, FASTP}))}
+
     def parallel_units(self) -> int:
         """What the split shares out (check/rv32/harts.py: the modeled speedup)."""
         if self.split == 1:
@@ -108,26 +114,34 @@ class Conv2dOptArgs(OptArgs):
                                 self.pad_left, starts, item=self.esize)
 
 
-def channel_table(a, w: np.ndarray, b) -> tuple[list, np.ndarray, list]:
+def channel_table(a, w: np.ndarray, b) -> tuple[list, np.ndarray, list, tuple]:
     """TD_OPT_CH words per output channel (``_tflite_rq.py``), which channels take the fast
-    requantization, and which keep a low lane exact (sum |w| < 32768)."""
+    requantization, which keep a low lane exact (sum |w| < 32768), and (words, fast) of
+    the TD_CV_FASTZ form (output offset added after the shift: right shifts up to 29)."""
     bias = np.zeros(a.out_c, dtype=np.int64) if b is None else np.asarray(b, dtype=np.int64)
     s, neg = w.sum(axis=1), (w < 0).sum(axis=1)
     sum_abs = np.abs(w).sum(axis=1)
     bound = np.abs(bias) + sum_abs * x_max(a.input_offset)
-    fast, rq = requant_words(a.out_mult, a.out_shift, a.output_offset, a.act_min, a.act_max,
-                             bound)
-    words = []
+    rqa = (a.out_mult, a.out_shift, a.output_offset, a.act_min, a.act_max, bound)
+    fast, rq = requant_words(*rqa)
+    fastz, rqz = requant_words_z(*rqa)
+    for c in np.flatnonzero(sum_abs == 0):      # one accumulator, the bias: one output
+        for ok, form, zo in ((fast, rq, 0), (fastz, rqz, a.output_offset)):
+            k = constant_words(int(np.atleast_1d(a.out_mult)[c]),
+                               int(np.atleast_1d(a.out_shift)[c]), *rqa[2:5],
+                               int(bias[c]), zo)
+            if not ok[c] and k is not None:
+                ok[c], form[c] = True, k
+    words, zwords = [], []
     for c in range(a.out_c):
         lo_adj = int(bias[c] + (a.input_offset - 129) * s[c])
-        row = [wrap32(int(bias[c] + a.input_offset * s[c] + neg[c])), wrap32(lo_adj),
-               *[int(v) for v in rq[c]]]
-        if fast[c]:
-            row[8:10] = lane_thresholds(row[10], row[11], lo_adj)
-        else:
-            row[8:10] = [I32_MIN, I32_MAX]
-        words.append(row)
-    return words, fast, list(sum_abs < LANE_LIMIT)
+        head = [wrap32(int(bias[c] + a.input_offset * s[c] + neg[c])), wrap32(lo_adj)]
+        for ok, form, out in ((fast, rq, words), (fastz, rqz, zwords)):
+            row = head + [int(v) for v in form[c]]
+            row[8:10] = (lane_thresholds(row[10], row[11], lo_adj) if ok[c]
+                         else [I32_MIN, I32_MAX])
+            out.append(row)
+    return words, fast, list(sum_abs < LANE_LIMIT), (zwords, fastz)
 
 
 def _blocks_of_5(n: int) -> int:
@@ -148,12 +162,16 @@ def _tap_order(w: np.ndarray, row: bool) -> np.ndarray:
 
 
 def pack(a, w: np.ndarray, words: list, fast, lane_ok: list, cores: int, lean: bool,
-         rq_mode: bool) -> dict:
+         rq_mode: bool, zform: tuple | None = None) -> dict:
     """The plan and the packed blocks of a convolution (any requantization): ``a`` has the
     geometry fields, ``w`` the weights [out_c, k_h, k_w, in_c / groups], ``words`` the
     TD_OPT_CH constants per output channel, ``fast``/``lane_ok`` per channel. Integer
     graphs (``rq_mode``) give blocks of mode TD_CV_RQ and int8 weights; TFLite FAST/SLOW
-    and int16 weights * 256. Returns the Conv2dOptArgs fields it decides."""
+    and int16 weights * 256, and FASTZ (constants from ``zform`` = (words, fast) of
+    :func:`channel_table`) for an im2col block whose channels are not all fast but all
+    are in that form; FASTP for an im2col FAST block whose channels' lower clamp
+    thresholds are >= 0 (or need no sign test). Returns the Conv2dOptArgs fields it
+    decides."""
     cg, og = a.in_c // a.groups, a.out_c // a.groups
     k = a.k_h * a.k_w * cg
     w8, w4 = _ceil(a.out_w, 8), _ceil(a.out_w, 4)
@@ -177,9 +195,15 @@ def pack(a, w: np.ndarray, words: list, fast, lane_ok: list, cores: int, lean: b
             chs = [oc + min(j, valid - 1) for j in range(r)]
             mode = (WIDE if not all(lane_ok[c] for c in chs) else RQ if rq_mode else
                     FAST if all(fast[c] for c in chs) else SLOW)
+            if (mode == SLOW and zform is not None and not row
+                    and all(zform[1][c] for c in chs)):
+                mode = FASTZ
+            if mode == FAST and not row and all(words[c][10] >= 0 or words[c][4] == 0
+                                                for c in chs):
+                mode = FASTP          # no unclamped accumulator below 0: no sign test
             blk += [r, valid, mode, oc, len(chan) // CH, len(wts)]
             for c in chs:
-                chan += words[c]
+                chan += zform[0][c] if mode == FASTZ else words[c]
             taps = np.stack([_tap_order(w[c], row) for c in chs], axis=1)   # [k][r]
             wts += (taps if rq_mode else taps * 256).ravel().tolist()
             oc += valid
@@ -213,8 +237,8 @@ def make(a: Conv2dArgs, consts, cores: int = 1, lean: bool = False) -> Conv2dOpt
         return None
     b = consts[2] if len(consts) > 2 and consts[2] is not None else None
     w = np.asarray(w, dtype=np.int64).reshape(a.out_c, a.k_h, a.k_w, -1)
-    words, fast, lane_ok = channel_table(a, w.reshape(a.out_c, -1), b)
-    packed = pack(a, w, words, fast, lane_ok, cores, lean, rq_mode=False)
+    words, fast, lane_ok, zform = channel_table(a, w.reshape(a.out_c, -1), b)
+    packed = pack(a, w, words, fast, lane_ok, cores, lean, rq_mode=False, zform=zform)
     return Conv2dOptArgs(**geometry(a), output_offset=a.output_offset, act_min=a.act_min,
                          act_max=a.act_max, **packed, **NO_RQ, cores=cores)
 

@@ -1,5 +1,6 @@
 """td_fully_connected_s8_opt: the optimized fully connected layer's args
-(kernels/opt/td_fully_connected_s8_opt.h): the model's int8 weights as they are, and per
+(kernels/opt/td_fully_connected_s8_opt.h): the model's int8 weights interleaved per block
+of rows (the kernel reads each block through one pointer), and per
 output the start value (bias and the offsets' constant terms folded in), the
 requantization mode and its constants (``_tflite_rq.py``). No scratch.
 """
@@ -53,7 +54,19 @@ def make(a: FullyConnectedArgs, consts, cores: int = 1,
                  *[int(v) for v in rq[o]]]
     return FullyConnectedOptArgs(a.batches, a.in_features, a.out_features, wo,
                                  a.output_offset, a.act_min, a.act_max,
-                                 np.array(chan, dtype=np.int64), w.ravel())
+                                 np.array(chan, dtype=np.int64), interleave(w))
+
+
+def interleave(w: np.ndarray) -> np.ndarray:
+    """The weights [out][in] as the kernel reads them: rows in blocks of 8 from row 0, the
+    rest in blocks of 4, 2, 1; each block [in][R] at its first row's offset."""
+    out, o = [], 0
+    while o < w.shape[0]:
+        left = w.shape[0] - o
+        r = 8 if left >= 8 else 4 if left >= 4 else 2 if left >= 2 else 1
+        out.append(w[o:o + r].T.ravel())
+        o += r
+    return np.concatenate(out)
 
 
 register(FullyConnectedArgs, make)

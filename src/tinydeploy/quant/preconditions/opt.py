@@ -115,15 +115,16 @@ def _conv_opt(c: _Check, rq: bool) -> Spec:
     for b, (r, valid, mode, oc, ch0, w0) in enumerate(blk):
         g = b // a.n_blocks
         want = ({2, 4} if row else {4, 5})
-        modes_ok = (3, 2) if rq else (0, 1, 2)
-        if r not in want or not 1 <= valid <= r or mode not in modes_ok or row and mode == 2:
+        modes_ok = (3, 2) if rq else (0, 1, 2, 4, 5)   # 4, 5: FASTZ, FASTP (im2col)
+        if (r not in want or not 1 <= valid <= r or mode not in modes_ok
+                or row and mode in (2, 4, 5)):
             c.fail(f"block {b}: (R, valid, mode) = ({r}, {valid}, {mode}) not a block of the "
                    f"{'row' if row else 'im2col'} path")
         if not g * og <= oc or oc + valid > (g + 1) * og:
             c.fail(f"block {b}: channels [{oc}, {oc + valid}) outside group {g}")
         if ch0 < 0 or ch0 + r > n_chan or w0 < 0:
             c.fail(f"block {b}: its constants or weights run past their arrays")
-        modes[ch0:ch0 + r] = np.maximum(modes[ch0:ch0 + r], 1 if mode else 0)
+        modes[ch0:ch0 + r] = np.maximum(modes[ch0:ch0 + r], 0 if mode in (0, 4, 5) else 1)
     covered = np.zeros(a.out_c, dtype=np.int64)
     for r, valid, _, oc, _, _ in blk:
         covered[oc:oc + valid] += 1

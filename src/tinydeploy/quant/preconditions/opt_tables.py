@@ -1,9 +1,11 @@
 """Rules of the optimized elementwise and row kernels of integer graphs
-(runtime/kernels/opt/td_table_s8_opt.h, td_add_tables_s8_opt.h, td_binary_s8_rq_opt.h,
+(runtime/kernels/opt/td_table_s8_opt.h, td_table_u8_s8_opt.h, td_transpose_s8_opt.h,
+td_transpose_u8_opt.h, td_add_tables_s8_opt.h, td_binary_s8_rq_opt.h,
 td_ilayernorm_s8_opt.h, td_isoftmax_s8_opt.h; args from quant/opt/table_s8.py,
-ilayernorm.py, isoftmax.py): the tables' lengths and value ranges,
-for the add that every sum of two entries stays within int32 and the shift is one the
-kernel can do, for the LayerNorm that its 32-bit arithmetic cannot overflow."""
+requantize_u8.py, transpose.py, ilayernorm.py, isoftmax.py): the tables' lengths and value
+ranges, the transposes' reads inside their input, for the add that every sum of two
+entries stays within int32 and the shift is one the kernel can do, for the LayerNorm that
+its 32-bit arithmetic cannot overflow."""
 
 from __future__ import annotations
 
@@ -20,6 +22,29 @@ def _table(c: _Check) -> Spec:
         c.fail("table: an entry outside int8")
     n = int(c.a.size)
     return Spec([Operand("input", n, ("int8",))], Operand("output", n, ("int8",)))
+
+
+def _table_u8(c: _Check) -> Spec:
+    c.positive("size")
+    t = np.asarray(c.array("table", 256), dtype=np.int64)
+    if t.min() < -128 or t.max() > 127:
+        c.fail("table: an entry outside int8")
+    n = int(c.a.size)
+    return Spec([Operand("input", n, ("uint8",))], Operand("output", n, ("int8",)))
+
+
+def _transpose(dtype: str):
+    def check(c: _Check) -> Spec:
+        a = c.a
+        sizes, strides = (a.n0, a.n1, a.n2), (a.s0, a.s1, a.s2)
+        if any(int(n) < 1 for n in sizes) or any(int(s) < 0 for s in strides):
+            c.fail(f"sizes {sizes} / strides {strides}: sizes >= 1, strides >= 0")
+        n = int(np.prod([int(v) for v in sizes]))
+        last = sum((int(k) - 1) * int(s) for k, s in zip(sizes, strides))
+        if last >= n:
+            c.fail(f"the last read {last} lies beyond the {n} input values")
+        return Spec([Operand("input", n, (dtype,))], Operand("output", n, (dtype,)))
+    return check
 
 
 def _add_tables(c: _Check) -> Spec:
@@ -93,6 +118,9 @@ def _isoftmax(c: _Check) -> Spec:
 
 
 register("td_table_s8_opt", _table)
+register("td_table_u8_s8_opt", _table_u8)
+register("td_transpose_s8_opt", _transpose("int8"))
+register("td_transpose_u8_opt", _transpose("uint8"))
 register("td_add_tables_s8_opt", _add_tables)
 register("td_ilayernorm_s8_opt", _ilayernorm)
 register("td_binary_s8_rq_opt", _binary)

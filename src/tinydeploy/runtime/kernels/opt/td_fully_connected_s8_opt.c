@@ -9,64 +9,62 @@
 #define FC_START 0        /* chan words of this kernel (the rest as td_opt_common.h) */
 #define FC_MODE 1
 
-#define FC_MAC(r, u) a##r += (uint32_t)(w##r[u] * x)
+#define FC_MAC(r, u) a##r += (uint32_t)(wp[FC_R * (u) + (r)] * x)
 
-/* acc[r] += sum_k w[r * stride + k] * x[k] over k < n, for R = 8, 4, 2 or 1 rows. */
-#define FC_ROWS(R, ROWS_DECL, STEP, ADVANCE, LOAD, SAVE)                                 \
-TD_OPT_NOINLINE static void fc_rows##R(const int8_t *xp, const int8_t *w, int32_t stride, \
-                                       int32_t n, uint32_t *acc)                          \
+/* acc[r] += sum_k w[k * R + r] * x[k] over k < n (a block of R = 8, 4, 2 or 1 rows, its
+ * weights interleaved by Python: one pointer, the offsets immediates). */
+#define FC_ROWS(R, STEP, LOAD, SAVE)                                                     \
+TD_OPT_NOINLINE static void fc_rows##R(const int8_t *xp, const int8_t *wp, int32_t n,     \
+                                       uint32_t *acc)                                     \
 {                                                                                        \
-    ROWS_DECL                                                                            \
     LOAD                                                                                 \
     const int8_t *end = xp + (n & ~15);                                                  \
     while (xp != end) {                                                                  \
         STEP(0) STEP(1) STEP(2) STEP(3) STEP(4) STEP(5) STEP(6) STEP(7)                  \
         STEP(8) STEP(9) STEP(10) STEP(11) STEP(12) STEP(13) STEP(14) STEP(15)            \
         xp += 16;                                                                        \
-        ADVANCE(16)                                                                      \
+        wp += 16 * (R);                                                                  \
     }                                                                                    \
     end = xp + (n & 15);                                                                 \
     while (xp != end) {                                                                  \
         STEP(0)                                                                          \
         xp += 1;                                                                         \
-        ADVANCE(1)                                                                       \
+        wp += (R);                                                                       \
     }                                                                                    \
     SAVE                                                                                 \
 }
 
-#define FC_D8 const int8_t *w0 = w, *w1 = w0 + stride, *w2 = w1 + stride, *w3 = w2 + stride; \
-              const int8_t *w4 = w3 + stride, *w5 = w4 + stride, *w6 = w5 + stride;          \
-              const int8_t *w7 = w6 + stride;
+#define FC_R 8
 #define FC_S8(u) { const int32_t x = xp[u]; FC_MAC(0, u); FC_MAC(1, u); FC_MAC(2, u);     \
                    FC_MAC(3, u); FC_MAC(4, u); FC_MAC(5, u); FC_MAC(6, u); FC_MAC(7, u); }
-#define FC_A8(k) w0 += k; w1 += k; w2 += k; w3 += k; w4 += k; w5 += k; w6 += k; w7 += k;
 #define FC_L8 uint32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];                \
               uint32_t a4 = acc[4], a5 = acc[5], a6 = acc[6], a7 = acc[7];
 #define FC_V8 acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3;                          \
               acc[4] = a4; acc[5] = a5; acc[6] = a6; acc[7] = a7;
-FC_ROWS(8, FC_D8, FC_S8, FC_A8, FC_L8, FC_V8)
+FC_ROWS(8, FC_S8, FC_L8, FC_V8)
+#undef FC_R
 
-#define FC_D4 const int8_t *w0 = w, *w1 = w0 + stride, *w2 = w1 + stride, *w3 = w2 + stride;
+#define FC_R 4
 #define FC_S4(u) { const int32_t x = xp[u]; FC_MAC(0, u); FC_MAC(1, u); FC_MAC(2, u);     \
                    FC_MAC(3, u); }
-#define FC_A4(k) w0 += k; w1 += k; w2 += k; w3 += k;
 #define FC_L4 uint32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
 #define FC_V4 acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3;
-FC_ROWS(4, FC_D4, FC_S4, FC_A4, FC_L4, FC_V4)
+FC_ROWS(4, FC_S4, FC_L4, FC_V4)
+#undef FC_R
 
-#define FC_D2 const int8_t *w0 = w, *w1 = w0 + stride;
+#define FC_R 2
 #define FC_S2(u) { const int32_t x = xp[u]; FC_MAC(0, u); FC_MAC(1, u); }
-#define FC_A2(k) w0 += k; w1 += k;
 #define FC_L2 uint32_t a0 = acc[0], a1 = acc[1];
 #define FC_V2 acc[0] = a0; acc[1] = a1;
-FC_ROWS(2, FC_D2, FC_S2, FC_A2, FC_L2, FC_V2)
+FC_ROWS(2, FC_S2, FC_L2, FC_V2)
+#undef FC_R
 
-#define FC_D1 const int8_t *w0 = w; (void)stride;
+#define FC_R 1
 #define FC_S1(u) { const int32_t x = xp[u]; FC_MAC(0, u); }
-#define FC_A1(k) w0 += k;
 #define FC_L1 uint32_t a0 = acc[0];
 #define FC_V1 acc[0] = a0;
-FC_ROWS(1, FC_D1, FC_S1, FC_A1, FC_L1, FC_V1)
+FC_ROWS(1, FC_S1, FC_L1, FC_V1)
+#undef FC_R
 
 /* Requantize, clamp and store output o of accumulator v. */
 static void fc_store(const td_fully_connected_s8_opt_args_t *a, int32_t o, uint32_t v,
@@ -101,10 +99,10 @@ static void fc_range(const td_fully_connected_s8_opt_args_t *a, const int8_t *x,
         const int8_t *w = a->wts + o * nin;
         uint32_t acc[8];
         for (int32_t j = 0; j < r; ++j) acc[j] = (uint32_t)a->chan[(o + j) * TD_OPT_CH] + xadd;
-        if (r == 8) fc_rows8(x, w, nin, nin, acc);
-        else if (r == 4) fc_rows4(x, w, nin, nin, acc);
-        else if (r == 2) fc_rows2(x, w, nin, nin, acc);
-        else fc_rows1(x, w, nin, nin, acc);
+        if (r == 8) fc_rows8(x, w, nin, acc);
+        else if (r == 4) fc_rows4(x, w, nin, acc);
+        else if (r == 2) fc_rows2(x, w, nin, acc);
+        else fc_rows1(x, w, nin, acc);
         for (int32_t j = 0; j < r; ++j) fc_store(a, o + j, acc[j], y);
         o += r;
     }

@@ -9,8 +9,11 @@
  * bias + input_offset * sum(w) + in_features * weight_offset * input_offset, and the
  * kernel adds weight_offset * sum(x) once per batch row when weight_offset != 0. chan:
  * TD_OPT_CH words per output: start, mode (0 fast, 1 reference requantization), then the
- * requantization constants as td_opt_common.h. Weights [out_features][in_features] as in
- * the model. No scratch. Several cores: core c takes its share of the row blocks.
+ * requantization constants as td_opt_common.h. Weights: the rows in blocks of 8 from
+ * row 0, the last rows in blocks of 4, 2, 1 (what is left: o0 = 8 * block for every core),
+ * the block of R rows at o0 starting at wts + o0 * in_features and interleaved
+ * [in_features][R] (Python: quant/opt/fully_connected.py). No scratch. Several cores:
+ * core c takes its share of the blocks of 8.
  *
  * Preconditions (quant/preconditions/opt.py): the reference kernel's on the dimensions;
  * chan sized out_features * TD_OPT_CH, wts out_features * in_features.
@@ -33,7 +36,7 @@ typedef struct {
     int32_t act_min;
     int32_t act_max;
     const int32_t *chan;       /* [out_features][TD_OPT_CH] */
-    const int8_t *wts;         /* [out_features][in_features] */
+    const int8_t *wts;         /* per row block: [in_features][R] */
 } td_fully_connected_s8_opt_args_t;
 
 void td_fully_connected_s8_opt(const td_fully_connected_s8_opt_args_t *args,

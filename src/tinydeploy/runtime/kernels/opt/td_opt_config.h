@@ -11,6 +11,11 @@
  * TD_DW_RQ_FORMS(X): the integer-graph channel modes the depthwise 3x3 loop handles in
  * its unrolled taps besides mode 2 (4: the inline reciprocal division; 3: any form
  * through a call); a mode not listed takes the general per-pixel loop.
+ *
+ * TD_CV_FORMS(X): the fast epilogues the TFLite convolution's im2col blocks compile
+ * (td_opt_gemm.h: 0 TD_CV_FAST, 4 TD_CV_FASTZ: right shifts of 22..29, the output offset
+ * added after the shift; 5 TD_CV_FASTP: no sign test, a ReLU's channels); ~1-2 KB of
+ * flash each on rv32imc. A mode not listed takes the reference epilogue (still exact).
  */
 #ifndef TD_OPT_CONFIG_H
 #define TD_OPT_CONFIG_H
@@ -21,6 +26,10 @@
 
 #ifndef TD_DW_RQ_FORMS
 #define TD_DW_RQ_FORMS(X) X(3) X(4)
+#endif
+
+#ifndef TD_CV_FORMS
+#define TD_CV_FORMS(X) X(0) X(4) X(5)
 #endif
 
 #endif /* TD_OPT_CONFIG_H */

@@ -57,9 +57,10 @@ static void cv_wide(const td_conv2d_s8_opt_args_t *a, const int32_t *col, const 
 
 /* One block on one group through tmp (partial block or partial group), then the valid
  * outputs copied to their places. */
-static void cv_block_tmp(const td_conv2d_s8_opt_args_t *a, const cv_plan_t *pl,
-                         const int32_t *hdr, const int32_t *ch, const TD_CV_WT *wp,
-                         const cv_work_t *w, int32_t g, const td_cv_io_t *io)
+TD_OPT_NOINLINE static void cv_block_tmp(const td_conv2d_s8_opt_args_t *a,
+                                         const cv_plan_t *pl, const int32_t *hdr,
+                                         const int32_t *ch, const TD_CV_WT *wp,
+                                         const cv_work_t *w, int32_t g, const td_cv_io_t *io)
 {
     const int32_t r = hdr[0], valid = hdr[1], mode = hdr[2], es = pl->es;
     int32_t tmp32[8 * 5];                  /* 8 pixels x 5 channels of up to 4 bytes */
@@ -85,30 +86,39 @@ static void cv_block_tmp(const td_conv2d_s8_opt_args_t *a, const cv_plan_t *pl,
     }
 }
 
-/* Blocks [b0, b1) on the staged work. */
+/* Blocks [b0, b1) on the staged work (the loop's invariants in locals: the block calls
+ * may write any memory, so fields would be read again after each). */
 static void cv_blocks(const td_conv2d_s8_opt_args_t *a, const cv_plan_t *pl, int32_t b0,
                       int32_t b1, const cv_work_t *w, const td_cv_io_t *io)
 {
-    const int32_t pix = pl->row ? pl->rp : 4;
-    for (int32_t b = b0; b < b1; ++b) {
-        const int32_t *hdr = a->blk + CV_BLK * b;
-        const int32_t r = hdr[0], mode = hdr[2], oc = hdr[3] * pl->es;
-        const int32_t *ch = a->chan + TD_OPT_CH * hdr[4];
-        const TD_CV_WT *wp = a->TD_CV_WTS + hdr[5];
-        if (hdr[1] != r || w->np != pix || mode == TD_CV_WIDE) {
-            for (int32_t g = 0; g < w->groups; ++g) cv_block_tmp(a, pl, hdr, ch, wp, w, g, io);
-            continue;
-        }
-        if (pl->row) {
-            w->job->y = w->y + oc;
+    const int32_t row = pl->row, pix = row ? pl->rp : 4, es = pl->es, k = pl->k;
+    const int32_t np = w->np, ps = w->ps, ystep = w->ystep, groups = w->groups;
+    const int32_t *const col = w->col;
+    int8_t *const y = w->y;
+    const int32_t *hdr = a->blk + CV_BLK * b0;
+    const int32_t *const chan = a->chan;
+    const TD_CV_WT *const wts = a->TD_CV_WTS;
+    for (int32_t b = b0; b < b1; ++b, hdr += CV_BLK) {
+        const int32_t r = hdr[0], mode = hdr[2], oc = hdr[3] * es;
+        const int32_t *ch = chan + TD_OPT_CH * hdr[4];
+        const TD_CV_WT *wp = wts + hdr[5];
+        if (!row && np <= 2 && hdr[1] == r && mode != TD_CV_WIDE) {
+            /* a tail of 1 or 2 pixels (one group): the low lanes of pair 0, then pair 1 */
+            for (int32_t p = 0; p < np; ++p) {
+                int8_t *const yp = y + p * ps + oc;
+                if (r == 5) td_cv_tail5(col + p, wp, k, ch, yp, io, mode);
+                else td_cv_tail4(col + p, wp, k, ch, yp, io, mode);
+            }
+        } else if (hdr[1] != r || np != pix || mode == TD_CV_WIDE) {
+            for (int32_t g = 0; g < groups; ++g) cv_block_tmp(a, pl, hdr, ch, wp, w, g, io);
+        } else if (row) {
+            w->job->y = y + oc;
             if (r == 2) td_cv_row2(w->job, wp, ch, io, mode);
             else td_cv_row4(w->job, wp, ch, io, mode);
         } else if (r == 5) {
-            td_cv_block5(w->col, wp, pl->k, ch, w->y + oc, w->ps, w->ystep, w->groups, io,
-                         mode);
+            td_cv_block5(col, wp, k, ch, y + oc, ps, ystep, groups, io, mode);
         } else {
-            td_cv_block4(w->col, wp, pl->k, ch, w->y + oc, w->ps, w->ystep, w->groups, io,
-                         mode);
+            td_cv_block4(col, wp, k, ch, y + oc, ps, ystep, groups, io, mode);
         }
     }
 }
@@ -116,11 +126,28 @@ static void cv_blocks(const td_conv2d_s8_opt_args_t *a, const cv_plan_t *pl, int
 /* ---- im2col path ----------------------------------------------------------------- */
 
 /* Stage pixels [n0, n0 + 4 * gf) as gf full groups, then np (< 4) pixels of a partial
- * group (missing pixels repeat its first), channels of conv group cgi, at col. */
+ * group, channels of conv group cgi, at col. Partial group: pixel p in pair p & 1, lane
+ * p >> 1 as in a full one, the missing lanes repeating a staged pixel (the tail kernels
+ * read pixels 0 and 1 from the low lanes of pairs 0 and 1). */
 static void cv_stage(const td_conv2d_s8_opt_args_t *a, const cv_plan_t *pl, const int8_t *xb,
                      int32_t cgi, int32_t n0, int32_t gf, int32_t np, int32_t *col)
 {
     const int32_t c0 = cgi * pl->cg;
+    if (pl->direct) {          /* windows are input pixels: straight to cv_pairs */
+        const int32_t ic = a->in_c, cg = pl->cg;
+        const int8_t *const x = xb + c0;
+        for (int32_t j = 0; j < gf; ++j, col += 2 * pl->k) {
+            const int8_t *const p = x + (n0 + 4 * j) * ic;
+            cv_pairs(col, p, p + 2 * ic, cg);
+            cv_pairs(col + 1, p + ic, p + 3 * ic, cg);
+        }
+        if (np > 0) {
+            const int32_t m = n0 + 4 * gf;
+            cv_pairs(col, x + m * ic, x + (np > 2 ? m + 2 : m) * ic, cg);
+            cv_pairs(col + 1, x + (np > 1 ? m + 1 : m) * ic, x + (np > 3 ? m + 3 : m) * ic, cg);
+        }
+        return;
+    }
     for (int32_t j = 0; j < gf; ++j, col += 2 * pl->k) {
         const int32_t m = n0 + 4 * j;
         cv_im2col_pair(a, xb, c0, pl->cg, m, m + 2, col);
@@ -278,6 +305,9 @@ static void td_cv_run(const td_conv2d_s8_opt_args_t *args, const int8_t *input, 
     pl.span = a->span;
     pl.rp = a->rp;
     pl.es = a->esize;
+    pl.direct = a->k_h == 1 && a->k_w == 1 && a->stride_h == 1 && a->stride_w == 1
+                && a->pad_top == 0 && a->pad_left == 0 && a->out_w == a->in_w
+                && a->out_h == a->in_h;
     for (int32_t b = 0; b < a->batches; ++b) {
         if (pl.row) {
             cv_rows(a, &pl, input + b * in_size, out + b * out_bytes, buf, team, &io);

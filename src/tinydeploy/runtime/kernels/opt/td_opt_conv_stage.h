@@ -26,6 +26,7 @@ typedef struct {
     int32_t span;         /* row path: ring slots */
     int32_t rp;           /* row path: pixels (4 or 8) per block */
     int32_t es;           /* output element bytes */
+    int32_t direct;       /* 1x1, stride 1, no padding: pixel n's window is input pixel n */
 } cv_plan_t;
 
 /* ---- im2col into pixel-pair words ------------------------------------------------ */
@@ -33,39 +34,51 @@ typedef struct {
 /* d[2 * c] = pair(pa[c], pb[c]) for c < n. */
 static void cv_pairs(int32_t *d, const int8_t *pa, const int8_t *pb, int32_t n)
 {
-    const int32_t *end = d + 2 * (n & ~1);
+    const int32_t *end = d + 2 * (n & ~3);
     while (d != end) {
         d[0] = td_opt_pair(pa[0], pb[0]);
         d[2] = td_opt_pair(pa[1], pb[1]);
-        d += 4;
-        pa += 2;
-        pb += 2;
+        d[4] = td_opt_pair(pa[2], pb[2]);
+        d[6] = td_opt_pair(pa[3], pb[3]);
+        d += 8;
+        pa += 4;
+        pb += 4;
     }
-    if (n & 1) d[0] = td_opt_pair(pa[0], pb[0]);
+    for (int32_t i = 0; i < (n & 3); ++i) d[2 * i] = td_opt_pair(pa[i], pb[i]);
 }
 
-/* cv_im2col_pair for one channel per group (first layers): rows checked once per ky. */
+/* The padded pair word of one tap: row r (NULL: padding) at column x (checked). */
+static inline int32_t cv_tap1(const td_conv2d_s8_opt_args_t *a, const int8_t *ra, int32_t xa,
+                              const int8_t *rb, int32_t xb_)
+{
+    const int32_t zp = -a->input_offset;
+    return td_opt_pair(ra != NULL && xa >= 0 && xa < a->in_w ? ra[xa * a->in_c] : zp,
+                       rb != NULL && xb_ >= 0 && xb_ < a->in_w ? rb[xb_ * a->in_c] : zp);
+}
+
+/* cv_im2col_pair for one channel per group (first layers): rows checked once per ky,
+ * and the columns [k0, k1) inside the input for both windows found once per pair (only
+ * the taps outside it are checked one by one). */
 static void cv_im2col_pair1(const td_conv2d_s8_opt_args_t *a, const int8_t *xb, int32_t iya,
                             int32_t ixa, int32_t iyb, int32_t ixb, int32_t *d)
 {
-    const int32_t zp = -a->input_offset, ic = a->in_c, step = a->dilation_w * ic;
-    const int32_t ew = (a->k_w - 1) * a->dilation_w;
-    const int cols_in = ixa >= 0 && ixb >= 0 && ixa + ew < a->in_w && ixb + ew < a->in_w;
+    const int32_t ic = a->in_c, dw = a->dilation_w, step = dw * ic, kw = a->k_w;
+    const int32_t lo = ixa < ixb ? ixa : ixb, hi = ixa > ixb ? ixa : ixb;
+    int32_t k0 = lo >= 0 ? 0 : (-lo + dw - 1) / dw;      /* first tap inside for both */
+    int32_t k1 = hi < a->in_w ? (a->in_w - 1 - hi) / dw + 1 : 0;
+    k1 = k1 < kw ? k1 : kw;
+    k0 = k0 < k1 ? k0 : k1;
     for (int32_t ky = 0; ky < a->k_h; ++ky) {
         const int32_t ya = iya + ky * a->dilation_h, yb = iyb + ky * a->dilation_h;
         const int8_t *ra = ya >= 0 && ya < a->in_h ? xb + ya * a->in_w * ic : NULL;
         const int8_t *rb = yb >= 0 && yb < a->in_h ? xb + yb * a->in_w * ic : NULL;
-        const int32_t *end = d + 2 * a->k_w;
-        if (ra != NULL && rb != NULL && cols_in) {
-            const int8_t *pa = ra + ixa * ic, *pb = rb + ixb * ic;
-            for (; d != end; d += 2, pa += step, pb += step) *d = td_opt_pair(*pa, *pb);
-        } else {
-            for (int32_t xa = ixa, xb_ = ixb; d != end; d += 2, xa += a->dilation_w,
-                 xb_ += a->dilation_w) {
-                *d = td_opt_pair(ra != NULL && xa >= 0 && xa < a->in_w ? ra[xa * ic] : zp,
-                                 rb != NULL && xb_ >= 0 && xb_ < a->in_w ? rb[xb_ * ic] : zp);
-            }
+        int32_t kx = 0;
+        if (ra != NULL && rb != NULL) {
+            for (; kx < k0; ++kx) *d = cv_tap1(a, ra, ixa + kx * dw, rb, ixb + kx * dw), d += 2;
+            const int8_t *pa = ra + (ixa + k0 * dw) * ic, *pb = rb + (ixb + k0 * dw) * ic;
+            for (; kx < k1; ++kx, d += 2, pa += step, pb += step) *d = td_opt_pair(*pa, *pb);
         }
+        for (; kx < kw; ++kx, d += 2) *d = cv_tap1(a, ra, ixa + kx * dw, rb, ixb + kx * dw);
     }
 }
 

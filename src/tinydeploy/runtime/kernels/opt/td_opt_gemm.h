@@ -5,12 +5,21 @@
  * accumulators l<r><i> (low lane of pair i: pixel i, 256 * sum w*(x + 129)) and h<r><i>
  * (high lane: pixel i + P / 2, started at hi_init). Weights come pre-packed as int16
  * w*256, [tap][R] (Python: quant/opt/conv2d.py). Blocks: td_cv_block5/4 (im2col words,
- * 5 or 4 channels x 4 pixels), td_cv_row4/row2 (row ring, 3 taps wide: 4 x 4 or 2 x 8).
+ * 5 or 4 channels x 4 pixels), td_cv_tail5/4 (the same on one pixel: the 1-3 pixels a
+ * pass has beyond its groups of 4 take 1 or 2 of them, or a block through a buffer),
+ * td_cv_row4/row2 (row ring, 3 taps wide: 4 x 4 or 2 x 8).
  * The loops are written out (macros) because GCC keeps 16-20 accumulators in registers
  * only for straight-line code (and only with the options set in td_opt_common.h);
- * instructions per MAC in the inner loops: block5 2.39 (191 per 4 taps), block4 2.47,
- * row4 2.40, row2 2.31. The P pixels of a block are consecutive output pixels: pixel p
- * of group g writes its R channels at y + g * gstep + p * ps.
+ * instructions per MAC in the inner loops (rv32imc, gcc -O3): block5 2.37 (379 per 8
+ * taps), block4 2.42 (155 per 4 taps), row4 2.40, row2 2.31. The P pixels of a block are
+ * consecutive output pixels: pixel p of group g writes its R channels at
+ * y + g * gstep + p * ps.
+ *
+ * Epilogues per block mode (td_conv2d_s8_opt.h): TD_CV_FAST (td_opt_rq: mulhsu, add, add,
+ * sign test, sra after the clamp thresholds), TD_CV_FASTP (no sign test: every unclamped
+ * accumulator of the block's channels is >= 0, as after a ReLU), TD_CV_FASTZ (right shifts
+ * 22..29: the output offset no longer fits the rounding constant and is added after the
+ * shift), else the reference td_requant (or the integer graphs' forms).
  */
 #ifndef TD_OPT_GEMM_H
 #define TD_OPT_GEMM_H
@@ -36,6 +45,22 @@
 #define TD_CV_SLOW 1      /* reference requantization */
 #define TD_CV_WIDE 2      /* a low lane could overflow: the caller uses plain loops */
 #define TD_CV_RQ 3        /* integer-graph requantization (td_opt_rq.h), any output type */
+#define TD_CV_FASTZ 4     /* fast requantization with the output offset added after the
+                           * shift (right shifts up to 29: td_opt_common.h, trick 2) */
+#define TD_CV_FASTP 5     /* TD_CV_FAST for channels whose unclamped accumulators are all
+                           * >= 0 (a ReLU's: the clamp thresholds say so): no sign test */
+
+/* The epilogues the im2col blocks compile (the includer may set them; a mode without its
+ * epilogue takes the reference one, still exact): FAST always for the row blocks. */
+#ifndef TD_CV_FAST_ON
+#define TD_CV_FAST_ON 1
+#endif
+#ifndef TD_CV_FASTZ_ON
+#define TD_CV_FASTZ_ON 0
+#endif
+#ifndef TD_CV_FASTP_ON
+#define TD_CV_FASTP_ON 0
+#endif
 
 typedef struct {
     int32_t lo;           /* clamp bounds */
@@ -71,11 +96,20 @@ typedef struct {
     uint32_t h30 = (uint32_t)TD_CHV(3, HI), h31 = h30;
 
 /* One output: a clamped one is stored without requantization (the thresholds of
- * td_opt_common.h, trick 3); one value, one byte store. */
+ * td_opt_common.h, trick 3); one value, one byte store. zo: the output offset of a
+ * TD_CV_FASTZ block, 0 (folded away) in the others; sg: 0 (folded away) in a TD_CV_FASTP
+ * block, where an unclamped accumulator is never negative. */
 #define TD_CV_PUT(yp, raw, tl, th, a)                                                    \
-    { const int32_t v_ = (int32_t)(raw) < (tl) ? lo                                      \
-                         : (int32_t)(raw) >= (th) ? hi : td_opt_rq((a), m4, cp, dn, sh); \
+    { int32_t v_;                                                                        \
+      if (TD_CV_UNLIKELY((int32_t)(raw) < (tl))) v_ = lo;                                \
+      else if (TD_CV_UNLIKELY((int32_t)(raw) >= (th))) v_ = hi;                          \
+      else v_ = td_opt_rq((a), m4, cp, sg ? dn : 0, sh) + zo;                            \
       *(yp) = (int8_t)v_; }
+#if defined(__GNUC__)
+#define TD_CV_UNLIKELY(c) __builtin_expect(!!(c), 0)
+#else
+#define TD_CV_UNLIKELY(c) (c)
+#endif
 
 /* Channel r's results at q + r, q + ps + r, ... (int8_t stores may alias anything:
  * every value is read before the first store). Low lanes compare their raw sums
@@ -119,14 +153,18 @@ static void td_cv_epi_slow(const uint32_t *acc, int32_t r, int32_t np, const int
     }
 }
 
-/* Fast epilogue / slow epilogue of a 4-pixel block, the group's outputs at yg. */
-#define TD_CV_EPI4(R, ...) {                                                             \
-    if (mode == TD_CV_FAST) {                                                            \
-        const int32_t lo = io->lo, hi = io->hi;                                          \
+/* Fast epilogues / slow epilogue of a 4-pixel block, the group's outputs at yg (F, Z, P:
+ * the block function has the TD_CV_FAST, TD_CV_FASTZ, TD_CV_FASTP epilogue). */
+#define TD_CV_EPIF(zo_, sg_, ...) {                                                      \
+        const int32_t lo = io->lo, hi = io->hi, zo = (zo_), sg = (sg_);                  \
         int8_t *const q0 = yg, *const q1 = q0 + ps, *const q2 = q1 + ps;                 \
         int8_t *const q3 = q2 + ps;                                                      \
-        __VA_ARGS__                                                                      \
-    } else {                                                                             \
+        __VA_ARGS__ }
+#define TD_CV_EPI4(F, Z, P, R, ...) {                                                    \
+    if ((P) && mode == TD_CV_FASTP) TD_CV_EPIF(0, 0, __VA_ARGS__)                        \
+    else if ((F) && mode == TD_CV_FAST) TD_CV_EPIF(0, 1, __VA_ARGS__)                    \
+    else if ((Z) && mode == TD_CV_FASTZ) TD_CV_EPIF(io->out_off, 1, __VA_ARGS__)         \
+    else {                                                                               \
         uint32_t acc[4 * (R)];                                                           \
         TD_CV_KEEP(0) TD_CV_KEEP(1) TD_CV_KEEP(2) TD_CV_KEEP(3)                          \
         TD_CV_KEEP5_##R                                                                  \
@@ -144,22 +182,24 @@ TD_OPT_NOINLINE static void td_cv_block5(const int32_t *xp, const TD_CV_WT *w0, 
 {
     for (int32_t g = 0; g < groups; ++g) {
         const TD_CV_WT *wp = w0;
-        const int32_t *end = xp + 2 * (k & ~3);
+        const int32_t *end = xp + 2 * (k & ~7);
         int8_t *const yg = y + g * gstep;
         TD_CV_INIT4
         uint32_t l40 = 0, l41 = 0, h40 = (uint32_t)TD_CHV(4, HI), h41 = h40;
         while (xp != end) {
             TD_CV_STEP5(0) TD_CV_STEP5(1) TD_CV_STEP5(2) TD_CV_STEP5(3)
-            xp += 8;
-            wp += 20;
+            TD_CV_STEP5(4) TD_CV_STEP5(5) TD_CV_STEP5(6) TD_CV_STEP5(7)
+            xp += 16;
+            wp += 40;
         }
-        for (int32_t t = k & 3; t > 0; --t) {
+        for (int32_t t = k & 7; t > 0; --t) {
             TD_CV_STEP5(0)
             xp += 2;
             wp += 5;
         }
-        TD_CV_EPI4(5, TD_CV_EPI_FAST(0) TD_CV_EPI_FAST(1) TD_CV_EPI_FAST(2) TD_CV_EPI_FAST(3)
-                      TD_CV_EPI_FAST(4))
+        TD_CV_EPI4(TD_CV_FAST_ON, TD_CV_FASTZ_ON, TD_CV_FASTP_ON, 5,
+                   TD_CV_EPI_FAST(0) TD_CV_EPI_FAST(1) TD_CV_EPI_FAST(2) TD_CV_EPI_FAST(3)
+                   TD_CV_EPI_FAST(4))
     }
 }
 
@@ -171,21 +211,80 @@ TD_OPT_NOINLINE static void td_cv_block4(const int32_t *xp, const TD_CV_WT *w0, 
 {
     for (int32_t g = 0; g < groups; ++g) {
         const TD_CV_WT *wp = w0;
-        const int32_t *end = xp + 2 * (k & ~1);
+        const int32_t *end = xp + 2 * (k & ~3);
         int8_t *const yg = y + g * gstep;
         TD_CV_INIT4
         while (xp != end) {
-            TD_CV_STEP4(0) TD_CV_STEP4(1)
-            xp += 4;
-            wp += 8;
+            TD_CV_STEP4(0) TD_CV_STEP4(1) TD_CV_STEP4(2) TD_CV_STEP4(3)
+            xp += 8;
+            wp += 16;
         }
-        if (k & 1) {
+        for (int32_t t = k & 3; t > 0; --t) {
             TD_CV_STEP4(0)
             xp += 2;
+            wp += 4;
         }
-        TD_CV_EPI4(4, TD_CV_EPI_FAST(0) TD_CV_EPI_FAST(1) TD_CV_EPI_FAST(2) TD_CV_EPI_FAST(3))
+        TD_CV_EPI4(TD_CV_FAST_ON, TD_CV_FASTZ_ON, TD_CV_FASTP_ON, 4,
+                   TD_CV_EPI_FAST(0) TD_CV_EPI_FAST(1) TD_CV_EPI_FAST(2) TD_CV_EPI_FAST(3))
     }
 }
+
+/* R channels x one pixel (the low lane of the staged pair words) over k taps: the tail
+ * of a pass (1 or 2 pixels; a 4-pixel block would compute 4). xp: [k][2] staged words
+ * (word 0 of each tap read), wp: [k][R]; the outputs at y. */
+#define TD_CV_T1(r, u) l##r += td_opt_mul(TD_CV_WV(wp[TD_CV_TR * (u) + (r)]), x0);
+#define TD_CV_TSTEP(u) { const int32_t x0 = xp[2 * (u)];                                \
+    TD_CV_T1(0, u) TD_CV_T1(1, u) TD_CV_T1(2, u) TD_CV_T1(3, u) TD_CV_T1X(u) }
+#define TD_CV_TPUT(r) { TD_CV_CONSTS(r) (void)tlh; (void)thh;                            \
+    TD_CV_PUT(y + (r), l##r, tll, thl, (int32_t)((uint32_t)((int32_t)l##r >> 8)          \
+                                                 + (uint32_t)adj)) }
+#define TD_CV_TACC(r) l##r, (uint32_t)((int32_t)l##r >> 8) + (uint32_t)TD_CHV(r, LO)
+#define TD_CV_TAIL_FN(name)                                                              \
+TD_OPT_NOINLINE static void name(const int32_t *xp, const TD_CV_WT *wp, int32_t k,        \
+                                 const int32_t *ch, int8_t *y, const td_cv_io_t *io,      \
+                                 int32_t mode)                                            \
+{                                                                                        \
+    const int32_t *const end = xp + 2 * (k & ~3);                                        \
+    uint32_t l0 = 0, l1 = 0, l2 = 0, l3 = 0, l4 = 0;                                     \
+    while (xp != end) {                                                                  \
+        TD_CV_TSTEP(0) TD_CV_TSTEP(1) TD_CV_TSTEP(2) TD_CV_TSTEP(3)                      \
+        xp += 8;                                                                         \
+        wp += 4 * TD_CV_TR;                                                              \
+    }                                                                                    \
+    for (int32_t t = k & 3; t > 0; --t) {                                                \
+        TD_CV_TSTEP(0)                                                                   \
+        xp += 2;                                                                         \
+        wp += TD_CV_TR;                                                                  \
+    }                                                                                    \
+    if (mode == TD_CV_FAST || mode == TD_CV_FASTZ || mode == TD_CV_FASTP) {              \
+        const int32_t lo = io->lo, hi = io->hi, sg = 1;   /* the sign test is exact */   \
+        const int32_t zo = mode == TD_CV_FASTZ ? io->out_off : 0;                        \
+        TD_CV_TPUT(0) TD_CV_TPUT(1) TD_CV_TPUT(2) TD_CV_TPUT(3) TD_CV_TPUTX              \
+    } else {            /* each output written twice: the low lane, then the same sum */ \
+        const uint32_t acc[10] = {TD_CV_TACC(0), TD_CV_TACC(1), TD_CV_TACC(2),           \
+                                  TD_CV_TACC(3), TD_CV_TACCX};                           \
+        td_cv_epi_slow(acc, TD_CV_TR, 2, ch, y, 0, io);                                  \
+    }                                                                                    \
+    (void)l4;                                                                            \
+}
+#define TD_CV_TR 5
+#define TD_CV_T1X(u) TD_CV_T1(4, u)
+#define TD_CV_TPUTX TD_CV_TPUT(4)
+#define TD_CV_TACCX TD_CV_TACC(4)
+TD_CV_TAIL_FN(td_cv_tail5)
+#undef TD_CV_TR
+#undef TD_CV_T1X
+#undef TD_CV_TPUTX
+#undef TD_CV_TACCX
+#define TD_CV_TR 4
+#define TD_CV_T1X(u)
+#define TD_CV_TPUTX
+#define TD_CV_TACCX 0u, 0u
+TD_CV_TAIL_FN(td_cv_tail4)
+#undef TD_CV_TR
+#undef TD_CV_T1X
+#undef TD_CV_TPUTX
+#undef TD_CV_TACCX
 
 /* One tap of the row kernel: channel weights w[4*kx + r] against pair words xa (pair 0)
  * and xb (pair 1). */
@@ -228,7 +327,8 @@ TD_OPT_NOINLINE static void td_cv_row4(const td_cv_rowjob_t *job, const TD_CV_WT
                 wp += 12;
             }
         }
-        TD_CV_EPI4(4, TD_CV_EPI_FAST(0) TD_CV_EPI_FAST(1) TD_CV_EPI_FAST(2) TD_CV_EPI_FAST(3))
+        TD_CV_EPI4(1, 0, 0, 4, TD_CV_EPI_FAST(0) TD_CV_EPI_FAST(1) TD_CV_EPI_FAST(2)
+                   TD_CV_EPI_FAST(3))
     }
 }
 
@@ -288,7 +388,7 @@ TD_OPT_NOINLINE static void td_cv_row2(const td_cv_rowjob_t *job, const TD_CV_WT
             }
         }
         if (mode == TD_CV_FAST) {
-            const int32_t lo = io->lo, hi = io->hi;
+            const int32_t lo = io->lo, hi = io->hi, zo = 0, sg = 1;
             TD_CV_EPI8(0) TD_CV_EPI8(1)
         } else {
             uint32_t acc[16];

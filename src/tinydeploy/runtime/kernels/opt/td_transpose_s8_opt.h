@@ -1,0 +1,28 @@
+/* td_transpose_s8_opt.h - a transpose of int8_t values (the NCHW <-> NHWC edges of the
+ * integer graphs of NEMO, QuantLab and Deeploy) with its dimensions collapsed at compile
+ * time (quant/opt/transpose.py: size-1 dimensions dropped, neighbours that stay
+ * contiguous merged) to at most three output dimensions n0 x n1 x n2 read at input
+ * strides s0, s1, s2: the inner loop copies four values per turn at a constant stride.
+ * The output may not overlap the input. Several cores: core c takes its share of n0.
+ *
+ * Preconditions (quant/preconditions/opt_tables.py): n0, n1, n2 >= 1, strides >= 0, every
+ * read inside the n0 * n1 * n2 input values.
+ */
+#ifndef TD_TRANSPOSE_S8_OPT_H
+#define TD_TRANSPOSE_S8_OPT_H
+
+#include "../../td_names.h"
+
+#include <stdint.h>
+
+#include "td_opt_common.h"
+
+typedef struct {
+    int32_t n0, n1, n2;        /* output dimensions, outermost first */
+    int32_t s0, s1, s2;        /* the input stride of each */
+} td_transpose_s8_opt_args_t;
+
+void td_transpose_s8_opt(const td_transpose_s8_opt_args_t *args, const int8_t *input,
+                         int8_t *output, void *scratch, const td_team_t *team);
+
+#endif /* TD_TRANSPOSE_S8_OPT_H */
