@@ -239,23 +239,32 @@ def step(a: LstmS8Args, xt, weights, biases, h, c):
 def run(a: LstmS8Args, x, *rest):
     """``rest``: the 8 weights, 4 biases, then the state h and c; returns (y, h, c)."""
     weights, biases, (h0, c0) = rest[:8], rest[8:12], rest[12:14]
-    S, I = a.n_state, a.n_input
+    S = a.n_state
     dt = np.int16 if a.wide else np.int8
     h = np.asarray(h0, dt).reshape(a.n_batch, S).copy()
     c = np.asarray(c0, np.int16).reshape(a.n_batch, S).copy()
+    return run_sequence(a, np.asarray(x), h, c, dt,
+                        lambda xt, h, c: step(a, xt, weights, biases, h, c))
+
+
+def run_sequence(a, x: np.ndarray, h: np.ndarray, c: np.ndarray, dt, step_fn):
+    """TFLM's walk over a sequence (integer and float LSTMs alike): time-major steps all
+    batch rows together; batch-major runs each row through its time steps on its own.
+    ``step_fn(x_t, h, c) -> (h, c)``; ``h``, ``c`` [B, S] are updated; returns (y, h, c)."""
+    S, I = a.n_state, a.n_input
     if a.time_major:
-        xs = np.asarray(x).reshape(a.n_time, a.n_batch, I)
+        xs = x.reshape(a.n_time, a.n_batch, I)
         y = np.empty((a.n_time, a.n_batch, S), dt)
         for t in range(a.n_time):
-            h, c = step(a, xs[t], weights, biases, h, c)
+            h, c = step_fn(xs[t], h, c)
             y[t] = h
     else:
-        xs = np.asarray(x).reshape(a.n_batch, a.n_time, I)
+        xs = x.reshape(a.n_batch, a.n_time, I)
         y = np.empty((a.n_batch, a.n_time, S), dt)
         for b in range(a.n_batch):
             hb, cb = h[b:b + 1], c[b:b + 1]
             for t in range(a.n_time):
-                hb, cb = step(a, xs[b, t:t + 1], weights, biases, hb, cb)
+                hb, cb = step_fn(xs[b, t:t + 1], hb, cb)
                 y[b, t] = hb[0]
             h[b], c[b] = hb[0], cb[0]
     return y, h, c

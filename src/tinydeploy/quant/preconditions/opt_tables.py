@@ -15,22 +15,16 @@ from tinydeploy.quant.preconditions import Operand, Spec, _Check, register
 from tinydeploy.quant.preconditions.attention import _dims, _extent
 
 
-def _table(c: _Check) -> Spec:
-    c.positive("size")
-    t = np.asarray(c.array("table", 256), dtype=np.int64)
-    if t.min() < -128 or t.max() > 127:
-        c.fail("table: an entry outside int8")
-    n = int(c.a.size)
-    return Spec([Operand("input", n, ("int8",))], Operand("output", n, ("int8",)))
-
-
-def _table_u8(c: _Check) -> Spec:
-    c.positive("size")
-    t = np.asarray(c.array("table", 256), dtype=np.int64)
-    if t.min() < -128 or t.max() > 127:
-        c.fail("table: an entry outside int8")
-    n = int(c.a.size)
-    return Spec([Operand("input", n, ("uint8",))], Operand("output", n, ("int8",)))
+def _table(src: str):
+    def check(c: _Check) -> Spec:
+        """256 int8 entries indexed by an int8 (td_table_s8_opt) or uint8 input."""
+        c.positive("size")
+        t = np.asarray(c.array("table", 256), dtype=np.int64)
+        if t.min() < -128 or t.max() > 127:
+            c.fail("table: an entry outside int8")
+        n = int(c.a.size)
+        return Spec([Operand("input", n, (src,))], Operand("output", n, ("int8",)))
+    return check
 
 
 def _transpose(dtype: str):
@@ -117,8 +111,8 @@ def _isoftmax(c: _Check) -> Spec:
     return Spec([Operand("input", n, ("int8",))], Operand("output", n, ("int8",)))
 
 
-register("td_table_s8_opt", _table)
-register("td_table_u8_s8_opt", _table_u8)
+register("td_table_s8_opt", _table("int8"))
+register("td_table_u8_s8_opt", _table("uint8"))
 register("td_transpose_s8_opt", _transpose("int8"))
 register("td_transpose_u8_opt", _transpose("uint8"))
 register("td_add_tables_s8_opt", _add_tables)

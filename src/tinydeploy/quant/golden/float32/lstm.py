@@ -33,6 +33,7 @@ from tinydeploy.ir.graph import Graph, Op
 from tinydeploy.quant.args import KernelArgs, scalar_field
 from tinydeploy.quant.golden import register_variant
 from tinydeploy.quant.golden.float32._common import F32, finite, is_f32, libm, require
+from tinydeploy.quant.golden.lstm import run_sequence
 
 FLT_MAX = F32(np.finfo(np.float32).max)
 SIG_HI, SIG_LO = F32(16.619047164916992188), F32(-9.0)     # TFLite's float Logistic
@@ -129,25 +130,11 @@ def run(a: LstmF32Args, x, *rest):
     """``rest``: the 8 weights, 4 biases, then the state h and c; returns (y, h, c)."""
     weights = [np.asarray(w, F32) for w in rest[:8]]
     biases = [np.asarray(b, F32) for b in rest[8:12]]
-    S, I = a.n_state, a.n_input
+    S = a.n_state
     h = np.asarray(rest[12], F32).reshape(a.n_batch, S).copy()
     c = np.asarray(rest[13], F32).reshape(a.n_batch, S).copy()
-    if a.time_major:
-        xs = np.asarray(x, F32).reshape(a.n_time, a.n_batch, I)
-        y = np.empty((a.n_time, a.n_batch, S), F32)
-        for t in range(a.n_time):
-            h, c = step(a, xs[t], weights, biases, h, c)
-            y[t] = h
-    else:
-        xs = np.asarray(x, F32).reshape(a.n_batch, a.n_time, I)
-        y = np.empty((a.n_batch, a.n_time, S), F32)
-        for b in range(a.n_batch):
-            hb, cb = h[b:b + 1], c[b:b + 1]
-            for t in range(a.n_time):
-                hb, cb = step(a, xs[b, t:t + 1], weights, biases, hb, cb)
-                y[b, t] = hb[0]
-            h[b], c[b] = hb[0], cb[0]
-    return y, h, c
+    return run_sequence(a, np.asarray(x, F32), h, c, F32,
+                        lambda xt, h, c: step(a, xt, weights, biases, h, c))
 
 
 register_variant("lstm", is_f32, prepare, run, LstmF32Args)
