@@ -183,9 +183,23 @@ def bench_model(name: str, tmp: Path) -> dict:
          "official_top1": top1(official, ref), "ours": []}
     for observer, bc in CONFIGS:
         r["ours"].append(_ours(name, float_path, observer, bc, tmp, test, ref, so))
+    r["arena"] = arenas(name, tmp / f"{name}_{CONFIGS[0][0]}.onnx", tmp)
     if name in AUTO_MODELS:
         r["auto"] = _auto(name, float_path, tmp, test, ref)
     return r
+
+
+def arenas(name: str, ours: Path, tmp: Path) -> dict:
+    """Arena bytes of the default ``--board qemu-rv32`` build: our quantized QDQ file (float
+    input and output: the edge quantize/dequantize read and write the caller's buffers) and
+    the official int8 TFLite file (int8 input and output)."""
+    from tinydeploy import api
+
+    out = {}
+    for key, path in (("ours", ours), ("official", MODELS_DIR / f"{name}_int8.tflite")):
+        p = api.compile(path, tmp / f"{name}_{key}_rv32", board="qemu-rv32")
+        out[key] = p.lowered.memory.arena_bytes
+    return out
 
 
 def _auto(name, float_path, tmp: Path, test, ref) -> dict:
@@ -268,6 +282,7 @@ def main() -> int:
                             f"{o['quantize_s']:.1f}")
             console.print(f"done {name}", style="dim")
     console.print(tab)
+    console.print(_arena_table(results))
     console.print(_auto_table(results))
     console.print("ours = integer-deployable model (numpy golden; 'C == numpy': the compiled "
                   "QDQ file gives the same bytes on every test input). ORT = onnxruntime on "
@@ -281,6 +296,22 @@ def main() -> int:
     (REPO / "out").mkdir(exist_ok=True)
     (REPO / "out" / "quantize_bench.json").write_text(json.dumps(results, indent=1) + "\n")
     return 0
+
+
+def _arena_table(results: list[dict]):
+    from rich.table import Table
+
+    tab = Table(title="quantize -> compile: arena of the default --board qemu-rv32 build "
+                "(optimized kernels, their scratch included), ours (float edges) vs the "
+                "official int8 file")
+    for col in ("model", "ours B", "official int8 B", "ours / official", "goal <= 1"):
+        tab.add_column(col, justify="left" if col == "model" else "right")
+    for r in results:
+        a = r["arena"]
+        tab.add_row(r["model"].split("_")[0], f"{a['ours']:,}", f"{a['official']:,}",
+                    f"{a['ours'] / a['official']:.3f}",
+                    "met" if a["ours"] <= a["official"] else "NOT met")
+    return tab
 
 
 def _auto_table(results: list[dict]):

@@ -6,7 +6,7 @@ that follow the context, and returns the template snippets."""
 
 from __future__ import annotations
 
-from tinydeploy.codegen.emit import Project
+from tinydeploy.codegen.cproject import Project
 from tinydeploy.decode import DecodePlan
 
 

@@ -8,7 +8,6 @@ the C code is in ``templates/*.j2``. Output is deterministic for the same inputs
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +15,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from tinydeploy.codegen.cformat import c_comment, c_scalar, c_string, c_values
 from tinydeploy.codegen.cformat import c_type as _c_type
+from tinydeploy.codegen.cproject import (CArgs, CArray, CBlock, CBuffer, CIo, CLayer,
+                                         CParam, Project)
 from tinydeploy.codegen.opt_config import CONFIG, opt_config_header
 from tinydeploy.codegen.runtime_files import RUNTIME, include_closure, kernel_source
 from tinydeploy.errors import TinyDeployError
@@ -27,108 +28,6 @@ from tinydeploy.quant.packing import is_packed, pack_bits
 
 TEMPLATES = Path(__file__).parent / "templates"
 BOUNDS_HEADER = "td_bounds.h"     # the bounds-checking build's helpers (-DTD_BOUNDS_CHECK)
-
-
-@dataclass
-class CArray:
-    name: str
-    ctype: str
-    length: int
-    values: str
-    comment: str = ""
-    mutable: bool = False      # not const: the step function of a decode loop sets entries
-
-
-@dataclass
-class CArgs:
-    name: str
-    struct: str
-    members: list[tuple[str, str]]
-    mutable: bool = False      # not const: the step function of a decode loop sets members
-
-
-@dataclass
-class CBuffer:
-    """An arena pointer expression the run function passes: the planned buffer it names."""
-    tensor: str
-    cast: str                  # pointer target type, e.g. "const int8_t"
-    offset: int
-    nbytes: int
-    written: bool              # an output (non-const pointer)
-    reads: bool = False        # an output the kernel also reads (state updated in place)
-
-
-@dataclass
-class CBlock:
-    """Bounds-checking build: one exact-size heap copy of a planned buffer for one call."""
-    name: str
-    offset: int
-    nbytes: int
-    written: bool              # copied back to the arena after the call
-    reads: bool = False        # written, and filled from the arena before the call too
-
-
-@dataclass
-class CLayer:
-    index: int
-    name: str
-    kind: str
-    func: str | None           # None: no code (aliased reshape)
-    args: str | None
-    params: list[str]
-    out_ptr: str
-    out_bytes: int
-    ins_array: list[str] | None = None    # variadic kernels: the input pointers
-    ins_ctype: str = "const int8_t"        # ... and what they point to
-    # the arena pointer expressions of this layer's call -> the planned buffer each names
-    buffers: dict[str, CBuffer] = field(default_factory=dict)
-    # bounds-checking build (-DTD_BOUNDS_CHECK): the call on heap blocks instead
-    blocks: list[CBlock] = field(default_factory=list)
-    bounds_params: list[str] = field(default_factory=list)
-    bounds_ins: list[str] | None = None
-
-
-@dataclass
-class CIo:
-    name: str
-    ctype: str
-    size: int
-    nbytes: int
-    offset: int
-    shape: tuple[int, ...]
-    tensor: str = ""           # the IR tensor name (for comments)
-    copy: str = ""             # bytes copied, when a C expression (follows the context)
-    external: bool = False     # read/written in the caller's buffer: no copy, no offset
-    unread: bool = False       # an external input no layer reads (the label of a loss)
-    source: str = ""           # an output copied from a trainable parameter's array
-
-
-@dataclass
-class CParam:
-    """A trainable parameter: a RAM array the training step updates in place."""
-    tensor: str
-    array: str
-    ctype: str
-    nbytes: int
-
-
-@dataclass
-class Project:
-    prefix: str
-    arrays: list[CArray] = field(default_factory=list)
-    args: list[CArgs] = field(default_factory=list)
-    layers: list[CLayer] = field(default_factory=list)
-    inputs: list[CIo] = field(default_factory=list)
-    outputs: list[CIo] = field(default_factory=list)
-    arena_bytes: int = 0
-    kernels: list[str] = field(default_factory=list)
-    opt_kernels: list[str] = field(default_factory=list)   # those run by their opt variant
-    sources: list[str] = field(default_factory=list)       # runtime .c files shipped
-    weight_bytes: int = 0
-    headers: dict[str, str] = field(default_factory=dict)  # kernel -> its header (runtime-rel.)
-    includes: list[str] = field(default_factory=list)      # the headers network.c includes
-    parallel: bool = False     # some layer takes a team (the rv32 board's TD_PARALLEL build)
-    trainable: list[CParam] = field(default_factory=list)  # in the step's update order
 
 
 def c_type(dtype: str) -> str:
@@ -180,7 +79,8 @@ def build_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[st
                   arena_bytes: int, prefix: str,
                   scratch: dict[str, tuple[int, int]] | None = None,
                   external: dict[str, str] | None = None,
-                  trained: dict[str, str] | None = None) -> Project:
+                  trained: dict[str, str] | None = None,
+                  lent: dict[str, tuple[str, int]] | None = None) -> Project:
     """Collect everything the templates need (no text layout decisions here).
 
     Every args struct is checked against its kernel's preconditions, with the buffers it
@@ -189,7 +89,9 @@ def build_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[st
     caller's buffers (memory plan), each -> the graph input/output it is or views: the
     kernels read and write them through the run function's parameters. ``trained``: a
     training step's new parameter values -> the parameter (a constant) whose array they
-    are written over: those arrays are mutable (RAM) and not counted as weights."""
+    are written over: those arrays are mutable (RAM) and not counted as weights.
+    ``lent``: tensors placed in a graph output's buffer before it is written -> (output,
+    byte offset) (memory/outspace.py)."""
     for what, names in (("inputs", g.inputs), ("outputs", g.outputs)):
         if not names:
             raise TinyDeployError(f"the graph has no {what}: a network needs at least one "
@@ -202,7 +104,7 @@ def build_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[st
     const_bytes: dict[str, int] = {}
     buffers: dict[str, CBuffer] = {}      # the current layer's arena pointers
     external = external or {}
-    trained = trained or {}
+    trained, lent = trained or {}, lent or {}
     trainable = set(trained.values())
     params = {n: (w if len(names) == 1 else f"{w}{i}")
               for names, w in ((g.inputs, "input"), (g.outputs, "output"))
@@ -232,6 +134,9 @@ def build_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[st
         q = "const " if const else ""
         if tname in external:                 # the caller's buffer, through the parameter
             return f"({q}{c_type(t.dtype)} *){params[external[tname]]}"
+        if tname in lent:                     # inside an output's buffer, not yet written
+            return f"({q}{c_type(t.dtype)} *)((uint8_t *){params[lent[tname][0]]} + " \
+                   f"{lent[tname][1]})"
         expr = f"({q}{c_type(t.dtype)} *)(td_arena + {offsets[tname]})"
         buffers[expr] = CBuffer(tname, f"{q}{c_type(t.dtype)}", offsets[tname], t.nbytes,
                                 not const)
@@ -246,7 +151,7 @@ def build_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[st
             return preconditions.Passed(tname, t.dtype, const_bytes[trained[tname]])
         if t.is_const:
             return preconditions.Passed(tname, t.dtype, const_bytes[tname], t.data)
-        if tname in external:
+        if tname in external or tname in lent:
             return preconditions.Passed(tname, t.dtype, t.nbytes)
         end = offsets[tname] + t.nbytes
         if end > arena_bytes:
@@ -323,7 +228,9 @@ def build_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[st
             dst.append(CIo(param, c_type(t.dtype), t.size, t.nbytes, offsets.get(n, -1),
                            t.shape, n, external=n in external,
                            unread=word == "input" and n in external and not read,
-                           source=const_names.get(trained.get(n, ""), "")))
+                           source=const_names.get(trained.get(n, ""), ""),
+                           lent=max((at + g.t(x).nbytes for x, (o, at) in lent.items()
+                                     if o == n), default=0)))
     for p in dict.fromkeys(trained.values()):
         if p not in const_names:
             raise TinyDeployError(f"trainable parameter '{p}' is read by no layer",
@@ -375,7 +282,8 @@ def emit_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[str
                  extra: dict | None = None, hook=None,
                  scratch: dict[str, tuple[int, int]] | None = None,
                  external: dict[str, str] | None = None,
-                 trained: dict[str, str] | None = None) -> Project:
+                 trained: dict[str, str] | None = None,
+                 lent: dict[str, tuple[str, int]] | None = None) -> Project:
     """Write ``<prefix>.c/.h``, ``main.c``, ``Makefile`` and the runtime files the network
     uses (:mod:`.runtime_files`) into ``out_dir``.
 
@@ -384,8 +292,9 @@ def emit_project(g: Graph, args: dict[str, KernelArgs | None], offsets: dict[str
     :func:`tinydeploy.codegen.tiled.tiled_context`, whose ``sources`` are shipped too).
     ``scratch``: each layer's scratch block in the arena (op name -> offset, bytes);
     ``external``: tensors in the caller's buffers, ``trained``: a training step's new
-    parameter values (see :func:`build_project`)."""
-    proj = build_project(g, args, offsets, arena_bytes, prefix, scratch, external, trained)
+    parameter values, ``lent``: tensors in an output's buffer (see :func:`build_project`)."""
+    proj = build_project(g, args, offsets, arena_bytes, prefix, scratch, external, trained,
+                         lent)
     out_dir = Path(out_dir)
     ctx = {"p": proj, "graph_name": g.name, "source": Path(g.source).name if g.source else "",
            **(extra or {}), **(hook(proj) if hook else {})}

@@ -55,7 +55,7 @@ def write_project(low: "Lowered", out_dir: str | Path, model: str | Path | None 
                             low.memory.arena_bytes, tmp, prefix, extra=ctx,
                             hook=_hooks(_decode_hook(low), _tiled_hook(low)),
                             scratch=low.memory.scratch, external=low.memory.external,
-                            trained=low.memory.trained)
+                            trained=low.memory.trained, lent=low.memory.in_outputs)
         emit_board(board, tmp, {"p": proj, "graph_name": low.graph.name, "graph": low.graph,
                                  **ctx})
         _write_names(tmp, prefix)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from tinydeploy.codegen.cformat import c_comment
-from tinydeploy.codegen.emit import Project
+from tinydeploy.codegen.cproject import Project
 from tinydeploy.errors import TinyDeployError
 from tinydeploy.quant.execute import initial_state
 

@@ -12,7 +12,7 @@ compiled as it is) and ``td_backward`` (loss, gradients, updates).
 from __future__ import annotations
 
 from tinydeploy.codegen.cformat import c_comment
-from tinydeploy.codegen.emit import CIo, Project
+from tinydeploy.codegen.cproject import CIo, Project
 from tinydeploy.errors import TinyDeployError
 from tinydeploy.ir.training import training
 

@@ -1,7 +1,10 @@
 """Static activation memory: one arena, every activation at a fixed byte offset.
 
 :mod:`lifetimes` turns a scheduled graph into buffers; :mod:`planner` places buffers
-without knowing about graphs. :func:`plan_graph` joins the two for codegen.
+without knowing about graphs (greedy, with a local search); where that ends above the
+lower bound :mod:`exact` asks CP-SAT for a lower peak; :mod:`outspace` lends the caller's
+output buffers to layers that run before the output is written. :func:`plan_graph` joins
+them for codegen.
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ from dataclasses import dataclass, field
 from tinydeploy.errors import UnsupportedError, naming
 from tinydeploy.ir.graph import MAX_TENSOR_BYTES, Graph
 from tinydeploy.ir.training import training
+from tinydeploy.memory.exact import improve
 from tinydeploy.memory.lifetimes import (SCRATCH, KernelMemory, buffers_for_graph,
                                          edge_storages, live_bytes)
+from tinydeploy.memory.outspace import borrow
 from tinydeploy.memory.planner import (Buffer, Plan, check_plan, lower_bound, plan_greedy,
                                        plan_naive)
 
@@ -46,6 +51,9 @@ class MemoryPlan:
     # a training step's new parameter values (and their views) -> the trainable parameter
     # whose RAM array they are written over (ir/training.py); they have no offset
     trained: dict[str, str] = field(default_factory=dict)
+    # tensors that live in a graph output's caller buffer before the network writes that
+    # output (memory/outspace.py) -> (graph output, byte offset in its buffer)
+    in_outputs: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     @property
     def ratio_to_lower_bound(self) -> float:
@@ -75,12 +83,14 @@ def plan_graph(g: Graph, align: int = 4, sliding: bool = True,
     with naming(g.source or None):
         buffers, aliases = buffers_for_graph(g, align, sliding, kernels, layers,
                                              set(ext) | set(new_values))
-    plan = plan_greedy(buffers)
+    plan = _plan(buffers)
+    buffers, plan, borrowed = borrow(g, buffers, plan, ext, _plan, _dtypes(aliases, g))
     check_plan(buffers, plan)      # cheap; a broken plan would corrupt data silently
     if plan.peak > MAX_TENSOR_BYTES:   # the C code sizes and indexes it with int32_t
         raise UnsupportedError(f"the activations need an arena of {plan.peak:,} bytes, "
                                f"more than {MAX_TENSOR_BYTES:,}", file=g.source or None)
     offsets = {n: plan.offsets[s] for n, s in aliases.items() if s in plan.offsets}
+    in_outputs = {n: borrowed[s] for n, s in aliases.items() if s in borrowed}
     return MemoryPlan(offsets=offsets, arena_bytes=plan.peak,
                       lower_bound=lower_bound(buffers),
                       naive_bytes=plan_naive(buffers).peak, aliases=aliases,
@@ -90,8 +100,19 @@ def plan_graph(g: Graph, align: int = 4, sliding: bool = True,
                           [Buffer(b.name, b.size, b.first, b.last, b.align) for b in buffers]),
                       scratch={b.name[len(SCRATCH):]: (plan.offsets[b.name], b.size)
                                for b in buffers if b.name.startswith(SCRATCH)},
-                      external=_external_tensors(g, ext),
+                      external=_external_tensors(g, ext), in_outputs=in_outputs,
                       trained=_external_tensors(g, new_values))
+
+
+def _dtypes(aliases: dict[str, str], g: Graph) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for n, s in aliases.items():
+        out.setdefault(s, set()).add(g.t(n).dtype)
+    return out
+
+
+def _plan(buffers: list[Buffer]) -> Plan:
+    return improve(buffers, plan_greedy(buffers))     # CP-SAT where greedy misses the bound
 
 
 def _external_tensors(g: Graph, ext: dict[str, str]) -> dict[str, str]:

@@ -64,7 +64,7 @@ class GraphBuffers(NamedTuple):
     aliases: dict[str, str]      # every planned tensor (and reshape view) -> storage name
 
 
-def _storage_map(g: Graph) -> dict[str, str]:
+def storage_map(g: Graph) -> dict[str, str]:
     """Tensor -> the tensor whose bytes it occupies (itself unless a reshape view)."""
     root = {n: n for n in g.activations()}
     for op in g.ops:
@@ -163,7 +163,7 @@ def buffers_for_graph(g: Graph, align: int = 4, sliding: bool = False,
     """
     layers = layers or {}
     external = external or set()
-    root = _storage_map(g)
+    root = storage_map(g)
     spans = _spans(g, root)
     pinned = {root[n] for n in (*g.outputs, *g.meta.get("state", ())) if n in root}
     pinned |= external
@@ -202,7 +202,7 @@ def edge_storages(g: Graph) -> dict[str, str]:
     it is."""
     if g.meta.get("state") or g.meta.get("train"):
         return {}
-    root = _storage_map(g)
+    root = storage_map(g)
     holders: dict[str, list[str]] = {}
     for n in (*g.inputs, *g.outputs):
         if n in root:
