@@ -215,14 +215,17 @@ def add_case(rng: np.random.Generator, shape_a=(1, 4, 4, 8), shape_b=None, cores
 
 
 def requant_args(rng: np.random.Generator, channels: int, out: str = "int8", fp32: int = 0,
-                 rounding: int = 0, pow2: bool = True, acc_scale: float = 2**16):
+                 rounding: int = 0, pow2: bool = True, acc_scale: float = 2**16,
+                 fine: tuple[int, int] | None = None):
     """A random integer-graph requant (mul, add, div per channel) that maps accumulators of
-    about ``acc_scale`` onto the output range."""
+    about ``acc_scale`` onto the output range (``fine``: a divisor 2^fine[0..1) times
+    acc_scale, as NEMO's: multipliers of 2^20 and more, 64-bit products)."""
     from tinydeploy.quant.golden import requant as rq
 
     cls = {"int8": rq.RequantArgs, "int16": rq.RequantS16Args}[out]
     info = np.iinfo(np.dtype(out))
-    d = int(rng.integers(8, 25))
+    d = int(rng.integers(8, 25)) if fine is None else \
+        int(acc_scale).bit_length() + int(rng.integers(*fine))
     div = np.full(channels, 1 << d) if pow2 else rng.integers(3, 1 << 20, channels)
     span = float(info.max - info.min) / 2
     mul = np.maximum(1, (div.astype(float) * span / acc_scale

@@ -22,6 +22,8 @@ import pytest
 from tests.graphs import const, random_input
 from tests.harness import run_c_graph_many
 from tests.kernels import attention_cases as ac
+from tests.kernels import opt_cases as oc
+from tests.kernels import opt_program as op_prog
 from tests.kernels.test_td_conv2d import merge_graphs
 from tests.pulp.test_kernels import add_case
 from tinydeploy.compiler import lower
@@ -85,6 +87,8 @@ def binary(rng, p: str, kind: str) -> Graph:
 CONV_SHAPES = [(8, 8, 1, 1, (1, 1), (0, 0), 128, 128), (10, 10, 3, 3, (1, 1), (1, 1), 8, 4),
                (1, 32, 1, 8, (1, 4), (0, 1), 2, 4), (9, 7, 3, 3, (2, 2), (1, 1), 6, 13),
                (6, 12, 3, 3, (1, 1), (1, 1), 16, 10), (5, 5, 2, 3, (1, 2), (1, 0), 3, 5)]
+FINE_SHAPES = [(6, 8, 3, 3, (1, 1), (1, 1), 8, 4), (9, 7, 3, 3, (2, 2), (1, 1), 6, 13),
+               (5, 5, 2, 3, (1, 2), (1, 0), 3, 5)]      # row path, im2col, im2col
 DW_SHAPES = [(10, 10, 3, 3, (1, 1), (1, 1), 40), (9, 8, 3, 3, (2, 2), (1, 1), 12),
              (1, 30, 1, 5, (1, 2), (0, 2), 6), (6, 6, 3, 3, (1, 1), (0, 0), 5)]
 
@@ -140,6 +144,15 @@ def conv_cases(rng) -> list[tuple[Graph, str]]:
                                 div=int(rng.integers(3, 2**12)) | 1 if odd else None,
                                 neg=i % 2 == 1)
                 out.append((_to_nchw(g, p), want))
+    for i, shape in enumerate(FINE_SHAPES):        # fine multipliers (NEMO): TD_CV_RQ64
+        p = f"cvfine{i}_"
+        g = with_rq(_nchw_conv(rng, p, shape, False), rng, i % 2 == 0, big=True,
+                    div=2 ** int(rng.integers(32, 35)))
+        rq = g.ops[-1]
+        g = Graph(g.name, g.tensors, [*g.ops[:-1], rq.with_(attrs={**rq.attrs,
+                                                                   "rounding": "floor"})],
+                  list(g.inputs), list(g.outputs))
+        out.append((_to_nchw(g, p), "Conv2dRqOptArgs"))
     return out
 
 
@@ -195,6 +208,42 @@ def _assert_convs_in_place(low) -> None:
         x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
         xo, yo = mem.offsets[x.name], mem.offsets[y.name]
         assert yo < xo + x.nbytes and xo < yo + y.nbytes, (op.name, xo, yo)
+
+
+# fused convolutions for the TD_CV_RQ32 epilogues (td_opt_cv_epi.h): im2col (one input
+# channel 5x5 stride 2, pointwise, 3x3 with 3 channels) and row path (3 wide, >= 4 channels)
+RQ32_SHAPES = [dict(h=11, w=11, cin=1, cout=16, k=(5, 5), stride=(2, 2), pads=(2, 2, 2, 2)),
+               dict(h=5, w=6, cin=24, cout=13, k=(1, 1), pads=(0, 0, 0, 0)),
+               dict(h=7, w=7, cin=3, cout=9, k=(3, 3), pads=(1, 1, 1, 1)),
+               dict(h=6, w=8, cin=8, cout=9, k=(3, 3), pads=(1, 1, 1, 1)),
+               dict(h=5, w=16, cin=4, cout=6, k=(3, 3), pads=(1, 1, 1, 1))]
+
+
+@pytest.mark.cc
+def test_integer_conv_fast_epilogues_equal_the_golden_under_sanitizers(tmp_path):
+    """Blocks whose channels are all TD_RQ_S32 with exact thresholds take TD_CV_RQ32
+    (int8) / TD_CV_RQ32H (int16) on both paths, TD_CV_RQ64 where some are TD_RQ_S64 (int8,
+    NEMO-like fine multipliers), next to TD_CV_RQ blocks in the same layer
+    (a decreasing channel with a -128 weight cannot be mirrored), with outputs clamped on
+    both sides; optimized == reference == golden on the host under ASan/UBSan."""
+    rng = np.random.default_rng(13)
+    cases = [oc.conv_rq_case(rng, out=out, cores=1 + i % 2, **shape)
+             for i in range(3) for shape in RQ32_SHAPES for out in ("int8", "int16")]
+    cases += [oc.conv_rq_case(rng, cores=1 + i % 2, fine=(18, 23), **shape)    # TD_CV_RQ64
+              for i in range(2) for shape in RQ32_SHAPES]
+    seen, mixed, clamped = set(), 0, 0
+    for c in cases:
+        a, rq = c.opt_args(), c.ref.rq
+        modes = set(np.asarray(a.blk)[2::6].tolist())
+        seen |= {(a.path, m) for m in modes}
+        mixed += len(modes & {3}) > 0 and len(modes & {6, 7, 8}) > 0
+        lo, hi = int(rq.clip_lo) + int(rq.out_offset), int(rq.clip_hi) + int(rq.out_offset)
+        clamped += bool(modes & {6, 7, 8}) and lo in c.expect and hi in c.expect
+    assert {(0, 6), (0, 7), (0, 8), (1, 6), (1, 7), (1, 8)} <= seen, seen
+    assert mixed >= 2 and clamped >= 5, (mixed, clamped)
+    rows = op_prog.run_host(cases, tmp_path)
+    for i, (c, row) in enumerate(zip(cases, rows)):
+        assert row["ref_ok"] and row["opt_ok"], (i, c.ref)
 
 
 def test_layers_outside_the_fast_forms_keep_the_reference_kernel():

@@ -51,11 +51,11 @@ def reference(rq, c: int, acc: np.ndarray) -> np.ndarray:
     return np.clip(y, rq.clip_lo, rq.clip_hi)
 
 
-def check_layer(rq, bound, sample: int = 0) -> dict[int, int]:
+def check_layer(rq, bound, sample: int = 0, **kw) -> dict[int, int]:
     """Every fitted channel equals the reference on [-bound, bound] (``sample``: on that
-    many random accumulators of it and on both sides of every level start); returns the
-    modes."""
-    words, _ = P.descriptors(rq, bound)
+    many random accumulators of it and on both sides of every level start; ``kw``: the
+    options of :func:`P.descriptors`); returns the modes."""
+    words, _ = P.descriptors(rq, bound, **kw)
     modes: dict[int, int] = {}
     rng = np.random.default_rng(0)
     for c, w in enumerate(words):
@@ -131,18 +131,18 @@ def test_every_channel_of_the_pulp_networks(stem, monkeypatch):
     guarded float32 form, and every fitted one is exact over its whole accumulator range."""
     seen = []
 
-    def record(rq, bound):
-        seen.append((rq, [int(b) for b in bound]))
-        return P.descriptors(rq, bound)
+    def record(rq, bound, **kw):
+        seen.append((rq, [int(b) for b in bound], kw))
+        return P.descriptors(rq, bound, **kw)
 
     for mod in (conv2d_rq, depthwise_conv2d):
         monkeypatch.setattr(mod, "descriptors", record)
     lower_file(model_path(f"pulp/{stem}.onnx"), kernels="opt", **PULP[stem])
-    layers = [(rq, b) for rq, b in seen if rq is not None]
+    layers = [(rq, b, kw) for rq, b, kw in seen if rq is not None]
     assert layers
     left = total = 0
-    for rq, bound in layers:
-        modes = check_layer(rq, bound, sample=20_000)
+    for rq, bound, kw in layers:
+        modes = check_layer(rq, bound, sample=20_000, **kw)
         left += modes.get(P.GEN, 0) + modes.get(P.F32G, 0)
         total += len(bound)
     # a few NEMO channels whose float32 rounding moves level starts off any line stay

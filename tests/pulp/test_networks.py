@@ -115,12 +115,13 @@ def compiled_opt(tmp_path_factory):
 def test_pulp_network_with_the_optimized_kernels_is_exact(compiled_opt, stem, dialect, opts):
     """``--kernels opt``: every golden layer, and C == golden (and == onnxruntime where it
     runs the file) on seeded random inputs under ASan/UBSan; the convolutions and
-    depthwise convolutions of int8 inputs really run their optimized kernels (int16
-    inputs have none yet)."""
+    depthwise convolutions of int8 inputs, and the ungrouped convolutions of int16 inputs,
+    really run their optimized kernels."""
     out, low = compiled_opt(stem, opts)
     g = low.graph
     convs = [op.name for op in g.ops if op.kind in ("conv2d", "depthwise_conv2d")
-             and g.t(op.inputs[0]).itemsize == 1]
+             and (g.t(op.inputs[0]).itemsize == 1
+                  or op.kind == "conv2d" and op.attrs.get("groups", 1) == 1)]
     kinds = {type(low.kernel_args[n]).__name__ for n in convs}
     assert convs and all(k.endswith("OptArgs") for k in kinds), kinds
     check = validate_golden(out, model_path(f"pulp/{stem}.golden"))

@@ -254,10 +254,12 @@ def fit(starts, lo: int, hi: int, mirror_bound: int | None = None
     return None
 
 
-def descriptors(rq, bound) -> tuple[list[list[int]], dict]:
+def descriptors(rq, bound, fit64: bool = False) -> tuple[list[list[int]], dict]:
     """Per channel [mode, M, B_lo, B_hi, S, tl, th, gi, G] (words 2..10 of TD_OPT_CH) for the
     RequantArgs ``rq`` (None: raw int32 sums) and accumulator bounds ``bound[c]``, and the
-    layer's fields (rq_lo, rq_hi, rq_fp32, rq_rounding, rq_mul2, gmul, gadd, gdiv)."""
+    layer's fields (rq_lo, rq_hi, rq_fp32, rq_rounding, rq_mul2, gmul, gadd, gdiv).
+    ``fit64``: a fit in int64 replaces a reciprocal division too (the convolution's
+    TD_CV_RQ64 epilogue takes it, td_opt_cv_epi.h)."""
     n = len(bound)
     if rq is None:
         return [[RAW, 0, 0, 0, 0, I32_MIN, I32_MAX, 0, 0]] * n, dict(
@@ -276,7 +278,7 @@ def descriptors(rq, bound) -> tuple[list[list[int]], dict]:
                     int(bound[c]) if sg < 0 else None)
             # (the reciprocal division costs about what one 64-bit product does, and the
             # depthwise kernel inlines it: it stays unless the fit is in int32)
-            if f is not None and (f[0] == S32 or forms[c][0] != DIV):
+            if f is not None and (f[0] == S32 or forms[c][0] != DIV or fit64):
                 forms[c] = f
     for c in range(n):
         mul, add, div = (int(v[c % len(v)]) for v in (rq.mul, rq.add, rq.div))
@@ -311,3 +313,47 @@ def _fittable(rq, c: int, bound: int) -> bool:
 def _wrap(v: int) -> int:
     v &= 0xFFFFFFFF
     return v - (1 << 32) if v >= (1 << 31) else v
+
+
+def rq32_words(d, lo: int, hi: int, off: int, bound: int, adj: int) -> list[int] | None:
+    """The TD_CV_RQ32 words (d[5], d[9], d[10], d[11]: td_opt_cv_epi.h) of a conv channel
+    with descriptor d (words 2..10 of :func:`descriptors`), accumulator bound ``bound``
+    and low-lane start ``adj`` (a = s + adj, |s| < 2^23), or None when its form is not
+    TD_RQ_S32 with exact thresholds: between them (the accumulators that reach the
+    arithmetic) the value must need no clamp and stay in int32 with the offset folded."""
+    mode, m, b_lo, b_hi, s, tl, th = (int(v) for v in d[:7])
+    if mode != S32 or m < 0:
+        return None
+    b = (b_hi << 32) + (b_lo & 0xFFFFFFFF) + (off << s)
+    first, last = max(tl, -bound), min(th, bound + 1) - 1
+    if first <= last:
+        if not (lo + off <= (first * m + b) >> s and (last * m + b) >> s <= hi + off):
+            return None
+        if first * m + b < I32_MIN or last * m + b > I32_MAX:
+            return None
+    lim = 1 << 30
+    return [_wrap(b + adj * m), max(-lim, min(lim, tl - adj)), max(-lim, min(lim, th - adj)),
+            _wrap(b)]
+
+
+def rq64_words(d, lo: int, hi: int, off: int, bound: int) -> list[int] | None:
+    """The words 2..10 of a conv channel for TD_CV_RQ64 (td_opt_cv_epi.h): its descriptor d
+    (words 2..10 of :func:`descriptors`) in the form TD_RQ_S64 with S >= 32 (a TD_RQ_S32
+    one scaled by 2^(32 - S) if M stays in int32: the same value) and exact thresholds (as
+    :func:`rq32_words`: no clamp between them, the sum inside int64), B + offset * 2^S in
+    words 9 and 10 (low, high); or None."""
+    mode, m, b_lo, b_hi, s, tl, th = (int(v) for v in d[:7])
+    b = (b_hi << 32) + (b_lo & 0xFFFFFFFF)
+    if mode == S32 and s < 32 and m << (32 - s) <= I32_MAX:
+        mode, m, b, s = S64, m << (32 - s), b << (32 - s), 32
+    if mode != S64 or m < 0 or not 32 <= s <= 62:
+        return None
+    d = [S64, m, _wrap(b), _wrap(b >> 32), s, tl, th]
+    b += off << s
+    first, last = max(tl, -bound), min(th, bound + 1) - 1
+    if first <= last:
+        if not (lo + off <= (first * m + b) >> s and (last * m + b) >> s <= hi + off):
+            return None
+        if max(abs(first * m + b), abs(last * m + b)) >= 1 << 63:
+            return None
+    return d + [_wrap(b), _wrap(b >> 32)]

@@ -22,7 +22,8 @@ from tinydeploy.quant.opt._tflite_rq import (CH, I32_MAX, I32_MIN, LANE_LIMIT, c
                                              lane_thresholds, requant_words, requant_words_z,
                                              wrap32, x_max)
 
-FAST, SLOW, WIDE, RQ, FASTZ, FASTP = 0, 1, 2, 3, 4, 5   # TD_CV_* block modes
+FAST, SLOW, WIDE, RQ, FASTZ, FASTP, RQ32, RQ32H, RQ64 = range(9)     # TD_CV_* block modes
+ROW_FORM = 16                       # TD_CV_FORMS value of a row block's mode: 16 + mode
 IM2COL, ROW = 0, 1                  # TD_CV_PATH_*
 BLK = 6                             # words per block header
 COL_BUDGET = 2048                   # bytes of im2col staging aimed at per pass
@@ -82,9 +83,13 @@ class Conv2dOptArgs(OptArgs):
         return self.scratch_bytes
 
     def c_config(self) -> dict[str, tuple[int, ...]]:
-        """TD_CV_FORMS: the fast epilogues of its im2col blocks (td_opt_config.h)."""
-        modes = set(np.asarray(self.blk)[2::BLK].tolist()) if self.path == IM2COL else set()
-        return {"TD_CV_FORMS": tuple(sorted(modes & {FAST, FASTZ, FASTP}))}
+        """TD_CV_FORMS: the fast epilogues of its blocks (td_opt_config.h; the row blocks'
+        TD_CV_FAST is always compiled)."""
+        modes = set(np.asarray(self.blk)[2::BLK].tolist())
+        if self.path == ROW:
+            return {"TD_CV_FORMS": tuple(sorted(ROW_FORM + m
+                                                for m in modes & {RQ32, RQ32H, RQ64}))}
+        return {"TD_CV_FORMS": tuple(sorted(modes & {FAST, FASTZ, FASTP, RQ32, RQ32H, RQ64}))}
 
     def parallel_units(self) -> int:
         """What the split shares out (check/rv32/harts.py: the modeled speedup)."""
@@ -162,7 +167,7 @@ def _tap_order(w: np.ndarray, row: bool) -> np.ndarray:
 
 
 def pack(a, w: np.ndarray, words: list, fast, lane_ok: list, cores: int, lean: bool,
-         rq_mode: bool, zform: tuple | None = None) -> dict:
+         rq_mode: bool, zform: tuple | None = None, rq32: tuple | None = None) -> dict:
     """The plan and the packed blocks of a convolution (any requantization): ``a`` has the
     geometry fields, ``w`` the weights [out_c, k_h, k_w, in_c / groups], ``words`` the
     TD_OPT_CH constants per output channel, ``fast``/``lane_ok`` per channel. Integer
@@ -170,8 +175,10 @@ def pack(a, w: np.ndarray, words: list, fast, lane_ok: list, cores: int, lean: b
     and int16 weights * 256, and FASTZ (constants from ``zform`` = (words, fast) of
     :func:`channel_table`) for an im2col block whose channels are not all fast but all
     are in that form; FASTP for an im2col FAST block whose channels' lower clamp
-    thresholds are >= 0 (or need no sign test). Returns the Conv2dOptArgs fields it
-    decides."""
+    thresholds are >= 0 (or need no sign test); ``rq32`` = (ok per channel, mode, words64
+    per channel or None): an integer-graph block whose channels are all ok takes that mode
+    (TD_CV_RQ32 or TD_CV_RQ32H), else one whose channels all have words64 TD_CV_RQ64 with
+    them (conv2d_rq.py). Returns the Conv2dOptArgs fields it decides."""
     cg, og = a.in_c // a.groups, a.out_c // a.groups
     k = a.k_h * a.k_w * cg
     w8, w4 = _ceil(a.out_w, 8), _ceil(a.out_w, 4)
@@ -181,7 +188,10 @@ def pack(a, w: np.ndarray, words: list, fast, lane_ok: list, cores: int, lean: b
     ring = (span + 1) * cg * wp * 4
     row = (a.k_w == 3 and a.stride_w == 1 and a.dilation_w == 1 and cg >= 4
            and a.groups == 1 and a.k_h <= MAX_ROWS and span <= MAX_ROWS
-           and ring <= ROW_BUDGET and all(lane_ok) and not lean)
+           and ring <= ROW_BUDGET and all(lane_ok) and not lean
+           # integer graphs: rows padded by more than a quarter (e.g. 2 pixels computed as 4
+           # per row) take im2col, whose groups run on across rows
+           and not (rq_mode and 4 * (wp - a.out_w) > a.out_w))
     npix4 = -(-a.out_h * a.out_w // 4)
     col_groups = 1 if lean else max(1, min(8, npix4, COL_BUDGET // (8 * k)))
     blk, chan, wts = [], [], []
@@ -201,9 +211,14 @@ def pack(a, w: np.ndarray, words: list, fast, lane_ok: list, cores: int, lean: b
             if mode == FAST and not row and all(words[c][10] >= 0 or words[c][4] == 0
                                                 for c in chs):
                 mode = FASTP          # no unclamped accumulator below 0: no sign test
+            if mode == RQ and rq32 is not None and all(rq32[0][c] for c in chs):
+                mode = rq32[1]
+            elif mode == RQ and rq32 is not None and all(rq32[2][c] for c in chs):
+                mode = RQ64
             blk += [r, valid, mode, oc, len(chan) // CH, len(wts)]
             for c in chs:
-                chan += zform[0][c] if mode == FASTZ else words[c]
+                chan += (zform[0][c] if mode == FASTZ else rq32[2][c] if mode == RQ64
+                         else words[c])
             taps = np.stack([_tap_order(w[c], row) for c in chs], axis=1)   # [k][r]
             wts += (taps if rq_mode else taps * 256).ravel().tolist()
             oc += valid

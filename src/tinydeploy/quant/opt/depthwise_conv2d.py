@@ -4,6 +4,13 @@ per channel the start value (bias + input offset * sum(w)), the requantization m
 its constants (``_tflite_rq.py``). Scratch: a ring of staged input rows per core; each
 visit of a channel computes ``rows`` output rows (about VISIT_PIXELS pixels: its setup
 is paid once per visit), one row when the layer sits at the arena's peak (``lean``).
+
+Integer graphs (make_rq): a channel whose requantization falls as its accumulator grows
+is negated (weights, bias, multiplier: the same outputs), so it gets clamp thresholds;
+int8 channels then take mode 2 - (acc * M + B) >> S in int32 with the zero point in B,
+from the channel's exact form (_pulp_rq.descriptors) or fitted to the stored byte - and
+the 3x3 loop computes them inline (two pixels per step where it can: c_config's
+TD_DW_PAIR_STEPS).
 """
 
 from __future__ import annotations
@@ -20,7 +27,8 @@ from tinydeploy.quant.golden import requant as _rq
 from tinydeploy.quant.golden._accumulate import DepthwiseConv2dS32Args
 from tinydeploy.quant.golden.depthwise_conv2d import DepthwiseConv2dArgs
 from tinydeploy.quant.golden.fused_requant import FUSED
-from tinydeploy.quant.opt._pulp_rq import DIV, S32, descriptors
+from tinydeploy.quant.opt._pulp_rq import (DIV, I32_MAX, I32_MIN, S32, _feasible_m,
+                                          _fittable, _slope, descriptors, level_starts)
 from tinydeploy.quant.opt import OptArgs, python_field, register
 from tinydeploy.quant.opt._inplace import margin_by_rows
 from tinydeploy.quant.opt._tflite_rq import CH, requant_words, wrap32, x_max
@@ -87,9 +95,12 @@ class DepthwiseConv2dOptArgs(OptArgs):
     def c_config(self) -> dict[str, tuple[int, ...]]:
         d = self.in_c * self.dilation_w
         fast3 = self.k_h == 3 and self.k_w == 3 and d < 1024
-        conf = {"TD_DW_TAP_STEPS": (d,) if fast3 else ()}
+        modes = set(np.asarray(self.chan).reshape(-1, CH)[:, 1].tolist())
+        pairs = fast3 and 2 in modes and self.stride_w == 1 and self.dilation_w == 1 and \
+            self.depth_multiplier == 1 and 3 * d < 2048       # (the mode-2 pixel pairs)
+        conf = {"TD_DW_TAP_STEPS": (d,) if fast3 and not pairs else (),
+                "TD_DW_PAIR_STEPS": (d,) if pairs else ()}
         if self.k_h == 3 and self.k_w == 3:       # integer-graph forms of the 3x3 loop
-            modes = set(np.asarray(self.chan).reshape(-1, CH)[:, 1].tolist())
             conf["TD_DW_RQ_FORMS"] = tuple(
                 m for m in (3, 4) if m in modes or m == 3 and 2 in modes and self.esize != 1)
         return conf
@@ -111,7 +122,8 @@ def make(a: DepthwiseConv2dArgs, consts, cores: int = 1,
         return None
     reach = (a.out_w - 1) * a.stride_w + (a.k_w - 1) * a.dilation_w + 1
     wpad = a.pad_left + a.in_w + max(0, reach - a.pad_left - a.in_w)
-    row_bytes = -(-wpad * a.in_c // 4) * 4
+    lead = -(a.pad_left * a.in_c) % 4       # TD_DW_LEAD: input columns word-aligned
+    row_bytes = -(-(lead + wpad * a.in_c) // 4) * 4
     bias = np.zeros(a.out_c, dtype=np.int64) if b is None else np.asarray(b, dtype=np.int64)
     bound = np.abs(bias) + np.abs(w).sum(axis=1) * x_max(a.input_offset)
     fast, rq = requant_words(a.out_mult, a.out_shift, a.output_offset, a.act_min, a.act_max,
@@ -140,26 +152,105 @@ def make_rq(a, consts, cores: int = 1, lean: bool = False):
     acc, rq = (a.acc, a.rq) if hasattr(a, "rq") else (a, None)
     if type(acc) is not DepthwiseConv2dS32Args or consts[1] is None:
         return None
-    base = make(_as_tflite(acc), consts, cores, lean)
-    if base is None:
-        return None
     w = np.asarray(consts[1], dtype=np.int64).reshape(acc.k_h * acc.k_w, acc.out_c).T
     b = consts[2] if len(consts) > 2 and consts[2] is not None else None
     bias = np.zeros(acc.out_c, dtype=np.int64) if b is None else np.asarray(b, dtype=np.int64)
+    if rq is not None:
+        w, bias, rq = _non_decreasing(w, bias, rq)
+    base = make(_as_tflite(acc), [consts[0], w.T, bias], cores, lean)
+    if base is None:
+        return None
     bound = np.abs(bias) + np.abs(w).sum(axis=1) * x_max(acc.input_offset)
     desc, layer = descriptors(rq, bound)
+    int8 = rq is not None and ESIZE[type(rq)] == 1
     chan = []
     for c in range(acc.out_c):
-        # inline: 2 S32 with thresholds, 4 DIV (int8 outputs); 3 any form (a call)
-        mode = (2 if desc[c][0] == S32 and desc[c][1] >= 0 else
-                4 if desc[c][0] == DIV and rq is not None and ESIZE[type(rq)] == 1 else 3)
-        chan += [wrap32(int(bias[c]) + acc.input_offset * int(w[c].sum())), mode, *desc[c],
-                 0]
+        # inline: 2 S32 with thresholds, zero point folded (int8), 4 DIV (int8); 3 any
+        # form (a call)
+        d = list(desc[c])
+        folded = int8 and _fold_offset(d, int(rq.out_offset), int(rq.clip_lo),
+                                       int(rq.clip_hi))
+        if int8 and not folded and (f := _fit_folded(rq, c, int(bound[c]))) is not None:
+            d, folded = f, True
+        mode = 2 if folded else 4 if d[0] == DIV and int8 else 3
+        chan += [wrap32(int(bias[c]) + acc.input_offset * int(w[c].sum())), mode, *d, 0]
     fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(base)}
     fields.update(chan=np.array(chan, dtype=np.int64), output_offset=(
         int(rq.out_offset) if rq is not None else 0), act_min=-128, act_max=127,
         esize=ESIZE[type(rq)] if rq is not None else 4, **layer)
     return DepthwiseConv2dRqOptArgs(**fields)
+
+
+def _non_decreasing(w: np.ndarray, bias: np.ndarray, rq):
+    """Weights [c][taps], bias and requantization with every channel whose requantization
+    falls as its accumulator grows (mul * mul2 < 0) negated: weights, bias and mul, so the
+    accumulator is -acc and every product acc * mul, hence every rounding and the output,
+    is the same (float32 rounding is symmetric). Such a channel then has clamp thresholds
+    like the others (td_opt_rq.h takes them for non-decreasing channels). A channel with
+    a weight of -128 (no int8 negation) or an int32-extreme bias stays as it is."""
+    n = w.shape[0]
+    mul = np.array([int(np.ravel(rq.mul)[c % np.size(rq.mul)]) for c in range(n)], np.int64)
+    neg = ((mul * np.sign(int(rq.mul2))) < 0) & (w.min(axis=1) > -128) & \
+        (np.abs(bias) < (1 << 31) - 1)
+    if not neg.any():
+        return w, bias, rq
+    sign = np.where(neg, -1, 1).astype(np.int64)
+    return w * sign[:, None], bias * sign, dataclasses.replace(rq, mul=mul * sign)
+
+
+def _fold_offset(d: list[int], off: int, lo: int, hi: int) -> bool:
+    """Descriptor words d ([form, M, B_lo, B_hi, S, tl, th, ...]) of an int8 channel: for a
+    TD_RQ_S32 form with thresholds (M >= 0, tl <= th), add the zero point to B
+    (B + off * 2^S) and say True when (acc * M + B) >> S then gives the stored byte for
+    every accumulator between the thresholds: there the values are lo + 1 .. hi - 1 before
+    the zero point, so the shifted sum must stay within int32 with it."""
+    if d[0] != S32 or d[1] < 0 or d[5] > d[6]:      # (the kernel's one compare: tl <= th)
+        return False
+    s = d[4]
+    b = (d[2] & 0xFFFFFFFF) + (d[3] << 32)
+    if ((lo + 1 + off) << s) < -(1 << 31) or ((hi + off) << s) > (1 << 31):
+        return False
+    nb = b + (off << s)
+    if not -(1 << 31) <= nb < (1 << 31):
+        return False
+    d[2], d[3] = wrap32(nb), -1 if nb < 0 else 0
+    return True
+
+
+def _fit_folded(rq, c: int, bound: int) -> list[int] | None:
+    """Mode-2 descriptor words of an int8 channel that has no int32 form as such (a divisor
+    that is no power of two, float32 rounding, a product too wide), fitted to the stored
+    byte itself: its levels lo + 1 .. hi (zero point included) start at the accumulators
+    the reference gives (_pulp_rq.level_starts), and an int32 (acc * M + B) >> S that puts
+    the first and the last accumulator of every level in that level equals the reference
+    on every accumulator between the clamp thresholds (both are non-decreasing), as
+    _pulp_rq.fit argues; counting the zero point in the levels centres them on zero, which
+    leaves S one bit more than the unsigned levels 0..255 would. None: no such form."""
+    if _slope(rq, c) < 0 or not _fittable(rq, c, bound):
+        return None
+    off = int(rq.out_offset)
+    lo, hi = int(rq.clip_lo) + off, int(rq.clip_hi) + off
+    t = [int(v) for v in level_starts(rq, [c], [bound])[0]]
+    tl, th = t[0], t[-1]
+    if tl < I32_MIN or th > I32_MAX or tl > th:
+        return None
+    runs = [(lo + 1 + j, t[j], t[j + 1] - 1) for j in range(len(t) - 1) if t[j] < t[j + 1]]
+    if not runs:
+        return [S32, 0, 0, 0, 0, tl, th, 0, 0]
+    top = 30          # values of the runs lie in [(lo + 1) 2^S, hi 2^S): within int32
+    while top > 0 and ((lo + 1) << top < I32_MIN or hi << top > 1 << 31):
+        top -= 1
+    for sh in range(top, max(-1, top - 3), -1):
+        one = 1 << sh
+        got = _feasible_m([(k * one, a) for k, a, _ in runs],
+                          [((k + 1) * one - 1, b) for k, _, b in runs], I32_MAX)
+        if got is None:
+            continue
+        m, b = got
+        ends = [r[1] * m + b for r in runs] + [r[2] * m + b for r in runs]
+        if I32_MIN <= min(ends) and max(ends) <= I32_MAX:      # (B itself may wrap)
+            return [S32, m, wrap32(b), wrap32(b >> 32), sh, tl, th, 0, 0]
+    return None
 
 
 def _as_tflite(acc) -> DepthwiseConv2dArgs:

@@ -46,7 +46,7 @@ def _fc_s8(c: _Check) -> Spec:
 
 
 def _pool_s8(c: _Check) -> Spec:
-    """td_avg_pool2d_s8 / td_max_pool2d_s8."""
+    """td_avg_pool2d_s8 / td_max_pool2d_s8 / td_max_pool2d_s8_opt."""
     n_in, n_out = _pool_geometry(c)
     c.activation("act_min", "act_max", "int8")
     return Spec([Operand("input", n_in, ("int8",))], Operand("output", n_out, ("int8",)))
@@ -100,5 +100,6 @@ register("td_depthwise_conv2d_s8", lambda c: _conv_s8(c, True))
 register("td_fully_connected_s8", _fc_s8)
 register("td_avg_pool2d_s8", _pool_s8)
 register("td_max_pool2d_s8", _pool_s8)
+register("td_max_pool2d_s8_opt", _pool_s8)    # same geometry (quant/opt/max_pool2d.py)
 register("td_add_s8", _add_s8)
 register("td_mul_s8", _mul_s8)

@@ -73,6 +73,14 @@ def _rq_descriptors(c: _Check, chan: np.ndarray) -> None:
         c.fail(f"rq_lo = {a.rq_lo} > rq_hi = {a.rq_hi}")
 
 
+def _rq32_block(a, mode: int, ch0: int, r: int) -> bool:
+    """A TD_CV_RQ32 (6), RQ32H (7) or RQ64 (8) block's channels and output size
+    (td_opt_cv_epi.h)."""
+    d = np.asarray(a.chan, np.int64).reshape(-1, CH)[ch0:ch0 + r]
+    form = (d[:, 2] == 1) & (d[:, 6] >= 32) if mode == 8 else d[:, 2] == 0
+    return a.esize == (2 if mode == 7 else 1) and bool(np.all(form))
+
+
 def _conv_opt(c: _Check, rq: bool) -> Spec:
     a = c.a
     n_in, _, n_out = _conv_geometry(c, False)
@@ -115,7 +123,7 @@ def _conv_opt(c: _Check, rq: bool) -> Spec:
     for b, (r, valid, mode, oc, ch0, w0) in enumerate(blk):
         g = b // a.n_blocks
         want = ({2, 4} if row else {4, 5})
-        modes_ok = (3, 2) if rq else (0, 1, 2, 4, 5)   # 4, 5: FASTZ, FASTP (im2col)
+        modes_ok = (3, 2, 6, 7, 8) if rq else (0, 1, 2, 4, 5)   # 4, 5: FASTZ, FASTP (im2col)
         if (r not in want or not 1 <= valid <= r or mode not in modes_ok
                 or row and mode in (2, 4, 5)):
             c.fail(f"block {b}: (R, valid, mode) = ({r}, {valid}, {mode}) not a block of the "
@@ -124,6 +132,9 @@ def _conv_opt(c: _Check, rq: bool) -> Spec:
             c.fail(f"block {b}: channels [{oc}, {oc + valid}) outside group {g}")
         if ch0 < 0 or ch0 + r > n_chan or w0 < 0:
             c.fail(f"block {b}: its constants or weights run past their arrays")
+        elif rq and mode in (6, 7, 8) and not _rq32_block(a, mode, ch0, r):
+            c.fail(f"block {b}: mode {mode} (TD_CV_RQ32/RQ32H/RQ64) needs TD_RQ_S32 (RQ64: "
+                   f"S64 with S >= 32) channels and its output size (esize {a.esize})")
         modes[ch0:ch0 + r] = np.maximum(modes[ch0:ch0 + r], 0 if mode in (0, 4, 5) else 1)
     covered = np.zeros(a.out_c, dtype=np.int64)
     for r, valid, _, oc, _, _ in blk:
@@ -166,7 +177,9 @@ def _dw_s8_opt(c: _Check, rq: bool = False) -> Spec:
     reach = (a.out_w - 1) * a.stride_w + (a.k_w - 1) * a.dilation_w + 1
     c.within("wpad", max(reach, a.pad_left + a.in_w), max(reach, a.pad_left + a.in_w),
              "staged rows hold the left padding, the row and every column a window reaches")
-    c.within("row_bytes", a.wpad * a.in_c, 1 << 30, "a staged row holds wpad * in_c bytes")
+    lead = -(a.pad_left * a.in_c) % 4        # TD_DW_LEAD
+    c.within("row_bytes", lead + a.wpad * a.in_c, 1 << 30,
+             "a staged row holds its lead and wpad * in_c bytes")
     if a.row_bytes % 4:
         c.fail(f"row_bytes = {a.row_bytes} must be a multiple of 4 (word copies)")
     if a.scratch_bytes < (a.ring + 1) * a.row_bytes:
@@ -179,6 +192,8 @@ def _dw_s8_opt(c: _Check, rq: bool = False) -> Spec:
                 (chan[:, 1] == 4) & ((chan[:, 2] != 5) | (a.esize != 1))):
             c.fail("chan: integer-graph modes are 2 (int32 multiply-shift), 4 (reciprocal "
                    "division, int8 outputs) or 3 (any)")
+        if np.any((chan[:, 1] == 2) & ((chan[:, 7] > chan[:, 8]) | (a.esize != 1))):
+            c.fail("chan: a mode-2 channel (int8 outputs) needs its clamp thresholds in order")
         _rq_descriptors(c, chan)
         return Spec([Operand("input", n_in, ("int8",))],
                     Operand("output", n_out * a.esize, (ESIZE_DTYPE[a.esize],)))

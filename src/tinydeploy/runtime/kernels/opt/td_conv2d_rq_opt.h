@@ -4,7 +4,10 @@
  * td_conv2d_s8_opt.h filled by Python (quant/opt/conv2d_rq.py): kind TD_CV_KIND_RQ, int8
  * weights w (wts8, packed like wts), per channel the lane starts with bias and input
  * offset folded in and the requantization descriptor of td_opt_rq.h (blocks of mode
- * TD_CV_RQ), output elements of esize bytes. Same paths, write order and scratch as
+ * TD_CV_RQ; blocks whose channels all have a shift form with exact thresholds take the
+ * epilogues TD_CV_RQ32 / RQ32H / RQ64 on the register accumulators, td_opt_cv_epi.h;
+ * decreasing channels come mirrored: weights, bias and multiplier negated, Python),
+ * output elements of esize bytes. Same paths, write order and scratch as
  * td_conv2d_s8_opt; the weights cost one shift per load more (flash: the model's bytes).
  */
 #ifndef TD_CONV2D_RQ_OPT_H

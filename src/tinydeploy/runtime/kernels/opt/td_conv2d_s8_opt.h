@@ -14,7 +14,8 @@
  * chan: TD_OPT_CH int32 per packed channel (td_opt_common.h); wts: int16 w * 256. Mode:
  * TD_CV_FAST (fast requantization for the whole block), TD_CV_SLOW (td_requant),
  * TD_CV_WIDE (a low lane could overflow: plain loops on the staged words, im2col path
- * only), TD_CV_RQ (integer graphs: td_conv2d_rq_opt.h); im2col path only: TD_CV_FASTP
+ * only), TD_CV_RQ, TD_CV_RQ32, TD_CV_RQ32H, TD_CV_RQ64 (integer graphs: td_conv2d_rq_opt.h,
+ * td_opt_cv_epi.h); im2col path only: TD_CV_FASTP
  * (fast, no unclamped accumulator below 0) and TD_CV_FASTZ (fast, output offset after the
  * shift: right shifts up to 29). A channel with all-zero weights has one output: its fast
  * constants give it whatever the shift (quant/opt/_tflite_rq.py, constant_words).

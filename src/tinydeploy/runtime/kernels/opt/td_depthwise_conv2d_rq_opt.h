@@ -1,7 +1,9 @@
 /* td_depthwise_conv2d_rq_opt.h - the optimized depthwise convolution of integer-deployable
  * graphs: the reference td_depthwise_conv2d_s8_rq / _s8_s16_rq / _s8_s32 bytes from the
  * args struct of td_depthwise_conv2d_s8_opt.h (quant/opt/depthwise_conv2d.py, make_rq):
- * channels of mode 2 (td_opt_rq.h TD_RQ_S32, int8 output) run the inline loop, mode 3
+ * channels of mode 2 (td_opt_rq.h TD_RQ_S32 with thresholds, int8 output, the zero point
+ * folded into B; a channel whose requantization falls has its weights, bias and multiplier
+ * negated at compile time) run the inline loop, mode 4 (TD_RQ_DIV) its own, mode 3
  * channels (any other form, or int16/int32 outputs of esize bytes) the general path. Same
  * staging, write order and scratch as the TFLite kernel.
  */

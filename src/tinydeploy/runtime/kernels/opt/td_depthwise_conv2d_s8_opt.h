@@ -4,7 +4,8 @@
  * (quant/opt/depthwise_conv2d.py).
  *
  * Staged rows, direct computation: the input rows an output row reads are copied once
- * into a ring in the scratch ([wpad][in_c] bytes each, the input zero point in the
+ * into a ring in the scratch ([wpad][in_c] bytes each after a lead of 0..3 bytes that
+ * puts the first input column on a word boundary, the input zero point in the
  * padding columns; padding rows read a row of zero points), so every window lies inside
  * staged data and every pixel takes the same loop: per `rows` output rows, per channel,
  * the channel's weights (int8, wts[c][k_h * k_w]) and constants sit in registers while
@@ -62,7 +63,7 @@ typedef struct {
     int32_t rows;              /* output rows per visit of a channel */
     int32_t ring;              /* ring rows: (rows - 1) * stride_h + span, <= 32 */
     int32_t wpad;              /* staged row width: pad_left + in_w + right padding */
-    int32_t row_bytes;         /* wpad * in_c, rounded up to 4 */
+    int32_t row_bytes;         /* lead + wpad * in_c, rounded up to 4 (lead: TD_DW_LEAD) */
     int32_t scratch_bytes;     /* per core: (ring + 1) * row_bytes */
     const int32_t *chan;       /* [out_c][TD_OPT_CH] */
     const int8_t *wts;         /* [out_c][k_h * k_w] */

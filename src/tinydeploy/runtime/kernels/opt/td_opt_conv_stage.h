@@ -92,15 +92,23 @@ static void cv_im2col_pair(const td_conv2d_s8_opt_args_t *a, const int8_t *xb, i
     const int32_t iyb = (nb / a->out_w) * a->stride_h - a->pad_top;
     const int32_t ixb = (nb % a->out_w) * a->stride_w - a->pad_left;
     const int32_t eh = (a->k_h - 1) * a->dilation_h, ew = (a->k_w - 1) * a->dilation_w;
-    if (cg == 1) {
+    const int32_t inside = iya >= 0 && iyb >= 0 && ixa >= 0 && ixb >= 0 && iya + eh < a->in_h
+                           && iyb + eh < a->in_h && ixa + ew < a->in_w && ixb + ew < a->in_w;
+    if (cg == 1 && !(inside && a->dilation_w == 1 && ic == 1)) {
         cv_im2col_pair1(a, xb + c0, iya, ixa, iyb, ixb, d);
         return;
     }
-    if (iya >= 0 && iyb >= 0 && ixa >= 0 && ixb >= 0 && iya + eh < a->in_h
-        && iyb + eh < a->in_h && ixa + ew < a->in_w && ixb + ew < a->in_w) {
+    if (inside) {
         /* both windows inside the input: no checks */
         const int8_t *pa0 = xb + (iya * a->in_w + ixa) * ic + c0;
         const int8_t *pb0 = xb + (iyb * a->in_w + ixb) * ic + c0;
+        if (a->dilation_w == 1 && cg == ic) {   /* a kernel row is one run of bytes */
+            const int32_t run = a->k_w * ic, rstep = a->dilation_h * a->in_w * ic;
+            for (int32_t ky = 0; ky < a->k_h; ++ky, d += 2 * run) {
+                cv_pairs(d, pa0 + ky * rstep, pb0 + ky * rstep, run);
+            }
+            return;
+        }
         for (int32_t ky = 0; ky < a->k_h; ++ky) {
             const int32_t ro = ky * a->dilation_h * a->in_w * ic;
             for (int32_t kx = 0; kx < a->k_w; ++kx) {

@@ -13,6 +13,11 @@
 #include "td_opt_common.h"
 #include "td_opt_config.h"
 #include "td_opt_rq.h"
+#include "td_opt_dw_px.h"
+
+#ifndef TD_DW_PAIR_STEPS          /* (a generated td_opt_config.h without pair layers) */
+#define TD_DW_PAIR_STEPS(X)
+#endif
 
 /* Bit m set: the 3x3 loop has its branch for integer-graph mode m (td_opt_config.h). */
 #define DW_FORM_BIT(m) | (1 << (m))
@@ -34,6 +39,10 @@ static void dw_fill(int8_t *d, int8_t v, int32_t n)
     for (; n >= 4; n -= 4, d += 4) *(uint32_t *)(void *)d = word;
     while (n-- > 0) *d++ = v;
 }
+
+/* Bytes before each staged row's left padding, so that its first input column starts on
+ * a word boundary (word copies while staging; quant/opt/depthwise_conv2d.py). */
+#define TD_DW_LEAD(a) ((0 - (a)->pad_left * (a)->in_c) & 3)
 
 /* Staged input row iy: [wpad][in_c] bytes, input zero point in the padding columns. */
 static void dw_stage(const td_depthwise_conv2d_s8_opt_args_t *a, const int8_t *xb, int32_t iy,
@@ -69,6 +78,12 @@ static inline void dw_store(const td_depthwise_conv2d_s8_opt_args_t *a, const in
                             int32_t acc, int8_t *y)
 {
     int32_t v;
+    if (ch[DW_MODE] == 2) {
+        TD_RQ_PUT(y, acc, ch[7], (uint32_t)ch[8] - (uint32_t)ch[7], (uint32_t)ch[3],
+                  (uint32_t)ch[4], ch[6], a->rq_lo + a->output_offset,
+                  a->rq_hi + a->output_offset);
+        return;
+    }
     if (ch[DW_MODE] >= 2) {
         const td_opt_rqp_t rq = {a->esize, a->rq_lo, a->rq_hi, a->output_offset, a->rq_fp32,
                                  a->rq_rounding, a->rq_mul2, a->gmul, a->gadd, a->gdiv};
@@ -113,33 +128,6 @@ TD_OPT_NOINLINE static void dw_channel_any(const td_depthwise_conv2d_s8_opt_args
     }
 }
 
-/* Output row yrow, all channels, 3x3 windows, from the staged rows base[0..2] (column 0,
- * channel 0); D: the column step of a tap. Channels with TFLite's reference
- * requantization go to dw_channel_any; integer-graph channels in any form other than
- * the inline int32 one (or with int16/int32 outputs) keep the unrolled taps and call
- * dw_put_rq per output. Instantiated for the tap steps the project uses
- * (td_opt_config.h: address offsets as immediates, 41 instructions per pixel) and once
- * for any step. */
-/* An integer-graph output of mode TD_RQ_S32 with its clamp thresholds (int8). */
-#define TD_RQ_PUT(y, acc, tl, th, pm, pb, psh, lo2, hi2, off2)                            \
-    do {                                                                                 \
-        const int32_t a_ = (int32_t)(acc);                                               \
-        const int32_t v_ = a_ < (tl) ? (lo2) : a_ >= (th) ? (hi2)                        \
-                           : ((int32_t)((uint32_t)a_ * (pm) + (pb)) >> (psh)) + (off2);  \
-        *(y) = (int8_t)v_;                                                               \
-    } while (0)
-
-/* An integer-graph output of mode TD_RQ_DIV (int8): clamp thresholds, then the
- * reciprocal division of td_opt_rq.h and the clamp (thresholds decide only for M >= 0). */
-#define TD_DIV_PUT(y, acc, tl, th, pm, pb, pd, pr, rnd, qlo, qhi, off2)                   \
-    do {                                                                                 \
-        const int32_t a_ = (int32_t)(acc);                                               \
-        int32_t v_ = a_ < (tl) ? (qlo) : a_ >= (th) ? (qhi)                              \
-                     : td_opt_rq_div(a_, (pm), (pb), (pd), (pr), (rnd));                 \
-        v_ = v_ < (qlo) ? (qlo) : v_ > (qhi) ? (qhi) : v_;                               \
-        *(y) = (int8_t)(v_ + (off2));                                                    \
-    } while (0)
-
 /* An integer-graph output in any form and output type (td_opt_rq.h), y its address. */
 TD_OPT_NOINLINE static void dw_put_rq(int8_t *y, int32_t acc, const int32_t *ch,
                                       const td_opt_rqp_t *rq)
@@ -147,26 +135,16 @@ TD_OPT_NOINLINE static void dw_put_rq(int8_t *y, int32_t acc, const int32_t *ch,
     td_opt_store_any(y, rq->esize, td_opt_rq_any(acc, ch, rq));
 }
 
-/* The rows of one channel: 3x3 windows on the staged rows, tap step D; PUT stores acc
- * at y (ystep bytes from one pixel's output to the next, rowb from one row's). */
-#define DW_PIXELS(D, PUT) DW_PIXELS_AT(D, PUT, ystep, rowb)
-#define DW_PIXELS_AT(D, PUT, ystep, rowb)                                                \
-    for (int32_t row = 0; row < nrows; ++row, rb += sh_rows) {                           \
-        const int8_t *r0 = rb[0] + ic, *r1 = rb[dh] + ic, *r2 = rb[2 * dh] + ic;          \
-        int8_t *const end = y + (rowb);                                                  \
-        for (; y != end; r0 += s, r1 += s, r2 += s, y += (ystep)) {                      \
-            uint32_t acc = start;                                                        \
-            acc += (uint32_t)(w0 * r0[0]) + (uint32_t)(w1 * r0[D])                       \
-                   + (uint32_t)(w2 * r0[2 * D]);                                         \
-            acc += (uint32_t)(w3 * r1[0]) + (uint32_t)(w4 * r1[D])                       \
-                   + (uint32_t)(w5 * r1[2 * D]);                                         \
-            acc += (uint32_t)(w6 * r2[0]) + (uint32_t)(w7 * r2[D])                       \
-                   + (uint32_t)(w8 * r2[2 * D]);                                         \
-            PUT;                                                                         \
-        }                                                                                \
-    }
-
-#define DW_ROW3(NAME, D_DECL, D)                                                         \
+/* Output rows yrow (nrows of them), all channels, 3x3 windows, from the staged rows
+ * base[] (column 0, channel 0); D: the column step of a tap. Channels with TFLite's
+ * reference requantization go to dw_channel_any; integer-graph channels of mode 2 (int8,
+ * TD_RQ_PUT) take the unrolled taps, in pixel pairs where pixel, input and output steps
+ * are all D (PAIRS instances: ~33 instructions per pixel, else ~39); mode 4 inline, other
+ * forms (or int16/int32 outputs) the unrolled taps and dw_put_rq per output. Visits of
+ * fewer than 4 pixels: DW_FEW_PIXELS. Instantiated for the tap steps the project uses
+ * (td_opt_config.h: address offsets as immediates; TD_DW_PAIR_STEPS with the pairs) and
+ * once for any step (PAIRS -1: neither pairs nor DW_FEW_PIXELS, the least code). */
+#define DW_ROW3(NAME, D_DECL, D, PAIRS)                                                  \
 TD_OPT_NOINLINE static void NAME(const td_depthwise_conv2d_s8_opt_args_t *a,             \
                                  const int8_t *const *base, D_DECL int8_t *yrow,         \
                                  int32_t nrows)                                          \
@@ -177,12 +155,40 @@ TD_OPT_NOINLINE static void NAME(const td_depthwise_conv2d_s8_opt_args_t *a,    
     const int32_t rowb = a->out_w * a->out_c, lo = a->act_min, hi = a->act_max;         \
     const int32_t lo2 = a->rq_lo + a->output_offset, hi2 = a->rq_hi + a->output_offset;  \
     const int32_t off2 = a->output_offset;                                               \
+    /* pixel, input and output steps all D (and 3 * D an immediate): pixel pairs */      \
+    const int unit = (PAIRS) > 0 && s == (D) && ystep == (D) && 3 * (D) < 2048;          \
+    const int32_t rowb2 = (a->out_w & ~1) * a->out_c, odd = a->out_w & 1;                \
     const int8_t *w = a->wts;                                                            \
     const int32_t *ch = a->chan;                                                         \
+    const int8_t *rp[3 * TD_DW_RING];        /* the rows' staged input rows, once */      \
+    const int8_t *const *const rp_end = rp + 3 * nrows;                                  \
+    for (int32_t row = 0; row < nrows; ++row) {                                          \
+        const int8_t *const *b_ = base + row * sh_rows;                                  \
+        rp[3 * row] = b_[0];                                                             \
+        rp[3 * row + 1] = b_[dh];                                                        \
+        rp[3 * row + 2] = b_[2 * dh];                                                    \
+    }                                                                                    \
+    if ((PAIRS) >= 0 && nrows * a->out_w < 4 && dm == 1                                 \
+        && a->chan[DW_MODE] >= 2)       /* (an integer-graph layer: modes 2..4) */    \
+        DW_FEW_PIXELS(D)                                                                 \
     for (int32_t c = 0; c < oc; ++c, w += 9, ch += TD_OPT_CH) {                          \
         const int32_t ic = dm == 1 ? c : c / dm;                                         \
-        if (ch[DW_MODE] != 0 && (ch[DW_MODE] != 2 || a->esize != 1)                      \
-            && !(DW_HAS_FORM(4) && ch[DW_MODE] == 4)                                     \
+        if (ch[DW_MODE] == 2) {        /* int8, thresholds, zero point in pb: inline */  \
+            const int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4];         \
+            const int32_t w5 = w[5], w6 = w[6], w7 = w[7], w8 = w[8];                    \
+            const uint32_t start = (uint32_t)ch[DW_START];                               \
+            const uint32_t pm = (uint32_t)ch[3], pb = (uint32_t)ch[4];                   \
+            const int32_t psh = ch[6], tl = ch[7];                                       \
+            const uint32_t rng = (uint32_t)ch[8] - (uint32_t)tl;                         \
+            int8_t *y = yrow + c;                                                        \
+            if (unit) {                                                                  \
+                DW_PIXEL_PAIRS(D, DW_RQ_PUT2)                                            \
+            } else {                                                                     \
+                DW_PIXELS(D, DW_RQ_PUT2(y, acc))                                         \
+            }                                                                            \
+            continue;                                                                    \
+        }                                                                                \
+        if (ch[DW_MODE] != 0 && !(DW_HAS_FORM(4) && ch[DW_MODE] == 4)                    \
             && !(DW_HAS_FORM(3) && ch[DW_MODE] >= 2)) {                                  \
             for (int32_t row = 0; row < nrows; ++row) {                                  \
                 dw_channel_any(a, base + row * sh_rows, c, yrow + row * rowb * a->esize); \
@@ -193,18 +199,12 @@ TD_OPT_NOINLINE static void NAME(const td_depthwise_conv2d_s8_opt_args_t *a,    
             const int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4];         \
             const int32_t w5 = w[5], w6 = w[6], w7 = w[7], w8 = w[8];                    \
             const uint32_t start = (uint32_t)ch[DW_START];                               \
-            const int8_t *const *rb = base;                                              \
             int8_t *y = yrow + c;                                                        \
             if (ch[DW_MODE] == 0) {                                                      \
                 const uint32_t m4 = (uint32_t)ch[TD_CH_M4];                              \
                 const int32_t cp = ch[TD_CH_CP], dn = ch[TD_CH_DN], sh = ch[TD_CH_SH];   \
                 const int32_t tl = ch[TD_CH_TLH], th = ch[TD_CH_THH];                    \
                 DW_PIXELS(D, TD_OPT_PUT(y, acc, tl, th, (int32_t)acc, m4, cp, dn, sh, lo, hi)) \
-            } else if ((!DW_HAS_FORM(3) && !DW_HAS_FORM(4))                               \
-                       || (ch[DW_MODE] == 2 && a->esize == 1)) {                         \
-                const uint32_t pm = (uint32_t)ch[3], pb = (uint32_t)ch[4];               \
-                const int32_t psh = ch[6], tl = ch[7], th = ch[8];                       \
-                DW_PIXELS(D, TD_RQ_PUT(y, acc, tl, th, pm, pb, psh, lo2, hi2, off2))      \
             } else if (DW_HAS_FORM(4) && ch[DW_MODE] == 4) {                             \
                 const uint32_t pm = (uint32_t)ch[3], pb = (uint32_t)ch[4];               \
                 const uint32_t pd = (uint32_t)ch[5], pr = (uint32_t)ch[10];              \
@@ -223,9 +223,11 @@ TD_OPT_NOINLINE static void NAME(const td_depthwise_conv2d_s8_opt_args_t *a,    
     }                                                                                    \
 }
 #define DW_COMMA ,
-DW_ROW3(dw_row3, int32_t d DW_COMMA, d)
-#define DW_ROW3_D(D) DW_ROW3(dw_row3_##D, , D)
+DW_ROW3(dw_row3, int32_t d DW_COMMA, d, -1)     /* (any step: no pairs, no channel-inner) */
+#define DW_ROW3_D(D) DW_ROW3(dw_row3_##D, , D, 0)
 TD_DW_TAP_STEPS(DW_ROW3_D)
+#define DW_ROW3_P(D) DW_ROW3(dw_row3p_##D, , D, 1)
+TD_DW_PAIR_STEPS(DW_ROW3_P)
 
 /* Output rows [oy, oy + nrows), all channels, from the staged input rows: base[j] is
  * the one of input row oy * stride_h - pad_top + j (column 0, channel 0). */
@@ -233,6 +235,14 @@ static void dw_rows(const td_depthwise_conv2d_s8_opt_args_t *a, const int8_t *co
                     int8_t *yrow, int32_t nrows)
 {
     if (a->k_h == 3 && a->k_w == 3) {
+        if (a->stride_w == 1 && a->dilation_w == 1 && a->depth_multiplier == 1) {
+            switch (a->in_c) {        /* pixel, input and output steps all in_c: pairs */
+#define DW_PCASE(D) case D: dw_row3p_##D(a, base, yrow, nrows); return;
+                TD_DW_PAIR_STEPS(DW_PCASE)
+            default:
+                break;
+            }
+        }
         switch (a->dilation_w * a->in_c) {
 #define DW_CASE(D) case D: dw_row3_##D(a, base, yrow, nrows); return;
             TD_DW_TAP_STEPS(DW_CASE)
@@ -255,14 +265,15 @@ static void dw_ring(const td_depthwise_conv2d_s8_opt_args_t *a, const int8_t *xb
                     int32_t *held, int32_t oy, int32_t nrows, const int8_t **base)
 {
     const int32_t rowb = a->row_bytes, nin = (nrows - 1) * a->stride_h + a->span;
+    int8_t *const lead = ring + TD_DW_LEAD(a);     /* input columns from a word boundary */
     for (int32_t j = 0; j < nin; ++j) {
         const int32_t iy = oy * a->stride_h - a->pad_top + j;
         const int32_t s = ((iy % a->ring) + a->ring) % a->ring;
-        base[j] = ring + a->ring * rowb;              /* the padding row: all zero point */
+        base[j] = lead + a->ring * rowb;              /* the padding row: all zero point */
         if (iy < 0 || iy >= a->in_h) continue;
-        base[j] = ring + s * rowb;
+        base[j] = lead + s * rowb;
         if (held[s] != iy) {
-            dw_stage(a, xb, iy, ring + s * rowb);
+            dw_stage(a, xb, iy, lead + s * rowb);
             held[s] = iy;
         }
     }

@@ -15,11 +15,8 @@
  * consecutive output pixels: pixel p of group g writes its R channels at
  * y + g * gstep + p * ps.
  *
- * Epilogues per block mode (td_conv2d_s8_opt.h): TD_CV_FAST (td_opt_rq: mulhsu, add, add,
- * sign test, sra after the clamp thresholds), TD_CV_FASTP (no sign test: every unclamped
- * accumulator of the block's channels is >= 0, as after a ReLU), TD_CV_FASTZ (right shifts
- * 22..29: the output offset no longer fits the rounding constant and is added after the
- * shift), else the reference td_requant (or the integer graphs' forms).
+ * Epilogues per block mode (the modes, the requantization and the stores):
+ * td_opt_cv_epi.h.
  */
 #ifndef TD_OPT_GEMM_H
 #define TD_OPT_GEMM_H
@@ -29,6 +26,7 @@
 #include <stdint.h>
 
 #include "td_opt_common.h"
+#include "td_opt_cv_epi.h"
 #include "td_opt_rq.h"
 
 /* The packed weights' element type and their value times 256 (the including kernel may
@@ -37,37 +35,6 @@
 #define TD_CV_WT int16_t
 #define TD_CV_WV(x) ((int32_t)(x))
 #endif
-
-/* Constant f of channel r of the block (ch: the block's first channel). */
-#define TD_CHV(r, f) ch[(r) * TD_OPT_CH + TD_CH_##f]
-
-#define TD_CV_FAST 0      /* fast requantization for all channels of the block */
-#define TD_CV_SLOW 1      /* reference requantization */
-#define TD_CV_WIDE 2      /* a low lane could overflow: the caller uses plain loops */
-#define TD_CV_RQ 3        /* integer-graph requantization (td_opt_rq.h), any output type */
-#define TD_CV_FASTZ 4     /* fast requantization with the output offset added after the
-                           * shift (right shifts up to 29: td_opt_common.h, trick 2) */
-#define TD_CV_FASTP 5     /* TD_CV_FAST for channels whose unclamped accumulators are all
-                           * >= 0 (a ReLU's: the clamp thresholds say so): no sign test */
-
-/* The epilogues the im2col blocks compile (the includer may set them; a mode without its
- * epilogue takes the reference one, still exact): FAST always for the row blocks. */
-#ifndef TD_CV_FAST_ON
-#define TD_CV_FAST_ON 1
-#endif
-#ifndef TD_CV_FASTZ_ON
-#define TD_CV_FASTZ_ON 0
-#endif
-#ifndef TD_CV_FASTP_ON
-#define TD_CV_FASTP_ON 0
-#endif
-
-typedef struct {
-    int32_t lo;           /* clamp bounds */
-    int32_t hi;
-    int32_t out_off;      /* output offset */
-    const td_opt_rqp_t *rq;   /* TD_CV_RQ blocks: the layer's requantization */
-} td_cv_io_t;
 
 /* Row-path work of one block: `groups` groups of 4 or 8 pixels along an output row. */
 typedef struct {
@@ -95,84 +62,6 @@ typedef struct {
     uint32_t h11 = h10, h20 = (uint32_t)TD_CHV(2, HI), h21 = h20;                        \
     uint32_t h30 = (uint32_t)TD_CHV(3, HI), h31 = h30;
 
-/* One output: a clamped one is stored without requantization (the thresholds of
- * td_opt_common.h, trick 3); one value, one byte store. zo: the output offset of a
- * TD_CV_FASTZ block, 0 (folded away) in the others; sg: 0 (folded away) in a TD_CV_FASTP
- * block, where an unclamped accumulator is never negative. */
-#define TD_CV_PUT(yp, raw, tl, th, a)                                                    \
-    { int32_t v_;                                                                        \
-      if (TD_CV_UNLIKELY((int32_t)(raw) < (tl))) v_ = lo;                                \
-      else if (TD_CV_UNLIKELY((int32_t)(raw) >= (th))) v_ = hi;                          \
-      else v_ = td_opt_rq((a), m4, cp, sg ? dn : 0, sh) + zo;                            \
-      *(yp) = (int8_t)v_; }
-#if defined(__GNUC__)
-#define TD_CV_UNLIKELY(c) __builtin_expect(!!(c), 0)
-#else
-#define TD_CV_UNLIKELY(c) (c)
-#endif
-
-/* Channel r's results at q + r, q + ps + r, ... (int8_t stores may alias anything:
- * every value is read before the first store). Low lanes compare their raw sums
- * (256 * S), high lanes the sums. */
-#define TD_CV_LOW(r, i) (int32_t)((uint32_t)((int32_t)l##r##i >> 8) + (uint32_t)adj)
-#define TD_CV_CONSTS(r)                                                                  \
-    const int32_t adj = TD_CHV(r, LO), tll = TD_CHV(r, TLL), thl = TD_CHV(r, THL);       \
-    const int32_t tlh = TD_CHV(r, TLH), thh = TD_CHV(r, THH);                            \
-    const uint32_t m4 = (uint32_t)TD_CHV(r, M4);                                         \
-    const int32_t cp = TD_CHV(r, CP), dn = TD_CHV(r, DN), sh = TD_CHV(r, SH);
-#define TD_CV_EPI_FAST(r) {                                                              \
-    TD_CV_CONSTS(r)                                                                      \
-    TD_CV_PUT(q0 + (r), l##r##0, tll, thl, TD_CV_LOW(r, 0))                              \
-    TD_CV_PUT(q1 + (r), l##r##1, tll, thl, TD_CV_LOW(r, 1))                              \
-    TD_CV_PUT(q2 + (r), h##r##0, tlh, thh, (int32_t)h##r##0)                             \
-    TD_CV_PUT(q3 + (r), h##r##1, tlh, thh, (int32_t)h##r##1) }
-#define TD_CV_KEEP(r) { acc[4 * (r)] = l##r##0; acc[4 * (r) + 1] = l##r##1;                 \
-                        acc[4 * (r) + 2] = h##r##0; acc[4 * (r) + 3] = h##r##1; }
-
-/* Reference (or integer-graph) requantization of a block's raw sums acc[j * np + p],
- * np = 4 or 8 pixels (the first np / 2 are low lanes, 256 * sum w*(x + 129), the rest high
- * lanes), pixel p of channel j stored at y + p * ps + j * esize (bytes). */
-static void td_cv_epi_slow(const uint32_t *acc, int32_t r, int32_t np, const int32_t *ch,
-                           int8_t *y, int32_t ps, const td_cv_io_t *io)
-{
-    const int32_t es = io->rq != NULL ? io->rq->esize : 1;
-    for (int32_t j = 0; j < r; ++j) {
-        for (int32_t p = 0; p < np; ++p) {
-            const uint32_t s = acc[j * np + p];
-            const int32_t a = p < np / 2 ? (int32_t)((uint32_t)((int32_t)s >> 8)
-                                                     + (uint32_t)TD_CHV(j, LO))
-                                         : (int32_t)s;
-            if (io->rq != NULL) {
-                td_opt_store_any(y + p * ps + j * es, es,
-                                 td_opt_rq_any(a, ch + j * TD_OPT_CH, io->rq));
-            } else {
-                const int32_t v = td_opt_rq_slow(a, ch + j * TD_OPT_CH, io->out_off);
-                y[p * ps + j] = td_opt_sat(v, io->lo, io->hi);
-            }
-        }
-    }
-}
-
-/* Fast epilogues / slow epilogue of a 4-pixel block, the group's outputs at yg (F, Z, P:
- * the block function has the TD_CV_FAST, TD_CV_FASTZ, TD_CV_FASTP epilogue). */
-#define TD_CV_EPIF(zo_, sg_, ...) {                                                      \
-        const int32_t lo = io->lo, hi = io->hi, zo = (zo_), sg = (sg_);                  \
-        int8_t *const q0 = yg, *const q1 = q0 + ps, *const q2 = q1 + ps;                 \
-        int8_t *const q3 = q2 + ps;                                                      \
-        __VA_ARGS__ }
-#define TD_CV_EPI4(F, Z, P, R, ...) {                                                    \
-    if ((P) && mode == TD_CV_FASTP) TD_CV_EPIF(0, 0, __VA_ARGS__)                        \
-    else if ((F) && mode == TD_CV_FAST) TD_CV_EPIF(0, 1, __VA_ARGS__)                    \
-    else if ((Z) && mode == TD_CV_FASTZ) TD_CV_EPIF(io->out_off, 1, __VA_ARGS__)         \
-    else {                                                                               \
-        uint32_t acc[4 * (R)];                                                           \
-        TD_CV_KEEP(0) TD_CV_KEEP(1) TD_CV_KEEP(2) TD_CV_KEEP(3)                          \
-        TD_CV_KEEP5_##R                                                                  \
-        td_cv_epi_slow(acc, R, 4, ch, yg, ps, io);                                       \
-    } }
-#define TD_CV_KEEP5_5 TD_CV_KEEP(4)
-#define TD_CV_KEEP5_4
-
 /* 5 channels x 4 pixels over k taps, for `groups` groups: xp: [groups][k][2] pair words,
  * wp: [k][5] weights * 256; pixel p of group g goes to y + g * gstep + p * ps. */
 TD_OPT_NOINLINE static void td_cv_block5(const int32_t *xp, const TD_CV_WT *w0, int32_t k,
@@ -197,9 +86,7 @@ TD_OPT_NOINLINE static void td_cv_block5(const int32_t *xp, const TD_CV_WT *w0, 
             xp += 2;
             wp += 5;
         }
-        TD_CV_EPI4(TD_CV_FAST_ON, TD_CV_FASTZ_ON, TD_CV_FASTP_ON, 5,
-                   TD_CV_EPI_FAST(0) TD_CV_EPI_FAST(1) TD_CV_EPI_FAST(2) TD_CV_EPI_FAST(3)
-                   TD_CV_EPI_FAST(4))
+        TD_CV_EPI4(TD_CV_FAST_ON, TD_CV_FASTZ_ON, TD_CV_FASTP_ON, TD_CV_RQ32_ON, 5)
     }
 }
 
@@ -224,8 +111,7 @@ TD_OPT_NOINLINE static void td_cv_block4(const int32_t *xp, const TD_CV_WT *w0, 
             xp += 2;
             wp += 4;
         }
-        TD_CV_EPI4(TD_CV_FAST_ON, TD_CV_FASTZ_ON, TD_CV_FASTP_ON, 4,
-                   TD_CV_EPI_FAST(0) TD_CV_EPI_FAST(1) TD_CV_EPI_FAST(2) TD_CV_EPI_FAST(3))
+        TD_CV_EPI4(TD_CV_FAST_ON, TD_CV_FASTZ_ON, TD_CV_FASTP_ON, TD_CV_RQ32_ON, 4)
     }
 }
 
@@ -238,6 +124,9 @@ TD_OPT_NOINLINE static void td_cv_block4(const int32_t *xp, const TD_CV_WT *w0, 
 #define TD_CV_TPUT(r) { TD_CV_CONSTS(r) (void)tlh; (void)thh;                            \
     TD_CV_PUT(y + (r), l##r, tll, thl, (int32_t)((uint32_t)((int32_t)l##r >> 8)          \
                                                  + (uint32_t)adj)) }
+#define TD_CV_TQ(r) { TD_CV_QCONSTS(r) (void)qtlh; (void)qthh; (void)qbh;                \
+    TD_CV_QPUT(y, r, (int32_t)l##r >> 8, qtll, qthl, qbl) }
+#define TD_CV_TQ6(r) { TD_CV_Q64CONSTS(r) TD_CV_Q64PUT(y, r, TD_CV_Q64LOW(r, )) }
 #define TD_CV_TACC(r) l##r, (uint32_t)((int32_t)l##r >> 8) + (uint32_t)TD_CHV(r, LO)
 #define TD_CV_TAIL_FN(name)                                                              \
 TD_OPT_NOINLINE static void name(const int32_t *xp, const TD_CV_WT *wp, int32_t k,        \
@@ -256,10 +145,18 @@ TD_OPT_NOINLINE static void name(const int32_t *xp, const TD_CV_WT *wp, int32_t 
         xp += 2;                                                                         \
         wp += TD_CV_TR;                                                                  \
     }                                                                                    \
-    if (mode == TD_CV_FAST || mode == TD_CV_FASTZ || mode == TD_CV_FASTP) {              \
+    if ((TD_CV_FAST_ON || TD_CV_FASTZ_ON || TD_CV_FASTP_ON)                              \
+        && (mode == TD_CV_FAST || mode == TD_CV_FASTZ || mode == TD_CV_FASTP)) {         \
         const int32_t lo = io->lo, hi = io->hi, sg = 1;   /* the sign test is exact */   \
         const int32_t zo = mode == TD_CV_FASTZ ? io->out_off : 0;                        \
         TD_CV_TPUT(0) TD_CV_TPUT(1) TD_CV_TPUT(2) TD_CV_TPUT(3) TD_CV_TPUTX              \
+    } else if ((TD_CV_RQ32_ON & 1) && mode == TD_CV_RQ32) {                              \
+        TD_CV_EPIQ(int8_t, TD_CV_TQ(0) TD_CV_TQ(1) TD_CV_TQ(2) TD_CV_TQ(3) TD_CV_TQX)    \
+    } else if ((TD_CV_RQ32_ON & 2) && mode == TD_CV_RQ32H) {                             \
+        TD_CV_EPIQ(int16_t, TD_CV_TQ(0) TD_CV_TQ(1) TD_CV_TQ(2) TD_CV_TQ(3) TD_CV_TQX)   \
+    } else if ((TD_CV_RQ32_ON & 4) && mode == TD_CV_RQ64) {                              \
+        TD_CV_EPIQ(int8_t, TD_CV_TQ6(0) TD_CV_TQ6(1) TD_CV_TQ6(2) TD_CV_TQ6(3)           \
+                   TD_CV_TQ6X)                                                           \
     } else {            /* each output written twice: the low lane, then the same sum */ \
         const uint32_t acc[10] = {TD_CV_TACC(0), TD_CV_TACC(1), TD_CV_TACC(2),           \
                                   TD_CV_TACC(3), TD_CV_TACCX};                           \
@@ -270,20 +167,28 @@ TD_OPT_NOINLINE static void name(const int32_t *xp, const TD_CV_WT *wp, int32_t 
 #define TD_CV_TR 5
 #define TD_CV_T1X(u) TD_CV_T1(4, u)
 #define TD_CV_TPUTX TD_CV_TPUT(4)
+#define TD_CV_TQX TD_CV_TQ(4)
+#define TD_CV_TQ6X TD_CV_TQ6(4)
 #define TD_CV_TACCX TD_CV_TACC(4)
 TD_CV_TAIL_FN(td_cv_tail5)
 #undef TD_CV_TR
 #undef TD_CV_T1X
 #undef TD_CV_TPUTX
+#undef TD_CV_TQX
+#undef TD_CV_TQ6X
 #undef TD_CV_TACCX
 #define TD_CV_TR 4
 #define TD_CV_T1X(u)
 #define TD_CV_TPUTX
+#define TD_CV_TQX
+#define TD_CV_TQ6X
 #define TD_CV_TACCX 0u, 0u
 TD_CV_TAIL_FN(td_cv_tail4)
 #undef TD_CV_TR
 #undef TD_CV_T1X
 #undef TD_CV_TPUTX
+#undef TD_CV_TQX
+#undef TD_CV_TQ6X
 #undef TD_CV_TACCX
 
 /* One tap of the row kernel: channel weights w[4*kx + r] against pair words xa (pair 0)
@@ -327,8 +232,7 @@ TD_OPT_NOINLINE static void td_cv_row4(const td_cv_rowjob_t *job, const TD_CV_WT
                 wp += 12;
             }
         }
-        TD_CV_EPI4(1, 0, 0, 4, TD_CV_EPI_FAST(0) TD_CV_EPI_FAST(1) TD_CV_EPI_FAST(2)
-                   TD_CV_EPI_FAST(3))
+        TD_CV_EPI4(TD_CV_ROWF_ON, 0, 0, TD_CV_ROWQ_ON, 4)
     }
 }
 
@@ -353,6 +257,25 @@ TD_OPT_NOINLINE static void td_cv_row4(const td_cv_rowjob_t *job, const TD_CV_WT
     TD_CV_PUT(yg + 5 * ps + (r), h##r##1, tlh, thh, (int32_t)h##r##1)                    \
     TD_CV_PUT(yg + 6 * ps + (r), h##r##2, tlh, thh, (int32_t)h##r##2)                    \
     TD_CV_PUT(yg + 7 * ps + (r), h##r##3, tlh, thh, (int32_t)h##r##3) }
+#define TD_CV_EPIQ8(r) {                                                                 \
+    TD_CV_QCONSTS(r)                                                                     \
+    TD_CV_QPUT(yg, r, TD_CV_QLOW(r, 0), qtll, qthl, qbl)                                 \
+    TD_CV_QPUT(yg + ps, r, TD_CV_QLOW(r, 1), qtll, qthl, qbl)                            \
+    TD_CV_QPUT(yg + 2 * ps, r, TD_CV_QLOW(r, 2), qtll, qthl, qbl)                        \
+    TD_CV_QPUT(yg + 3 * ps, r, TD_CV_QLOW(r, 3), qtll, qthl, qbl)                        \
+    TD_CV_QPUT(yg + 4 * ps, r, (int32_t)h##r##0, qtlh, qthh, qbh)                        \
+    TD_CV_QPUT(yg + 5 * ps, r, (int32_t)h##r##1, qtlh, qthh, qbh)                        \
+    TD_CV_QPUT(yg + 6 * ps, r, (int32_t)h##r##2, qtlh, qthh, qbh)                        \
+    TD_CV_QPUT(yg + 7 * ps, r, (int32_t)h##r##3, qtlh, qthh, qbh) }
+#define TD_CV_EPIQ8X(r) {                                                                \
+    TD_CV_Q64CONSTS(r)                                                                   \
+    TD_CV_Q64PUT(yg, r, TD_CV_Q64LOW(r, 0)) TD_CV_Q64PUT(yg + ps, r, TD_CV_Q64LOW(r, 1))  \
+    TD_CV_Q64PUT(yg + 2 * ps, r, TD_CV_Q64LOW(r, 2))                                     \
+    TD_CV_Q64PUT(yg + 3 * ps, r, TD_CV_Q64LOW(r, 3))                                     \
+    TD_CV_Q64PUT(yg + 4 * ps, r, (int32_t)h##r##0)                                       \
+    TD_CV_Q64PUT(yg + 5 * ps, r, (int32_t)h##r##1)                                       \
+    TD_CV_Q64PUT(yg + 6 * ps, r, (int32_t)h##r##2)                                       \
+    TD_CV_Q64PUT(yg + 7 * ps, r, (int32_t)h##r##3) }
 #define TD_CV_KEEP8(r) { acc[8 * (r)] = l##r##0; acc[8 * (r) + 1] = l##r##1;                 \
     acc[8 * (r) + 2] = l##r##2; acc[8 * (r) + 3] = l##r##3; acc[8 * (r) + 4] = h##r##0;     \
     acc[8 * (r) + 5] = h##r##1; acc[8 * (r) + 6] = h##r##2; acc[8 * (r) + 7] = h##r##3; }
@@ -387,9 +310,15 @@ TD_OPT_NOINLINE static void td_cv_row2(const td_cv_rowjob_t *job, const TD_CV_WT
                 wp += 6;
             }
         }
-        if (mode == TD_CV_FAST) {
+        if (TD_CV_ROWF_ON && mode == TD_CV_FAST) {
             const int32_t lo = io->lo, hi = io->hi, zo = 0, sg = 1;
             TD_CV_EPI8(0) TD_CV_EPI8(1)
+        } else if ((TD_CV_ROWQ_ON & 1) && mode == TD_CV_RQ32) {
+            TD_CV_EPIQ(int8_t, TD_CV_EPIQ8(0) TD_CV_EPIQ8(1))
+        } else if ((TD_CV_ROWQ_ON & 2) && mode == TD_CV_RQ32H) {
+            TD_CV_EPIQ(int16_t, TD_CV_EPIQ8(0) TD_CV_EPIQ8(1))
+        } else if ((TD_CV_ROWQ_ON & 4) && mode == TD_CV_RQ64) {
+            TD_CV_EPIQ(int8_t, TD_CV_EPIQ8X(0) TD_CV_EPIQ8X(1))
         } else {
             uint32_t acc[16];
             TD_CV_KEEP8(0) TD_CV_KEEP8(1)
