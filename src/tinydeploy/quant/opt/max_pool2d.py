@@ -14,28 +14,18 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
+from tinydeploy.quant.golden._pool_common import PoolArgs
 from tinydeploy.quant.golden.max_pool2d import MaxPool2dArgs
 from tinydeploy.quant.opt import OptArgs, python_field, register
 from tinydeploy.quant.opt._inplace import margin_by_pixels
 
 
 @dataclass(frozen=True, eq=False)
-class MaxPool2dOptArgs(OptArgs):
+class MaxPool2dOptArgs(OptArgs, PoolArgs):
+    """The reference pool geometry (:class:`PoolArgs`, the same struct members in the same
+    order) and the team it was made for."""
+
     C_FUNC: ClassVar[str] = "td_max_pool2d_s8_opt"
-    batches: int
-    in_h: int
-    in_w: int
-    channels: int
-    out_h: int
-    out_w: int
-    kernel_h: int
-    kernel_w: int
-    stride_h: int
-    stride_w: int
-    pad_top: int
-    pad_left: int
-    act_min: int
-    act_max: int
     cores: int = python_field(1)         # the team it was made for (not in the struct)
 
     def parallel_units(self) -> int:
