@@ -24,7 +24,7 @@ from tinydeploy.compiler import lower, lower_file
 from tinydeploy.quant.execute import run_graph
 from tinydeploy.quant.golden import requant as _rq
 from tinydeploy.quant.opt import _pulp_rq as P
-from tinydeploy.quant.opt import conv2d_rq, depthwise_conv2d
+from tinydeploy.quant.opt import conv2d_rq, conv2d_s16, depthwise_conv2d
 
 I32 = 1 << 32
 
@@ -135,7 +135,7 @@ def test_every_channel_of_the_pulp_networks(stem, monkeypatch):
         seen.append((rq, [int(b) for b in bound], kw))
         return P.descriptors(rq, bound, **kw)
 
-    for mod in (conv2d_rq, depthwise_conv2d):
+    for mod in (conv2d_rq, conv2d_s16, depthwise_conv2d):   # (conv2d_s16: direct too)
         monkeypatch.setattr(mod, "descriptors", record)
     lower_file(model_path(f"pulp/{stem}.onnx"), kernels="opt", **PULP[stem])
     layers = [(rq, b, kw) for rq, b, kw in seen if rq is not None]

@@ -13,7 +13,7 @@ import numpy as np
 from tinydeploy.quant.golden import requant as _rq
 from tinydeploy.quant.golden._accumulate import Conv2dS32Args
 from tinydeploy.quant.golden.fused_requant import FUSED
-from tinydeploy.quant.opt import register
+from tinydeploy.quant.opt import conv2d_rq_direct, register
 from tinydeploy.quant.opt._pulp_rq import descriptors, rq32_words, rq64_words
 from tinydeploy.quant.opt._tflite_rq import LANE_LIMIT, wrap32, x_max
 from tinydeploy.quant.opt.conv2d import RQ32, RQ32H, Conv2dOptArgs, geometry, pack
@@ -26,11 +26,15 @@ class Conv2dRqOptArgs(Conv2dOptArgs):
     C_FUNC: ClassVar[str] = "td_conv2d_rq_opt"
 
 
-def make(a, consts, cores: int = 1, lean: bool = False) -> Conv2dRqOptArgs | None:
+def make(a, consts, cores: int = 1, lean: bool = False) \
+        -> Conv2dRqOptArgs | conv2d_rq_direct.Conv2dRqDirectOptArgs | None:
     acc, rq = (a.acc, a.rq) if hasattr(a, "rq") else (a, None)
     w = consts[1]
     if w is None or type(acc) is not Conv2dS32Args:
         return None                     # a constant-free or int16-input conv: reference
+    direct = conv2d_rq_direct.make(acc, rq, consts, cores)
+    if direct is not None:
+        return direct                   # few output channels: no staging
     b = consts[2] if len(consts) > 2 and consts[2] is not None else None
     w = np.asarray(w, dtype=np.int64).reshape(acc.out_c, acc.k_h, acc.k_w, -1)
     bias = np.zeros(acc.out_c, np.int64) if b is None else np.asarray(b, np.int64)

@@ -27,6 +27,7 @@ I16 = (-(1 << 15), (1 << 15) - 1)
 @dataclass(frozen=True, eq=False)
 class Conv2dS16RqOptArgs(OptArgs):
     C_FUNC: ClassVar[str] = "td_conv2d_s16_rq_opt"
+    IN_SIZE: ClassVar[int] = 2          # input element bytes
     batches: int
     in_h: int
     in_w: int
@@ -75,8 +76,8 @@ class Conv2dS16RqOptArgs(OptArgs):
         team's cores work on pairs far apart: no in-place plan then."""
         if self.cores != 1:
             return None
-        return margin_of_pairs(self.batches, self.in_h, self.in_w, self.in_c * 2, self.out_h,
-                               self.out_w, self.out_c * self.esize, self.stride_h,
+        return margin_of_pairs(self.batches, self.in_h, self.in_w, self.in_c * self.IN_SIZE,
+                               self.out_h, self.out_w, self.out_c * self.esize, self.stride_h,
                                self.stride_w, self.pad_top, self.pad_left)
 
 
@@ -121,10 +122,18 @@ def make(a, consts, cores: int = 1, lean: bool = False) -> Conv2dS16RqOptArgs | 
     if w is None or type(acc) is not Conv2dS16S32Args or acc.groups != 1 \
             or not I16[0] <= pad <= I16[1]:
         return None                  # grouped, or a padding value outside int16: reference
+    x_max = max(abs(I16[0] + acc.input_offset), abs(I16[1] + acc.input_offset))
+    return build(Conv2dS16RqOptArgs, acc, rq, consts, x_max, cores)
+
+
+def build(cls, acc, rq, consts, x_max: int, cores: int):
+    """``cls`` (this kernel's args or its int8 twin's, conv2d_rq_direct.py) for ``acc``
+    (+ ``rq``): the channel blocks, their start values and descriptors (``x_max``: the
+    largest |x + input_offset| of the input type), and two staged windows of scratch."""
+    w = consts[1]
     b = consts[2] if len(consts) > 2 and consts[2] is not None else None
     flat = np.asarray(w, dtype=np.int64).reshape(acc.out_c, -1)
     bias = np.zeros(acc.out_c, np.int64) if b is None else np.asarray(b, np.int64).ravel()
-    x_max = max(abs(I16[0] + acc.input_offset), abs(I16[1] + acc.input_offset))
     bound = np.abs(bias) + np.abs(flat).sum(axis=1) * x_max
     desc, layer = descriptors(rq, bound)
     n8, n4 = blocks(acc.out_c)
@@ -141,9 +150,9 @@ def make(a, consts, cores: int = 1, lean: bool = False) -> Conv2dS16RqOptArgs | 
         wts.append(block.ravel())
         oc += r
     assert len(chan) == oc * CH
-    return Conv2dS16RqOptArgs(
-        **geometry(acc), pad_value=pad, k=k, n8=n8, n4=n4,
-        esize=ESIZE[type(rq)] if rq is not None else 4, scratch_bytes=2 * k * 2,
+    return cls(
+        **geometry(acc), pad_value=-acc.input_offset, k=k, n8=n8, n4=n4,
+        esize=ESIZE[type(rq)] if rq is not None else 4, scratch_bytes=2 * k * cls.IN_SIZE,
         output_offset=int(rq.out_offset) if rq is not None else 0, **layer,
         chan=np.array(chan, np.int64), wts=np.concatenate(wts), cores=cores)
 

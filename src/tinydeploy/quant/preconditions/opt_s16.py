@@ -1,5 +1,6 @@
-"""Rules of the optimized int16 kernels of integer graphs (runtime/kernels/opt/
-td_conv2d_s16_rq_opt.h, td_add_tables_s8_s16_opt.h; args from quant/opt/conv2d_s16.py,
+"""Rules of the optimized int16 kernels of integer graphs and of their int8 direct conv
+(runtime/kernels/opt/td_conv2d_s16_rq_opt.h, td_conv2d_rq_direct_opt.h,
+td_add_tables_s8_s16_opt.h; args from quant/opt/conv2d_s16.py, conv2d_rq_direct.py,
 add_s16.py): the convolution's geometry, packed arrays, staging scratch and requant
 descriptors, and that its sums of stored values stay within int32; the add's tables or
 linear form and int16 outputs."""
@@ -13,10 +14,19 @@ from tinydeploy.quant.preconditions._common import _conv_geometry, _xmax
 from tinydeploy.quant.preconditions.opt import CH, ESIZE_DTYPE, _rq_descriptors
 
 def _conv_s16(c: _Check) -> Spec:
+    return _conv_blocks(c, "int16", 2)
+
+
+def _conv_direct(c: _Check) -> Spec:
+    """td_conv2d_rq_direct_opt: the same rules with an int8 input."""
+    return _conv_blocks(c, "int8", 1)
+
+
+def _conv_blocks(c: _Check, dtype: str, size: int) -> Spec:
     a = c.a
     n_in, _, n_out = _conv_geometry(c, False)
     c.within("groups", 1, 1, "one group")
-    off = c.offset("input_offset", "int16", negated=True)
+    off = c.offset("input_offset", dtype, negated=True)
     c.within("pad_value", -off, -off, "padding taps hold -input_offset")
     if a.esize not in ESIZE_DTYPE:
         c.fail(f"esize = {a.esize}: outputs are 1, 2 or 4 bytes")
@@ -26,12 +36,13 @@ def _conv_s16(c: _Check) -> Spec:
     nch = 8 * n8 + 4 * int(a.n4)
     if not a.out_c <= nch < a.out_c + (8 if int(a.n4) == 0 else 4):
         c.fail(f"{n8} blocks of 8 and {int(a.n4)} of 4 channels do not fit out_c = {a.out_c}")
-    if a.scratch_bytes < 4 * k:
-        c.fail(f"scratch_bytes = {a.scratch_bytes} < {4 * k}: two staged windows per core")
+    if a.scratch_bytes < 2 * size * k:
+        c.fail(f"scratch_bytes = {a.scratch_bytes} < {2 * size * k}: two staged windows "
+               "per core")
     w = np.asarray(c.array("wts", nch * k), dtype=np.int64)
     w = [w[: 8 * n8 * k].reshape(-1, k, 8), w[8 * n8 * k:].reshape(-1, k, 4)]
     worst = max(int(np.abs(b).sum(axis=1).max(initial=0)) for b in w) * \
-        max(_xmax("int16", off), 1 << 15)
+        max(_xmax(dtype, off), 1 << (8 * size - 1))
     if worst > INT32_MAX:
         c.fail(f"sums of the stored values reach {worst} > INT32_MAX")
     chan = np.asarray(c.array("chan", nch * CH), np.int64).reshape(-1, CH)
@@ -41,7 +52,7 @@ def _conv_s16(c: _Check) -> Spec:
         c.fail("chan: word 1 is 1 for an int32 multiply-shift channel (mode 0), 2 for an "
                "int64 one shifting by 32 or more (mode 1), both with M >= 0, else 0")
     _rq_descriptors(c, chan)
-    return Spec([Operand("input", n_in * 2, ("int16",))],
+    return Spec([Operand("input", n_in * size, (dtype,))],
                 Operand("output", n_out * a.esize, (ESIZE_DTYPE[a.esize],)))
 
 
@@ -72,4 +83,5 @@ def _add_s16(c: _Check) -> Spec:
 
 
 register("td_conv2d_s16_rq_opt", _conv_s16)
+register("td_conv2d_rq_direct_opt", _conv_direct)
 register("td_add_tables_s8_s16_opt", _add_s16)

@@ -1,0 +1,67 @@
+"""td_conv2d_rq_direct_opt: the direct convolution of integer-deployable graphs with an
+int8 input and few output channels (kernels/opt/td_conv2d_rq_direct_opt.h): the int8
+twin of td_conv2d_s16_rq_opt (``conv2d_s16.py``: same args, packing and requantization),
+reading the windows inside the input in place instead of staging every window as
+td_conv2d_rq_opt does. With few output channels the staging is shared by few
+multiply-adds and costs more than they do, so ``conv2d_rq.py`` takes this kernel when
+its modeled cost is lower (:func:`make`)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from tinydeploy.quant.golden._accumulate import Conv2dS32Args
+from tinydeploy.quant.opt._tflite_rq import x_max
+from tinydeploy.quant.opt.conv2d_s16 import Conv2dS16RqOptArgs, blocks, build
+
+MAX_OUT_C = 8           # beyond, the staged kernel shares its staging well enough
+
+
+class Conv2dRqDirectOptArgs(Conv2dS16RqOptArgs):
+    C_FUNC: ClassVar[str] = "td_conv2d_rq_direct_opt"
+    IN_SIZE: ClassVar[int] = 1
+
+
+def modeled_cost(acc) -> float:
+    """Instructions per MAC of the direct kernel (rv32imc gcc -O3, calibrated on
+    deeploy_conv2d_rq and nemo_eegnet_1xw): per pair of pixels the windows, the block
+    calls and the stores; per block and kernel row their loop set-up; per turn of the
+    inner loop (4 taps of 4 channels, 2 of 8) its loads and multiply-adds; the border
+    windows staged row by row."""
+    n8, n4 = blocks(acc.out_c)
+    k, rows, run = acc.k_h * acc.k_w * acc.in_c, acc.k_h, acc.k_w * acc.in_c
+    pair = 300 + 40 * acc.out_c
+    for r in [8] * n8 + [4] * n4:
+        taps = 4 if r == 4 else 2
+        pair += 100 + rows * (35 + run // taps * (92 if r == 4 else 87)
+                              + run % taps * (25 if r == 4 else 45))
+    pair += (1 - _inside_fraction(acc)) * 2 * rows * (20 + 3 * run)
+    return pair / (2 * acc.out_c * k)
+
+
+def staged_cost(acc) -> float:
+    """Instructions per MAC of td_conv2d_rq_opt on a layer of out_c channels, as measured
+    on the same layers: its GEMM, about 6 instructions per staged tap shared by the
+    channels and about 86 per pixel."""
+    k = acc.k_h * acc.k_w * acc.in_c
+    return 2.9 + 6.0 / acc.out_c + 86.0 / (k * acc.out_c)
+
+
+def _inside_fraction(acc) -> float:
+    """The share of output pixels whose window lies inside the input (read in place)."""
+    def inside(n_out, stride, pad, k, d, n_in):
+        return sum(0 <= o * stride - pad and o * stride - pad + (k - 1) * d < n_in
+                   for o in range(n_out))
+    rows = inside(acc.out_h, acc.stride_h, acc.pad_top, acc.k_h, acc.dilation_h, acc.in_h)
+    cols = inside(acc.out_w, acc.stride_w, acc.pad_left, acc.k_w, acc.dilation_w, acc.in_w)
+    return rows * cols / (acc.out_h * acc.out_w) if acc.dilation_w == 1 else 0.0
+
+
+def make(acc, rq, consts, cores: int) -> Conv2dRqDirectOptArgs | None:
+    """This kernel's args for ``acc`` (+ ``rq``) when it applies (an int8 input, one group,
+    at most MAX_OUT_C channels) and its modeled cost is clearly (5 %) below the staged
+    kernel's, else None."""
+    if consts[1] is None or type(acc) is not Conv2dS32Args or acc.groups != 1 \
+            or acc.out_c > MAX_OUT_C or modeled_cost(acc) >= 0.95 * staged_cost(acc):
+        return None
+    return build(Conv2dRqDirectOptArgs, acc, rq, consts, x_max(acc.input_offset), cores)

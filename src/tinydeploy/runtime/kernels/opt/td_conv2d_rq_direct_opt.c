@@ -1,0 +1,12 @@
+/* td_conv2d_rq_direct_opt.c - see td_conv2d_rq_direct_opt.h (body: td_opt_cv_direct_impl.h). */
+#include "td_conv2d_rq_direct_opt.h"
+
+#define TD_CVD_T int8_t
+
+#include "td_opt_cv_direct_impl.h"
+
+void td_conv2d_rq_direct_opt(const td_conv2d_rq_direct_opt_args_t *args, const int8_t *input,
+                             void *output, void *scratch, const td_team_t *team)
+{
+    td_cvd_run(args, input, output, scratch, team);
+}

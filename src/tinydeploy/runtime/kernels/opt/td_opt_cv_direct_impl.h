@@ -1,0 +1,283 @@
+/* td_opt_cv_direct_impl.h - the body of the blocked direct integer convolutions
+ * (td_conv2d_s16_rq_opt.h, td_conv2d_rq_direct_opt.h): one kernel per input element
+ * type. Include once from a .c file after defining TD_CVD_T (the input element type); the
+ * kernel calls td_cvd_run. The args struct is td_conv2d_s16_rq_opt_args_t for both.
+ * Windows inside the input are read in place (k_h rows of k_w * in_c consecutive values),
+ * others are staged into the scratch with pad_value at the padding taps. */
+#ifndef TD_OPT_CV_DIRECT_IMPL_H
+#define TD_OPT_CV_DIRECT_IMPL_H
+
+#include "td_conv2d_s16_rq_opt.h"
+#include "td_opt_rq.h"
+
+/* One tap of a block: input values u (pixel 0) and v (pixel 1), weights w[0..3]. */
+#define TD_CVD_TAP(u_, v_, w_)                                                            \
+    do {                                                                                  \
+        const int32_t u = (u_), v = (v_);                                                 \
+        int32_t c = (w_)[0];                                                              \
+        s0 += (uint32_t)(c * u);                                                          \
+        s4 += (uint32_t)(c * v);                                                          \
+        c = (w_)[1];                                                                      \
+        s1 += (uint32_t)(c * u);                                                          \
+        s5 += (uint32_t)(c * v);                                                          \
+        c = (w_)[2];                                                                      \
+        s2 += (uint32_t)(c * u);                                                          \
+        s6 += (uint32_t)(c * v);                                                          \
+        c = (w_)[3];                                                                      \
+        s3 += (uint32_t)(c * u);                                                          \
+        s7 += (uint32_t)(c * v);                                                          \
+    } while (0)
+
+/* Where one output pixel's window is read: k_h rows of k_w * in_c values from x, one row
+ * `step` values after the other. */
+typedef struct {
+    const TD_CVD_T *x;
+    int32_t step;
+} td_cvd_src_t;
+
+/* The sums of one block (4 channels x 2 pixels), added to acc[0..7] (channel r of pixel
+ * 0 in acc[r], of pixel 1 in acc[4 + r]). */
+static TD_OPT_NOINLINE void td_cvd_block(td_cvd_src_t p0, td_cvd_src_t p1, int32_t rows,
+                                         int32_t len, const int8_t *w, uint32_t *acc)
+{
+    uint32_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3];
+    uint32_t s4 = acc[4], s5 = acc[5], s6 = acc[6], s7 = acc[7];
+    const int32_t len4 = len & ~3, tail = len & 3;
+    const int32_t skip0 = p0.step - len, skip1 = p1.step - len;
+    const TD_CVD_T *x = p0.x, *z = p1.x;
+    for (int32_t r = rows; r > 0; --r) {     /* (x, z walk the rows: few live values) */
+        const TD_CVD_T *const end4 = x + len4;
+        while (x != end4) {
+            TD_CVD_TAP(x[0], z[0], w);
+            TD_CVD_TAP(x[1], z[1], w + 4);
+            TD_CVD_TAP(x[2], z[2], w + 8);
+            TD_CVD_TAP(x[3], z[3], w + 12);
+            x += 4;
+            z += 4;
+            w += 16;
+        }
+        for (int32_t i = tail; i > 0; --i) {
+            TD_CVD_TAP(x[0], z[0], w);
+            x += 1;
+            z += 1;
+            w += 4;
+        }
+        x += skip0;
+        z += skip1;
+    }
+    acc[0] = s0;
+    acc[1] = s1;
+    acc[2] = s2;
+    acc[3] = s3;
+    acc[4] = s4;
+    acc[5] = s5;
+    acc[6] = s6;
+    acc[7] = s7;
+}
+
+/* One tap of an 8-channel block: s<r> pixel 0, t<r> pixel 1 (w: the tap's 8 weights). */
+#define TD_CVD_M2(j)                                                                      \
+    c = wp[j];                                                                            \
+    s##j += (uint32_t)(c * u);                                                            \
+    t##j += (uint32_t)(c * v);
+#define TD_CVD_TAP8(u_, v_, w_)                                                           \
+    do {                                                                                  \
+        const int32_t u = (u_), v = (v_);                                                 \
+        const int8_t *const wp = (w_);                                                    \
+        int32_t c;                                                                        \
+        TD_CVD_M2(0) TD_CVD_M2(1) TD_CVD_M2(2) TD_CVD_M2(3)                              \
+        TD_CVD_M2(4) TD_CVD_M2(5) TD_CVD_M2(6) TD_CVD_M2(7)                              \
+    } while (0)
+
+/* td_cvd_block for 8 channels (acc[r] pixel 0, acc[8 + r] pixel 1): 16 sums in
+ * registers, two taps per turn (four would make GCC spill). */
+static TD_OPT_NOINLINE void td_cvd_block8(td_cvd_src_t p0, td_cvd_src_t p1, int32_t rows,
+                                          int32_t len, const int8_t *w, uint32_t *acc)
+{
+    uint32_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3];
+    uint32_t s4 = acc[4], s5 = acc[5], s6 = acc[6], s7 = acc[7];
+    uint32_t t0 = acc[8], t1 = acc[9], t2 = acc[10], t3 = acc[11];
+    uint32_t t4 = acc[12], t5 = acc[13], t6 = acc[14], t7 = acc[15];
+    for (int32_t r = 0; r < rows; ++r) {
+        const TD_CVD_T *x = p0.x + r * p0.step, *z = p1.x + r * p1.step;
+        const TD_CVD_T *const end2 = x + (len & ~1);
+        while (x != end2) {
+            TD_CVD_TAP8(x[0], z[0], w);
+            TD_CVD_TAP8(x[1], z[1], w + 8);
+            x += 2;
+            z += 2;
+            w += 16;
+        }
+        if (len & 1) {
+            TD_CVD_TAP8(x[0], z[0], w);
+            w += 8;
+        }
+    }
+    acc[0] = s0;
+    acc[1] = s1;
+    acc[2] = s2;
+    acc[3] = s3;
+    acc[4] = s4;
+    acc[5] = s5;
+    acc[6] = s6;
+    acc[7] = s7;
+    acc[8] = t0;
+    acc[9] = t1;
+    acc[10] = t2;
+    acc[11] = t3;
+    acc[12] = t4;
+    acc[13] = t5;
+    acc[14] = t6;
+    acc[15] = t7;
+}
+
+/* Output pixel (b, oy, ox)'s window: in place when it lies inside the input, else
+ * staged into col with the padding taps at pad_value. */
+static td_cvd_src_t td_cvd_window(const td_conv2d_s16_rq_opt_args_t *a, const TD_CVD_T *input,
+                                  int32_t b, int32_t oy, int32_t ox, TD_CVD_T *col)
+{
+    const int32_t iy0 = oy * a->stride_h - a->pad_top, ix0 = ox * a->stride_w - a->pad_left;
+    const int32_t c = a->in_c, pad = a->pad_value;
+    td_cvd_src_t s;
+    if (a->dilation_w == 1 && iy0 >= 0 && ix0 >= 0
+        && iy0 + (a->k_h - 1) * a->dilation_h < a->in_h && ix0 + a->k_w <= a->in_w) {
+        s.x = input + ((b * a->in_h + iy0) * a->in_w + ix0) * c;
+        s.step = a->dilation_h * a->in_w * c;
+        return s;
+    }
+    for (int32_t ky = 0; ky < a->k_h; ++ky) {
+        const int32_t iy = iy0 + ky * a->dilation_h;
+        if (a->dilation_w == 1) {          /* a row: padding, the inside run, padding */
+            const int32_t len = a->k_w * c;
+            TD_CVD_T *d = col + ky * len;
+            int32_t lo = 0, hi = 0, i = 0;  /* the inside taps' values: [lo, hi) */
+            const TD_CVD_T *src = input;
+            if (iy >= 0 && iy < a->in_h) {
+                lo = (ix0 < 0 ? -ix0 : 0) * c;
+                hi = (ix0 + a->k_w > a->in_w ? a->in_w - ix0 : a->k_w) * c;
+                if (hi < lo) hi = lo;
+                src = input + ((b * a->in_h + iy) * a->in_w + ix0) * c + lo;
+            }
+            for (; i < lo; ++i) d[i] = (TD_CVD_T)pad;
+            for (; i < hi; ++i) d[i] = *src++;
+            for (; i < len; ++i) d[i] = (TD_CVD_T)pad;
+            continue;
+        }
+        for (int32_t kx = 0; kx < a->k_w; ++kx) {
+            const int32_t ix = ix0 + kx * a->dilation_w;
+            TD_CVD_T *d = col + (ky * a->k_w + kx) * c;
+            if (iy < 0 || iy >= a->in_h || ix < 0 || ix >= a->in_w) {
+                for (int32_t i = 0; i < c; ++i) d[i] = (TD_CVD_T)pad;
+            } else {
+                const TD_CVD_T *src = input + ((b * a->in_h + iy) * a->in_w + ix) * c;
+                for (int32_t i = 0; i < c; ++i) d[i] = src[i];
+            }
+        }
+    }
+    s.x = col;
+    s.step = a->k_w * c;
+    return s;
+}
+
+/* td_opt_rq_any out of line (the store loop keeps its registers for the inline forms). */
+static TD_OPT_NOINLINE int32_t td_cvd_rq_any(int32_t s, const int32_t *d,
+                                             const td_opt_rqp_t *q)
+{
+    return td_opt_rq_any(s, d, q);
+}
+
+/* Requantize and store the block's outputs: channels oc.. (valid of them) of the pair's
+ * pixels (the second one when two), sums acc[nr * pixel + r]. Word 1 of a channel with
+ * M >= 0: 1, its TD_RQ_S32 form inline (td_opt_rq_any's first case, without the clamp
+ * that its thresholds make redundant); 2, its TD_RQ_S64 form with S >= 32 likewise (the
+ * high word of the 64-bit sum shifted by S - 32); 0 (any channel), td_opt_rq_any. */
+static TD_OPT_NOINLINE void td_cvd_store(const td_opt_rqp_t *q, const uint32_t *acc,
+                                         int32_t nr, const int32_t *ch, int32_t valid,
+                                         int32_t two, uint8_t *y, int32_t ps)
+{
+    const int32_t es = q->esize, lo = q->lo + q->off, hi = q->hi + q->off;
+    for (int32_t r = 0; r < valid; ++r, ch += TD_OPT_CH, y += es) {
+        for (int32_t i = 0; i <= two; ++i) {
+            const int32_t s = (int32_t)acc[nr * i + r];
+            int32_t v;
+            if (ch[1] == 0) {
+                v = td_cvd_rq_any(s, ch, q);
+            } else if (s < ch[7]) {
+                v = lo;
+            } else if (s >= ch[8]) {
+                v = hi;
+            } else {
+                if (ch[1] == 1) {
+                    v = (int32_t)((uint32_t)s * (uint32_t)ch[3] + (uint32_t)ch[4]) >> ch[6];
+                } else {            /* the high word of s * M + B, shifted by S - 32 */
+                    const uint32_t l = (uint32_t)s * (uint32_t)ch[3], l2 = l + (uint32_t)ch[4];
+                    const uint32_t h = td_opt_mulh(s, ch[3]) + (uint32_t)ch[5] + (l2 < l);
+                    v = (int32_t)h >> (ch[6] - 32);
+                }
+                v += q->off;         /* (M >= 0: between the thresholds, within [lo, hi]) */
+            }
+            if (es == 1) *(int8_t *)(y + i * ps) = (int8_t)v;
+            else if (es == 2) *(int16_t *)(void *)(y + i * ps) = (int16_t)v;
+            else *(int32_t *)(void *)(y + i * ps) = v;
+        }
+    }
+}
+
+/* The output pixel after (b, oy, ox). */
+static inline void td_cvd_next(const td_conv2d_s16_rq_opt_args_t *a, int32_t *b, int32_t *oy,
+                               int32_t *ox)
+{
+    if (++*ox == a->out_w) {
+        *ox = 0;
+        if (++*oy == a->out_h) {
+            *oy = 0;
+            ++*b;
+        }
+    }
+}
+
+static void td_cvd_run(const td_conv2d_s16_rq_opt_args_t *args, const TD_CVD_T *input,
+                       void *output, void *scratch, const td_team_t *team)
+{
+    const td_conv2d_s16_rq_opt_args_t *a = args;
+    const int32_t npix = a->out_h * a->out_w, total = a->batches * npix;
+    const int32_t len = a->k_w * a->in_c;
+    TD_CVD_T *const col = (TD_CVD_T *)(void *)((uint8_t *)scratch
+                                             + (size_t)td_team_core(team)
+                                               * (size_t)a->scratch_bytes);
+    const td_opt_rqp_t q = {a->esize, a->rq_lo, a->rq_hi, a->output_offset, a->rq_fp32,
+                            a->rq_rounding, a->rq_mul2, a->gmul, a->gadd, a->gdiv};
+    int32_t r0, r1, b, oy, ox;
+    td_team_range((total + 1) / 2, td_team_cores(team), td_team_core(team), &r0, &r1);
+    b = (2 * r0) / npix;
+    oy = ((2 * r0) % npix) / a->out_w;
+    ox = (2 * r0) % a->out_w;
+    for (int32_t p = 2 * r0; p < 2 * r1 && p < total; p += 2) {
+        const int32_t two = p + 1 < total;
+        const td_cvd_src_t w0 = td_cvd_window(a, input, b, oy, ox, col);
+        td_cvd_src_t w1 = w0;
+        uint8_t *const y = (uint8_t *)output + (size_t)p * (size_t)(a->out_c * a->esize);
+        td_cvd_next(a, &b, &oy, &ox);
+        if (two) {
+            w1 = td_cvd_window(a, input, b, oy, ox, col + a->k);
+            td_cvd_next(a, &b, &oy, &ox);
+        }
+        for (int32_t blk = 0, oc = 0; blk < a->n8 + a->n4; ++blk) {
+            const int32_t nr = blk < a->n8 ? 8 : 4;
+            const int32_t *ch = a->chan + oc * TD_OPT_CH;
+            const int32_t valid = a->out_c - oc < nr ? a->out_c - oc : nr;
+            const int8_t *const w = a->wts + (size_t)oc * (size_t)a->k;
+            uint32_t acc[16];
+            for (int32_t r = 0; r < nr; ++r) {
+                acc[r] = (uint32_t)ch[r * TD_OPT_CH];
+                acc[nr + r] = acc[r];
+            }
+            if (nr == 8) td_cvd_block8(w0, w1, a->k_h, len, w, acc);
+            else td_cvd_block(w0, w1, a->k_h, len, w, acc);
+            td_cvd_store(&q, acc, nr, ch, valid, two, y + oc * a->esize, a->out_c * a->esize);
+            oc += nr;
+        }
+    }
+}
+
+#endif /* TD_OPT_CV_DIRECT_IMPL_H */
