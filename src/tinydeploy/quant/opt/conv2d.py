@@ -9,7 +9,7 @@ in loop order and TD_OPT_CH constants per channel (``_tflite_rq.py``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import ClassVar
 
 import numpy as np
@@ -32,8 +32,10 @@ MAX_ROWS = 16                       # held[] / rows[] in the C
 
 
 @dataclass(frozen=True, eq=False)
-class Conv2dOptArgs(OptArgs):
-    C_FUNC: ClassVar[str] = "td_conv2d_s8_opt"
+class ConvGeometryArgs(OptArgs):
+    """The geometry every optimized convolution's args struct starts with (same members,
+    same order as the reference structs)."""
+
     batches: int
     in_h: int
     in_w: int
@@ -51,6 +53,11 @@ class Conv2dOptArgs(OptArgs):
     pad_top: int
     pad_left: int
     input_offset: int
+
+
+@dataclass(frozen=True, eq=False)
+class Conv2dOptArgs(ConvGeometryArgs):
+    C_FUNC: ClassVar[str] = "td_conv2d_s8_opt"
     output_offset: int
     act_min: int
     act_max: int
@@ -238,9 +245,7 @@ def geometry(a) -> dict:
     return {f: getattr(a, f) for f in GEOMETRY}
 
 
-GEOMETRY = ("batches", "in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "k_h", "k_w",
-            "groups", "stride_h", "stride_w", "dilation_h", "dilation_w", "pad_top",
-            "pad_left", "input_offset")
+GEOMETRY = tuple(f.name for f in fields(ConvGeometryArgs))
 NO_RQ = dict(kind=0, esize=1, rq_lo=0, rq_hi=0, rq_fp32=0, rq_rounding=0, rq_mul2=0,
              gmul=np.zeros(1, np.int64), gadd=np.zeros(1, np.int64),
              gdiv=np.ones(1, np.int64), wts8=np.zeros(1, np.int64))

@@ -15,36 +15,19 @@ from tinydeploy.quant.args import array_field, scalar_field
 from tinydeploy.quant.golden import requant as _rq
 from tinydeploy.quant.golden._accumulate import Conv2dS16S32Args
 from tinydeploy.quant.golden.fused_requant import FUSED
-from tinydeploy.quant.opt import OptArgs, python_field, register
+from tinydeploy.quant.opt import python_field, register
 from tinydeploy.quant.opt._pulp_rq import S32, S64, descriptors
 from tinydeploy.quant.opt._tflite_rq import CH, wrap32
-from tinydeploy.quant.opt.conv2d import geometry
+from tinydeploy.quant.opt.conv2d import ConvGeometryArgs, geometry
 
 ESIZE = {_rq.RequantArgs: 1, _rq.RequantS16Args: 2}
 I16 = (-(1 << 15), (1 << 15) - 1)
 
 
 @dataclass(frozen=True, eq=False)
-class Conv2dS16RqOptArgs(OptArgs):
+class Conv2dS16RqOptArgs(ConvGeometryArgs):
     C_FUNC: ClassVar[str] = "td_conv2d_s16_rq_opt"
     IN_SIZE: ClassVar[int] = 2          # input element bytes
-    batches: int
-    in_h: int
-    in_w: int
-    in_c: int
-    out_h: int
-    out_w: int
-    out_c: int
-    k_h: int
-    k_w: int
-    groups: int
-    stride_h: int
-    stride_w: int
-    dilation_h: int
-    dilation_w: int
-    pad_top: int
-    pad_left: int
-    input_offset: int
     pad_value: int
     k: int
     n8: int
