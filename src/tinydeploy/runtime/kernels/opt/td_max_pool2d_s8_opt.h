@@ -23,24 +23,11 @@
 
 #include <stdint.h>
 
+#include "../td_avg_pool2d_s8.h"
 #include "td_opt_common.h"
 
-typedef struct {
-    int32_t batches;
-    int32_t in_h;
-    int32_t in_w;
-    int32_t channels;
-    int32_t out_h;
-    int32_t out_w;
-    int32_t kernel_h;
-    int32_t kernel_w;
-    int32_t stride_h;
-    int32_t stride_w;
-    int32_t pad_top;
-    int32_t pad_left;
-    int32_t act_min;
-    int32_t act_max;
-} td_max_pool2d_s8_opt_args_t;
+/* The reference pools' args (td_avg_pool2d_s8.h). */
+typedef td_avg_pool2d_s8_args_t td_max_pool2d_s8_opt_args_t;
 
 void td_max_pool2d_s8_opt(const td_max_pool2d_s8_opt_args_t *args, const int8_t *input,
                           int8_t *output, void *scratch, const td_team_t *team);
