@@ -67,8 +67,7 @@ def improve(buffers: list[Buffer], greedy: Plan) -> Plan:
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE) or s.Value(peak) >= greedy.peak:
         return greedy
     offsets = dict(greedy.offsets)
-    offsets.update({n: int(s.Value(k)) * b.align for b in buffers
-                    for n, k in [(b.name, slot[b.name])]})
+    offsets.update({b.name: int(s.Value(slot[b.name])) * b.align for b in buffers})
     plan = Plan(offsets, max(int(s.Value(peak)), max(
         (offsets[b.name] + b.size for b in buffers), default=0)))
     check_plan(buffers, plan)

@@ -33,7 +33,7 @@ from typing import Callable, NamedTuple
 
 from tinydeploy.ir.graph import Graph
 from tinydeploy.memory.lifetimes import SCRATCH, storage_map
-from tinydeploy.memory.planner import Buffer, Plan, inplace_pairs, plan_greedy
+from tinydeploy.memory.planner import Buffer, Plan, need_by_op, plan_greedy
 
 TRIES = 8
 MAX_ALIGN = 8
@@ -104,18 +104,6 @@ def _fit(r: Region, held: list[Buffer]) -> dict[str, int] | None:
     return offs
 
 
-def _need(buffers: list[Buffer]) -> dict[int, int]:
-    """Op -> bytes that must be live there (the lower bound's count)."""
-    pairs = inplace_pairs(buffers)
-    by = {b.name: b for b in buffers}
-    need = {}
-    for t in sorted({b.first for b in buffers} | {b.last for b in buffers}):
-        live = sum(b.size for b in buffers if b.first <= t <= b.last)
-        need[t] = live - sum(max(0, min(by[b].size - by[b].inplace_margin, by[a].size))
-                             for b, a in pairs.items() if by[b].first == t)
-    return need
-
-
 def borrow(g: Graph, buffers: list[Buffer], plan: Plan, ext: dict[str, str],
            planner: Callable[[list[Buffer]], Plan], dtypes: dict[str, set[str]]
            ) -> tuple[list[Buffer], Plan, dict[str, tuple[str, int]]]:
@@ -136,7 +124,7 @@ def borrow(g: Graph, buffers: list[Buffer], plan: Plan, ext: dict[str, str],
         return typed and alive and b.size <= r.size and b.align <= r.align
 
     for _ in range(TRIES):
-        need = _need(arena)
+        need = need_by_op(arena)
         top = max(need.values(), default=0)
         hot = [t for t, v in need.items() if v == top]
         move = None

@@ -43,8 +43,8 @@ import random
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-__all__ = ["Buffer", "Plan", "plan_naive", "plan_greedy", "lower_bound", "inplace_pairs",
-           "check_plan"]
+__all__ = ["Buffer", "Plan", "plan_naive", "plan_greedy", "lower_bound", "need_by_op",
+           "inplace_pairs", "check_plan"]
 
 
 @dataclass(frozen=True)
@@ -104,24 +104,25 @@ def inplace_pairs(buffers: Iterable[Buffer]) -> dict[str, str]:
 
 
 def lower_bound(buffers: Iterable[Buffer]) -> int:
-    """Max over op index of the bytes that must be live there.
+    """Max over op index of the bytes that must be live there (:func:`need_by_op`).
+    Alignment padding is not counted, so no plan can have a lower peak."""
+    return max(need_by_op(buffers).values(), default=0)
 
-    That is the sum of the live sizes, less the bytes each legal in-place pair meeting at
-    that op may share (the only pairs allowed to share bytes). Alignment padding is not
-    counted, so no plan can have a lower peak.
-    """
+
+def need_by_op(buffers: Iterable[Buffer]) -> dict[int, int]:
+    """Op index (where a buffer starts or ends) -> the bytes that must be live there: the
+    sum of the live sizes, less the bytes each legal in-place pair meeting at that op may
+    share (the only pairs allowed to share bytes)."""
     buffers = list(buffers)
-    if not buffers:
-        return 0
     by_name = {b.name: b for b in buffers}
     pairs = inplace_pairs(buffers)
-    best = 0
+    need = {}
     for t in sorted({b.first for b in buffers} | {b.last for b in buffers}):
         live = sum(b.size for b in buffers if b.first <= t <= b.last)
         shared = sum(_shared_bytes(by_name[b], by_name[a])
                      for b, a in pairs.items() if by_name[b].first == t)
-        best = max(best, live - shared)
-    return best
+        need[t] = live - shared
+    return need
 
 
 def _shared_bytes(b: Buffer, a: Buffer) -> int:
