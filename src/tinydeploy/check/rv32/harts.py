@@ -6,8 +6,10 @@ others run on hart 0. Under ``-smp`` QEMU's minstret is one global counter, so t
 comes from a TCG plugin (the recipe of riscv-qemu.md section 5a, built here with the host
 C compiler): it counts each hart's executed instructions and starts a new bucket every
 time that hart enters ``td_hart_mark`` - which every hart calls at the start of each
-layer's job. Bucket ``i + 1`` of hart h is hart h's work on layer i (its share of the
-kernel, its barriers and its wait for the next job). No ``-icount`` (harts run in
+layer's job. Bucket ``k + 1`` of hart h is hart h's work on the k-th layer that runs as
+a job (its share of the kernel, its barriers and its wait for the next job; a layer
+without a C call, such as a reshape that aliases its input, is no job:
+:func:`job_layers`); hart 0 marks the end of the last layer. No ``-icount`` (harts run in
 parallel); the per-hart counts are exact regardless.
 
 The measured speedup of a layer is its single-hart instruction count (the ``profile`` of
@@ -17,6 +19,7 @@ split promises: its work units over the most any hart gets (``ceil(units / N)``)
 
 from __future__ import annotations
 
+import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -149,9 +152,18 @@ def hart_counts(project, records=None, timeout: float | None = None) -> dict:
         for line in out.read_text().splitlines():
             c, k, n = (int(v) for v in line.split())
             counts[(c, k)] = n
-    n = len(g.ops)
-    layers = [[counts.get((h, i + 1), 0) for h in range(harts)] for i in range(n)]
+    layers = [[0] * harts for _ in g.ops]
+    for k, i in enumerate(job_layers(proj.path / f"{prefix}.c")):
+        layers[i] = [counts.get((h, k + 1), 0) for h in range(harts)]
     return {"harts": harts, "layers": layers}
+
+
+def job_layers(source: Path) -> list[int]:
+    """The layers that run as jobs of the harts, in the order they run: bucket ``k + 1`` of
+    every hart is the k-th of them (a layer without a C call - a reshape aliasing its input -
+    has no job and no bucket; hart 0 closes the last job's bucket after the last layer)."""
+    return [int(i) for i in re.findall(r"^static void l(\d+)_job\(void \*arg, int hart, ",
+                                       source.read_text(), flags=re.M)]
 
 
 def modeled_speedup(args, harts: int) -> float:
