@@ -24,12 +24,16 @@ class Conv2dRqDirectOptArgs(Conv2dS16RqOptArgs):
 
 def modeled_cost(acc) -> float:
     """Instructions per MAC of the direct kernel (rv32imc gcc -O3, calibrated on
-    deeploy_conv2d_rq and nemo_eegnet_1xw): per pair of pixels the windows, the block
+    deeploy_conv2d_rq and nemo_eegnet_1xw): per group of pixels the windows, the block
     calls and the stores; per block and kernel row their loop set-up; per turn of the
-    inner loop (4 taps of 4 channels, 2 of 8) its loads and multiply-adds; the border
-    windows staged row by row."""
+    inner loop (4 taps of 4 channels x 2 pixels, 2 of 8 x 2, 2 of 4 x 4) its loads and
+    multiply-adds; the border windows staged row by row."""
     n8, n4 = blocks(acc.out_c)
     k, rows, run = acc.k_h * acc.k_w * acc.in_c, acc.k_h, acc.k_w * acc.in_c
+    if n8 == 0:                              # one block of 4 channels x 4 pixels
+        quad = 950 + rows * (35 + run // 2 * 85 + run % 2 * 50)
+        quad += (1 - _inside_fraction(acc)) * 4 * rows * (20 + 3 * run)
+        return quad / (4 * acc.out_c * k)
     pair = 300 + 40 * acc.out_c
     for r in [8] * n8 + [4] * n4:
         taps = 4 if r == 4 else 2

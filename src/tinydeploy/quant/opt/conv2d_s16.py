@@ -1,6 +1,7 @@
 """td_conv2d_s16_rq_opt: the optimized convolution of integer-deployable graphs with an
 int16 input (kernels/opt/td_conv2d_s16_rq_opt.h) - fused with a requantization to int8 or
-int16, or the raw int32 sums: blocks of 8 (then 4) output channels x 2 pixels, int8 weights
+int16, or the raw int32 sums: blocks of 8 (then 4) output channels x 2 pixels (a single
+block of 4 channels: x 4 pixels), int8 weights
 packed [block][tap][R], per channel the start value (bias + input_offset * sum(w)) and the
 requantization descriptor of ``_pulp_rq.py``. Grouped convolutions keep the reference."""
 
@@ -51,25 +52,32 @@ class Conv2dS16RqOptArgs(ConvGeometryArgs):
         return self.scratch_bytes
 
     def parallel_units(self) -> int:
-        return -(-self.batches * self.out_h * self.out_w // 2)
+        return -(-self.batches * self.out_h * self.out_w // group_pixels(self.n8))
 
     def inplace_margin(self) -> int | None:
-        """Pairs of pixels in order on one core, every write of a pair counted before its
-        reads (its blocks write while later blocks still read the pair's windows); the
-        team's cores work on pairs far apart: no in-place plan then."""
+        """Groups of pixels in order on one core, every write of a group counted before
+        its reads (its blocks write while later blocks still read the group's windows); the
+        team's cores work on groups far apart: no in-place plan then."""
         if self.cores != 1:
             return None
-        return margin_of_pairs(self.batches, self.in_h, self.in_w, self.in_c * self.IN_SIZE,
-                               self.out_h, self.out_w, self.out_c * self.esize, self.stride_h,
-                               self.stride_w, self.pad_top, self.pad_left)
+        return margin_of_groups(self.batches, self.in_h, self.in_w, self.in_c * self.IN_SIZE,
+                                self.out_h, self.out_w, self.out_c * self.esize, self.stride_h,
+                                self.stride_w, self.pad_top, self.pad_left,
+                                group_pixels(self.n8))
 
 
-def margin_of_pairs(n: int, ih: int, iw: int, pixel_in: int, oh: int, ow: int,
-                    pixel_out: int, sh: int, sw: int, pt: int, pl: int) -> int:
-    """Bytes the output must start below its dying input when pair k (pixels 2k, 2k + 1,
-    global over the batches) writes its outputs before it reads its windows (which start
-    at the least clipped window corner), later pairs after: the largest (end of the
-    outputs of pairs <= k) - (first input byte pairs >= k read)."""
+def group_pixels(n8: int) -> int:
+    """Output pixels the kernel computes together: 4 when all channels fit one block of 4
+    (n8 = 0), else 2."""
+    return 4 if n8 == 0 else 2
+
+
+def margin_of_groups(n: int, ih: int, iw: int, pixel_in: int, oh: int, ow: int,
+                     pixel_out: int, sh: int, sw: int, pt: int, pl: int, g: int = 2) -> int:
+    """Bytes the output must start below its dying input when group k (pixels g k ..
+    g k + g - 1, global over the batches) writes its outputs before it reads its windows
+    (which start at the least clipped window corner), later groups after: the largest (end
+    of the outputs of groups <= k) - (first input byte groups >= k read)."""
     total = n * oh * ow
     p = np.arange(total, dtype=np.int64)
     b, rest = p // (oh * ow), p % (oh * ow)
@@ -77,8 +85,8 @@ def margin_of_pairs(n: int, ih: int, iw: int, pixel_in: int, oh: int, ow: int,
     col0 = np.clip(rest % ow * sw - pl, 0, iw - 1)
     first = ((b * ih + row0) * iw + col0) * pixel_in
     suffix = np.minimum.accumulate(first[::-1])[::-1]
-    starts = p[::2]
-    ends = np.minimum(starts + 2, total) * pixel_out
+    starts = p[::g]
+    ends = np.minimum(starts + g, total) * pixel_out
     return max(0, int((ends - suffix[starts]).max()))
 
 
@@ -112,7 +120,8 @@ def make(a, consts, cores: int = 1, lean: bool = False) -> Conv2dS16RqOptArgs | 
 def build(cls, acc, rq, consts, x_max: int, cores: int):
     """``cls`` (this kernel's args or its int8 twin's, conv2d_rq_direct.py) for ``acc``
     (+ ``rq``): the channel blocks, their start values and descriptors (``x_max``: the
-    largest |x + input_offset| of the input type), and two staged windows of scratch."""
+    largest |x + input_offset| of the input type), and a staged window of scratch per
+    pixel of a group (:func:`group_pixels`)."""
     w = consts[1]
     b = consts[2] if len(consts) > 2 and consts[2] is not None else None
     flat = np.asarray(w, dtype=np.int64).reshape(acc.out_c, -1)
@@ -135,7 +144,7 @@ def build(cls, acc, rq, consts, x_max: int, cores: int):
     assert len(chan) == oc * CH
     return cls(
         **geometry(acc), pad_value=-acc.input_offset, k=k, n8=n8, n4=n4,
-        esize=ESIZE[type(rq)] if rq is not None else 4, scratch_bytes=2 * k * cls.IN_SIZE,
+        esize=ESIZE[type(rq)] if rq is not None else 4, scratch_bytes=group_pixels(n8) * k * cls.IN_SIZE,
         output_offset=int(rq.out_offset) if rq is not None else 0, **layer,
         chan=np.array(chan, np.int64), wts=np.concatenate(wts), cores=cores)
 

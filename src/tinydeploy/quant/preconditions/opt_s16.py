@@ -36,8 +36,9 @@ def _conv_blocks(c: _Check, dtype: str, size: int) -> Spec:
     nch = 8 * n8 + 4 * int(a.n4)
     if not a.out_c <= nch < a.out_c + (8 if int(a.n4) == 0 else 4):
         c.fail(f"{n8} blocks of 8 and {int(a.n4)} of 4 channels do not fit out_c = {a.out_c}")
-    if a.scratch_bytes < 2 * size * k:
-        c.fail(f"scratch_bytes = {a.scratch_bytes} < {2 * size * k}: two staged windows "
+    g = 4 if n8 == 0 else 2
+    if a.scratch_bytes < g * size * k:
+        c.fail(f"scratch_bytes = {a.scratch_bytes} < {g * size * k}: {g} staged windows "
                "per core")
     w = np.asarray(c.array("wts", nch * k), dtype=np.int64)
     w = [w[: 8 * n8 * k].reshape(-1, k, 8), w[8 * n8 * k:].reshape(-1, k, 4)]

@@ -4,17 +4,18 @@
  * td_conv2d_s16_s32.h) from an args struct filled by Python (quant/opt/conv2d_s16.py).
  *
  * Blocks of 8 (n8 of them) then 4 (n4 <= 1) output channels x 2 consecutive output
- * pixels (16 or 8 int32 sums in registers; per tap 2 input loads, 8 or 4 weight loads and
+ * pixels, or with n8 = 0 (at most 4 channels) one block of 4 channels x 4 pixels (16 or
+ * 8 int32 sums in registers; per tap 2 input loads, 8 or 4 weight loads and
  * 16 or 8 multiply-adds: 2.78 / 2.88 instructions per MAC in the inner loops, rv32imc gcc
  * -O3). Weights: int8, packed [block][k_h][k_w][in_c][R] (the last block padded with zero
  * weights). A pixel whose window lies inside the input (and dilation_w == 1) is read in
  * place: k_h rows of k_w * in_c consecutive values; any other pixel is first staged into
- * the scratch (per core: 2 * k int16), its padding taps holding pad_value = -input_offset
- * (so that x + input_offset = 0 there). The input offset and the bias are folded into
- * each channel's start value (word 0 of its TD_OPT_CH constants: bias + input_offset *
- * sum(w)), so the sums are of the stored values; they are done in
- * uint32_t, equal to the reference accumulator modulo 2^32, which fits int32 (checked
- * by the code generator): exact, with no signed overflow.
+ * the scratch (per core: a window per pixel of a group, 2 or 4 * k int16), its padding
+ * taps holding pad_value = -input_offset (so that x + input_offset = 0 there). The input
+ * offset and the bias are folded into each channel's start value (word 0 of its
+ * TD_OPT_CH constants: bias + input_offset * sum(w)), so the sums are of the stored
+ * values; they are done in uint32_t, equal to the reference accumulator modulo 2^32,
+ * which fits int32 (checked by the code generator): exact, with no signed overflow.
  *
  * Requantization: words 2..10 of each channel are the descriptor of td_opt_rq.h;
  * word 1 is 1 for a TD_RQ_S32 channel, 2 for a TD_RQ_S64 one with S >= 32, both with
@@ -22,16 +23,17 @@
  * multiply-add and a shift, no clamp), else 0 (td_opt_rq_any). Outputs of esize bytes
  * (1, 2, or 4 for raw int32 sums).
  *
- * Order: pairs of output pixels in order (over the batches); a pair's blocks in channel
- * order, each writing its outputs after reading the pair's windows. Its in-place margin
- * (quant/opt/conv2d_s16.py) counts every write of a pair before the pair's reads. Several
- * cores: core c takes its share of the pairs, with its own scratch.
+ * Order: groups of 2 (4 when n8 = 0) output pixels in order (over the batches); a
+ * group's blocks in channel order, each writing its outputs after reading the group's
+ * windows. Its in-place margin (quant/opt/conv2d_s16.py) counts every write of a group
+ * before the group's reads. Several cores: core c takes its share of the groups, with its
+ * own scratch.
  *
  * Preconditions (quant/preconditions/opt_s16.py): the geometry of td_conv2d_s16_rq.h with
  * groups = 1; k = k_h * k_w * in_c; 8 * n8 + 4 * n4 channels covering out_c with the
  * last block holding at least one; pad_value = -input_offset within int16; scratch_bytes
- * >= 4 * k; chan: that many channels' TD_OPT_CH words with valid descriptors; wts: k
- * values per channel; esize 1, 2 or 4; the sums of stored values within int32.
+ * >= 4 * k (8 * k when n8 = 0); chan: that many channels' TD_OPT_CH words with valid
+ * descriptors; wts: k values per channel; esize 1, 2 or 4; the sums of stored values within int32.
  */
 #ifndef TD_CONV2D_S16_RQ_OPT_H
 #define TD_CONV2D_S16_RQ_OPT_H

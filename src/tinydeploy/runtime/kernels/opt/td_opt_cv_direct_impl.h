@@ -131,6 +131,72 @@ static TD_OPT_NOINLINE void td_cvd_block8(td_cvd_src_t p0, td_cvd_src_t p1, int3
     acc[15] = t7;
 }
 
+/* One tap of the 4-pixel block: input values of pixels 0..3 at x0..x3[i], weights w_[0..3];
+ * s<r> pixel 0, t<r> pixel 1, u<r> pixel 2, v<r> pixel 3. */
+#define TD_CVD_Q1(r, c)                                                                   \
+    s##r += (uint32_t)((c) * a0);                                                         \
+    t##r += (uint32_t)((c) * a1);                                                         \
+    u##r += (uint32_t)((c) * a2);                                                         \
+    v##r += (uint32_t)((c) * a3);
+#define TD_CVD_TAPQ(i, w_)                                                                \
+    do {                                                                                  \
+        const int32_t a0 = x0[i], a1 = x1[i], a2 = x2[i], a3 = x3[i];                     \
+        int32_t c = (w_)[0];                                                              \
+        TD_CVD_Q1(0, c)                                                                   \
+        c = (w_)[1];                                                                      \
+        TD_CVD_Q1(1, c)                                                                   \
+        c = (w_)[2];                                                                      \
+        TD_CVD_Q1(2, c)                                                                   \
+        c = (w_)[3];                                                                      \
+        TD_CVD_Q1(3, c)                                                                   \
+    } while (0)
+
+/* The sums of one block of 4 channels x 4 pixels (layers of at most 4 output channels),
+ * added to acc[0..15] (channel r of pixel i in acc[4 * i + r]): per tap 4 input loads,
+ * 4 weight loads and 16 multiply-adds; the four windows walk their rows together. */
+static TD_OPT_NOINLINE void td_cvd_block4x4(const td_cvd_src_t *src, int32_t rows,
+                                            int32_t len, const int8_t *w, uint32_t *acc)
+{
+    uint32_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3];
+    uint32_t t0 = acc[4], t1 = acc[5], t2 = acc[6], t3 = acc[7];
+    uint32_t u0 = acc[8], u1 = acc[9], u2 = acc[10], u3 = acc[11];
+    uint32_t v0 = acc[12], v1 = acc[13], v2 = acc[14], v3 = acc[15];
+    for (int32_t r = 0; r < rows; ++r) {
+        const TD_CVD_T *x0 = src[0].x + r * src[0].step, *x1 = src[1].x + r * src[1].step;
+        const TD_CVD_T *x2 = src[2].x + r * src[2].step, *x3 = src[3].x + r * src[3].step;
+        const TD_CVD_T *const end2 = x0 + (len & ~1);
+        while (x0 != end2) {
+            TD_CVD_TAPQ(0, w);
+            TD_CVD_TAPQ(1, w + 4);
+            x0 += 2;
+            x1 += 2;
+            x2 += 2;
+            x3 += 2;
+            w += 8;
+        }
+        if (len & 1) {
+            TD_CVD_TAPQ(0, w);
+            w += 4;
+        }
+    }
+    acc[0] = s0;
+    acc[1] = s1;
+    acc[2] = s2;
+    acc[3] = s3;
+    acc[4] = t0;
+    acc[5] = t1;
+    acc[6] = t2;
+    acc[7] = t3;
+    acc[8] = u0;
+    acc[9] = u1;
+    acc[10] = u2;
+    acc[11] = u3;
+    acc[12] = v0;
+    acc[13] = v1;
+    acc[14] = v2;
+    acc[15] = v3;
+}
+
 /* Output pixel (b, oy, ox)'s window: in place when it lies inside the input, else
  * staged into col with the padding taps at pad_value. */
 static td_cvd_src_t td_cvd_window(const td_conv2d_s16_rq_opt_args_t *a, const TD_CVD_T *input,
@@ -186,18 +252,18 @@ static TD_OPT_NOINLINE int32_t td_cvd_rq_any(int32_t s, const int32_t *d,
     return td_opt_rq_any(s, d, q);
 }
 
-/* Requantize and store the block's outputs: channels oc.. (valid of them) of the pair's
- * pixels (the second one when two), sums acc[nr * pixel + r]. Word 1 of a channel with
+/* Requantize and store the block's outputs: channels oc.. (valid of them) of its npx
+ * pixels, sums acc[nr * pixel + r]. Word 1 of a channel with
  * M >= 0: 1, its TD_RQ_S32 form inline (td_opt_rq_any's first case, without the clamp
  * that its thresholds make redundant); 2, its TD_RQ_S64 form with S >= 32 likewise (the
  * high word of the 64-bit sum shifted by S - 32); 0 (any channel), td_opt_rq_any. */
 static TD_OPT_NOINLINE void td_cvd_store(const td_opt_rqp_t *q, const uint32_t *acc,
                                          int32_t nr, const int32_t *ch, int32_t valid,
-                                         int32_t two, uint8_t *y, int32_t ps)
+                                         int32_t npx, uint8_t *y, int32_t ps)
 {
     const int32_t es = q->esize, lo = q->lo + q->off, hi = q->hi + q->off;
     for (int32_t r = 0; r < valid; ++r, ch += TD_OPT_CH, y += es) {
-        for (int32_t i = 0; i <= two; ++i) {
+        for (int32_t i = 0; i < npx; ++i) {
             const int32_t s = (int32_t)acc[nr * i + r];
             int32_t v;
             if (ch[1] == 0) {
@@ -236,45 +302,50 @@ static inline void td_cvd_next(const td_conv2d_s16_rq_opt_args_t *a, int32_t *b,
     }
 }
 
+/* Layers of at most 4 output channels (n8 = 0): groups of 4 output pixels, one
+ * td_cvd_block4x4 each (windows staged in col slots 0..3); else pairs of pixels. */
 static void td_cvd_run(const td_conv2d_s16_rq_opt_args_t *args, const TD_CVD_T *input,
                        void *output, void *scratch, const td_team_t *team)
 {
     const td_conv2d_s16_rq_opt_args_t *a = args;
     const int32_t npix = a->out_h * a->out_w, total = a->batches * npix;
-    const int32_t len = a->k_w * a->in_c;
+    const int32_t len = a->k_w * a->in_c, quad = a->n8 == 0, P = quad ? 4 : 2;
     TD_CVD_T *const col = (TD_CVD_T *)(void *)((uint8_t *)scratch
                                              + (size_t)td_team_core(team)
                                                * (size_t)a->scratch_bytes);
     const td_opt_rqp_t q = {a->esize, a->rq_lo, a->rq_hi, a->output_offset, a->rq_fp32,
                             a->rq_rounding, a->rq_mul2, a->gmul, a->gadd, a->gdiv};
     int32_t r0, r1, b, oy, ox;
-    td_team_range((total + 1) / 2, td_team_cores(team), td_team_core(team), &r0, &r1);
-    b = (2 * r0) / npix;
-    oy = ((2 * r0) % npix) / a->out_w;
-    ox = (2 * r0) % a->out_w;
-    for (int32_t p = 2 * r0; p < 2 * r1 && p < total; p += 2) {
-        const int32_t two = p + 1 < total;
-        const td_cvd_src_t w0 = td_cvd_window(a, input, b, oy, ox, col);
-        td_cvd_src_t w1 = w0;
+    td_team_range((total + P - 1) / P, td_team_cores(team), td_team_core(team), &r0, &r1);
+    b = (P * r0) / npix;
+    oy = ((P * r0) % npix) / a->out_w;
+    ox = (P * r0) % a->out_w;
+    for (int32_t p = P * r0; p < P * r1 && p < total; p += P) {
+        const int32_t npx = total - p < P ? total - p : P;
+        td_cvd_src_t w[4];
         uint8_t *const y = (uint8_t *)output + (size_t)p * (size_t)(a->out_c * a->esize);
-        td_cvd_next(a, &b, &oy, &ox);
-        if (two) {
-            w1 = td_cvd_window(a, input, b, oy, ox, col + a->k);
-            td_cvd_next(a, &b, &oy, &ox);
+        for (int32_t i = 0; i < P; ++i) {
+            if (i < npx) {
+                w[i] = td_cvd_window(a, input, b, oy, ox, col + i * a->k);
+                td_cvd_next(a, &b, &oy, &ox);
+            } else {
+                w[i] = w[0];        /* a last group's missing pixels: computed, not stored */
+            }
         }
         for (int32_t blk = 0, oc = 0; blk < a->n8 + a->n4; ++blk) {
             const int32_t nr = blk < a->n8 ? 8 : 4;
             const int32_t *ch = a->chan + oc * TD_OPT_CH;
             const int32_t valid = a->out_c - oc < nr ? a->out_c - oc : nr;
-            const int8_t *const w = a->wts + (size_t)oc * (size_t)a->k;
+            const int8_t *const wt = a->wts + (size_t)oc * (size_t)a->k;
             uint32_t acc[16];
             for (int32_t r = 0; r < nr; ++r) {
                 acc[r] = (uint32_t)ch[r * TD_OPT_CH];
-                acc[nr + r] = acc[r];
+                for (int32_t i = 1; i < 16 / nr; ++i) acc[nr * i + r] = acc[r];
             }
-            if (nr == 8) td_cvd_block8(w0, w1, a->k_h, len, w, acc);
-            else td_cvd_block(w0, w1, a->k_h, len, w, acc);
-            td_cvd_store(&q, acc, nr, ch, valid, two, y + oc * a->esize, a->out_c * a->esize);
+            if (quad) td_cvd_block4x4(w, a->k_h, len, wt, acc);
+            else if (nr == 8) td_cvd_block8(w[0], w[1], a->k_h, len, wt, acc);
+            else td_cvd_block(w[0], w[1], a->k_h, len, wt, acc);
+            td_cvd_store(&q, acc, nr, ch, valid, npx, y + oc * a->esize, a->out_c * a->esize);
             oc += nr;
         }
     }
