@@ -261,26 +261,29 @@ static TD_OPT_NOINLINE void td_cvd_store(const td_opt_rqp_t *q, const uint32_t *
                                          int32_t nr, const int32_t *ch, int32_t valid,
                                          int32_t npx, uint8_t *y, int32_t ps)
 {
-    const int32_t es = q->esize, lo = q->lo + q->off, hi = q->hi + q->off;
+    const int32_t es = q->esize, off = q->off, lo = q->lo + off, hi = q->hi + off;
     for (int32_t r = 0; r < valid; ++r, ch += TD_OPT_CH, y += es) {
+        /* the channel's words in locals: the stores below may alias them for the compiler */
+        const int32_t form = ch[1], tlo = ch[7], thi = ch[8], m = ch[3], sh = ch[6];
+        const uint32_t bl = (uint32_t)ch[4], bh = (uint32_t)ch[5];
         for (int32_t i = 0; i < npx; ++i) {
             const int32_t s = (int32_t)acc[nr * i + r];
             int32_t v;
-            if (ch[1] == 0) {
+            if (form == 0) {
                 v = td_cvd_rq_any(s, ch, q);
-            } else if (s < ch[7]) {
+            } else if (s < tlo) {
                 v = lo;
-            } else if (s >= ch[8]) {
+            } else if (s >= thi) {
                 v = hi;
             } else {
-                if (ch[1] == 1) {
-                    v = (int32_t)((uint32_t)s * (uint32_t)ch[3] + (uint32_t)ch[4]) >> ch[6];
+                if (form == 1) {
+                    v = (int32_t)((uint32_t)s * (uint32_t)m + bl) >> sh;
                 } else {            /* the high word of s * M + B, shifted by S - 32 */
-                    const uint32_t l = (uint32_t)s * (uint32_t)ch[3], l2 = l + (uint32_t)ch[4];
-                    const uint32_t h = td_opt_mulh(s, ch[3]) + (uint32_t)ch[5] + (l2 < l);
-                    v = (int32_t)h >> (ch[6] - 32);
+                    const uint32_t l = (uint32_t)s * (uint32_t)m, l2 = l + bl;
+                    const uint32_t h = td_opt_mulh(s, m) + bh + (l2 < l);
+                    v = (int32_t)h >> (sh - 32);
                 }
-                v += q->off;         /* (M >= 0: between the thresholds, within [lo, hi]) */
+                v += off;            /* (M >= 0: between the thresholds, within [lo, hi]) */
             }
             if (es == 1) *(int8_t *)(y + i * ps) = (int8_t)v;
             else if (es == 2) *(int16_t *)(void *)(y + i * ps) = (int16_t)v;
