@@ -298,28 +298,50 @@ def _error_stem(line: str) -> str:
 
 
 def run_build(case: Case, timeout: float) -> Result:
-    """Compile through the API, build with ASan/UBSan, run 2 random inputs vs the golden."""
+    """Compile through the API with each kernel set (reference, then the optimized kernels
+    of runtime/kernels/opt, the default of the rv32 board), build with ASan/UBSan and run
+    2 random inputs vs the golden; the first set that is not clean gives the result (its
+    message starts with the set)."""
+    res = Result(case.id, case.seed, case.kind, case.desc, "compiled")
+    tmp, model, _ = _case_dir(case)
+    t0 = time.perf_counter()
+    try:
+        for kernels in KERNEL_SETS:
+            _build_one(case, model, tmp / kernels, kernels, timeout, res)
+            if res.build != "clean":
+                res.build_message = f"[{kernels}] {res.build_message}"
+                break
+    finally:
+        res.seconds = time.perf_counter() - t0
+        shutil.rmtree(tmp, ignore_errors=True)
+    return res
+
+
+KERNEL_SETS = ("ref", "opt")
+
+
+def _build_one(case: Case, model: Path, out: Path, kernels: str, timeout: float,
+               res: Result) -> None:
+    """One kernel set of :func:`run_build`: sets ``res.build`` (and place, message)."""
     import tinydeploy
     from tinydeploy.check import hostrun
     from tinydeploy.check.inputs import random_inputs
     from tinydeploy.quant.execute import run_stream
 
-    res = Result(case.id, case.seed, case.kind, case.desc, "compiled")
-    tmp, model, out = _case_dir(case)
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     old = signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
-    t0 = time.perf_counter()
     stage = "compile"
+    res.build, res.build_place, res.build_message = "", "", ""
     try:
         with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore")
             try:
-                proj = tinydeploy.compile(model, out)
+                proj = tinydeploy.compile(model, out, kernels=kernels)
             except Exception as e:  # noqa: BLE001
                 res.build, res.build_message = "not-compiled", _one_line(str(e))
                 res.build_place = innermost_place(traceback.format_exc())
-                return res
+                return
             low = proj.lowered
             stage = "build"
             try:
@@ -327,7 +349,7 @@ def run_build(case: Case, timeout: float) -> Result:
             except tinydeploy.TinyDeployError as e:
                 res.build = "build-failed"
                 res.build_place, res.build_message = _c_place(str(e))
-                return res
+                return
             seed = int(hashlib.sha256(case.id.encode()).hexdigest()[:8], 16)
             records = random_inputs(low.graph, 2, seed)
             stage = "run"
@@ -341,13 +363,13 @@ def run_build(case: Case, timeout: float) -> Result:
                                       r"UndefinedBehaviorSanitizer|LeakSanitizer", text)
                 res.build = "sanitizer" if sanitizer else "run-failed"
                 res.build_place, res.build_message = _c_place(text)
-                return res
+                return
             finally:
                 resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
             if low.memory.arena_bytes > GOLDEN_MAX_ARENA:
                 res.build = "clean"         # sanitizers only: the golden would take long
                 res.build_message = f"golden skipped (arena {low.memory.arena_bytes:,} B)"
-                return res
+                return
             stage = "golden"
             try:
                 gold = run_stream(low.graph, records, low.args)   # (state carried)
@@ -355,14 +377,14 @@ def run_build(case: Case, timeout: float) -> Result:
                 res.build = "golden-error"
                 res.build_place = innermost_place(traceback.format_exc())
                 res.build_message = f"{type(e).__name__}: {_one_line(str(e))}"
-                return res
+                return
             for i, (c, g) in enumerate(zip(c_out, gold)):
                 for name, y in zip(low.graph.outputs, c):
                     if not same_output(y, g[name].reshape(y.shape)):
                         res.build = "golden-mismatch"
                         res.build_place = f"output {name}"
                         res.build_message = f"input {i}: C differs from the golden"
-                        return res
+                        return
             res.build = "clean"
     except CaseTimeout:
         res.build, res.build_message = "build-hang", f"over {timeout:g} s in {stage}"
@@ -371,9 +393,6 @@ def run_build(case: Case, timeout: float) -> Result:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-        res.seconds = time.perf_counter() - t0
-        shutil.rmtree(tmp, ignore_errors=True)
-    return res
 
 
 def _c_place(text: str) -> tuple[str, str]:
@@ -581,7 +600,8 @@ def summary(run: Run) -> str:
             lines.append(f"  {o:<12} {total[o]:6d}")
     built = Counter(r.build for r in rs if r.build)
     if built:
-        lines.append("built with ASan/UBSan (2 random inputs, C vs golden)")
+        lines.append("built with ASan/UBSan, reference and optimized kernels (2 random "
+                     "inputs, C vs golden)")
         for o, c in sorted(built.items()):
             lines.append(f"  {o:<16} {c:4d}")
     lines.append("")

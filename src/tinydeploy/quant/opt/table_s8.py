@@ -4,7 +4,9 @@ td_add_tables_s8_opt.h, td_binary_s8_rq_opt.h).
 An int8 -> int8 op whose channels all requantize alike - iGELU or iHardswish with their
 RequantShift fused in, a requantization of int8 values - is a function of the stored
 byte: its 256 outputs are computed here with the op's own golden (so the table holds
-the reference kernel's bytes) and the kernel looks them up. A fused add of two int8
+the reference kernel's bytes) and the kernel looks them up - or, when every output byte
+is the input byte plus one constant (``offset``: a requantization that changes nothing),
+skips the table (kernels/opt/td_table_offset_opt.h). A fused add of two int8
 tensors splits its requantization ``(acc * mul + add) >> shift`` over the two operands,
 ``acc * mul + add = ta[a] + tb[b]``, when the divisor is a power of two, the float32
 flags are off, mul2 = 1 and the sums stay in int32; a broadcast add or mul of two int8
@@ -37,7 +39,12 @@ BYTES = np.arange(-128, 128, dtype=np.int64)
 class TableS8OptArgs(OptArgs):
     C_FUNC: ClassVar[str] = "td_table_s8_opt"
     size: int
+    offset: int                 # byte_offset(table, signed index), -1 if none
     table: np.ndarray = array_field("int8_t")
+
+    def parallel_units(self) -> int:
+        """The cores share out the elements (check/rv32/harts.py)."""
+        return self.size
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,6 +80,22 @@ class AddTablesOptArgs(OptArgs):
     tb: np.ndarray = array_field("int32_t")
 
 
+def byte_offset(table: np.ndarray, signed: bool) -> int:
+    """c in [0, 255] if every output byte of the 256-entry ``table`` is its input byte plus
+    c (mod 256) - entry j holds the output of input byte j, or of int8 value j - 128 when
+    ``signed`` - else -1 (the kernels then skip the table: td_table_offset_opt.h)."""
+    out = np.asarray(table, dtype=np.int64) & 0xFF
+    src = np.arange(256, dtype=np.int64) ^ (0x80 if signed else 0)
+    diff = (out - src) & 0xFF
+    return int(diff[0]) if out.size == 256 and np.all(diff == diff[0]) else -1
+
+
+def table_s8(size: int, table) -> TableS8OptArgs:
+    """The args of td_table_s8_opt for ``size`` elements and the 256 outputs ``table``."""
+    t = np.asarray(table, dtype=np.int64)
+    return TableS8OptArgs(size, byte_offset(t, True), t)
+
+
 def uniform(rq: _rq.RequantArgs) -> _rq.RequantArgs | None:
     """``rq`` for one channel over the 256 byte values, or None if channels differ."""
     arrays = [np.asarray(getattr(rq, f), dtype=np.int64) for f in ("mul", "add", "div")]
@@ -88,7 +111,7 @@ def make_activation(kind: str):
             return None
         one = type(a)(replace(a.acc, size=256, channels=1), rq)
         table = _rq.run(rq, accumulate(kind, one, BYTES.astype(np.int8)))
-        return TableS8OptArgs(a.acc.size, np.asarray(table, dtype=np.int64))
+        return table_s8(a.acc.size, table)
     return make
 
 
@@ -97,7 +120,7 @@ def make_requant(a: RequantAnyArgs, consts, cores: int = 1,
     if a.in_bytes != 1 or a.out_bytes != 1 or (rq := uniform(a)) is None:
         return None
     table = run_requant_any(rq, BYTES.astype(np.int8))
-    return TableS8OptArgs(a.size, np.asarray(table, dtype=np.int64))
+    return table_s8(a.size, table)
 
 
 def make_add(a, consts, cores: int = 1, lean: bool = False) -> AddTablesOptArgs | None:

@@ -2,8 +2,9 @@
 edges of the integer graphs of NEMO, QuantLab and Deeploy: NCHW in, NHWC inside) with the
 dimensions collapsed here - size-1 dimensions dropped, an output dimension merged into its
 outer neighbour when their input strides stay contiguous - to at most three, so the kernel
-runs a constant-stride copy loop instead of six nested index sums per byte. Transposes
-that keep more than three dimensions keep the reference kernel."""
+moves 8 x 8 byte blocks in registers (2-D transposes with word-aligned rows) or runs a
+constant-stride copy loop instead of six nested index sums per byte. Transposes that keep
+more than three dimensions keep the reference kernel."""
 
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ class TransposeS8OptArgs(OptArgs):
     s0: int
     s1: int
     s2: int
+
+    def parallel_units(self) -> int:
+        """The cores share out groups of four output rows (check/rv32/harts.py)."""
+        return self.n0 * -(-self.n1 // 4)
 
 
 class TransposeU8OptArgs(TransposeS8OptArgs):

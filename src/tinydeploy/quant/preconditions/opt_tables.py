@@ -17,11 +17,18 @@ from tinydeploy.quant.preconditions.attention import _dims, _extent
 
 def _table(src: str):
     def check(c: _Check) -> Spec:
-        """256 int8 entries indexed by an int8 (td_table_s8_opt) or uint8 input."""
+        """256 int8 entries indexed by an int8 (td_table_s8_opt) or uint8 input; an
+        offset (-1: none) that every entry really is."""
         c.positive("size")
         t = np.asarray(c.array("table", 256), dtype=np.int64)
         if t.min() < -128 or t.max() > 127:
             c.fail("table: an entry outside int8")
+        off = int(c.a.offset)
+        if off != -1:
+            c.within("offset", 0, 255, "-1 or a byte offset")
+            byte = np.arange(256, dtype=np.int64) ^ (0x80 if src == "int8" else 0)
+            if np.any((t & 0xFF) != (byte + off) & 0xFF):
+                c.fail(f"offset {off}: the table is not input byte + {off} (mod 256)")
         n = int(c.a.size)
         return Spec([Operand("input", n, (src,))], Operand("output", n, ("int8",)))
     return check

@@ -2,8 +2,11 @@
  * integer graphs of NEMO, QuantLab and Deeploy) with its dimensions collapsed at compile
  * time (quant/opt/transpose.py: size-1 dimensions dropped, neighbours that stay
  * contiguous merged) to at most three output dimensions n0 x n1 x n2 read at input
- * strides s0, s1, s2: the inner loop copies four values per turn at a constant stride.
- * The output may not overlap the input. Several cores: core c takes its share of n0.
+ * strides s0, s1, s2. A 2-D transpose (s1 = 1) from a word-aligned input with s2 (and s0)
+ * multiples of 4 into an even output with n2 even moves 8 x 8 / 4 x 4 byte blocks in
+ * registers (td_transpose_opt_impl.h: about two instructions per byte on RV32IMC); other
+ * shapes and alignments copy byte by byte at constant strides. The output may not overlap
+ * the input. Several cores: core c takes its share of the groups of four output rows.
  *
  * Preconditions (quant/preconditions/opt_tables.py): n0, n1, n2 >= 1, strides >= 0, every
  * read inside the n0 * n1 * n2 input values.
