@@ -16,6 +16,8 @@ place (a graph-input-fed layer would hide a wrong margin)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -27,7 +29,9 @@ from tests.kernels import opt_program as op_prog
 from tests.kernels.test_td_conv2d import merge_graphs
 from tests.pulp.test_kernels import add_case
 from tinydeploy.compiler import lower
+from tinydeploy.errors import TinyDeployError
 from tinydeploy.ir.graph import Graph, Op
+from tinydeploy.quant import preconditions as pc
 from tinydeploy.quant.execute import run_graph
 
 
@@ -62,6 +66,28 @@ def fc(rng, p: str) -> Graph:
                      name=p + "op")
 
 
+# (fp32 flags, mul2, divisor kind, negative multipliers) of the fully connected layers
+# whose requantization has no multiply-shift form: per-column descriptors (mode 2)
+FC_ANY = [(3, 1, "pow2", False), (1, 1, "odd", False), (0, 3, "pow2", False),
+          (0, 1, "odd", True), (3, 2, "odd", False), (2, 1, "pow2", True), (3, 1, "odd", True),
+          (0, 1, "small", False), (0, 5, "small", True)]
+
+
+def fc_any(rng, p: str, fp32: int, mul2: int, div: str, neg: bool) -> Graph:
+    """A fully connected layer requantized with float32 rounding flags, mul2 and a
+    divisor outside the multiply-shift forms (fine multipliers: the float32 rounding can
+    change values)."""
+    small = div == "small"
+    odd = int(rng.integers(3, 2**10) if small else rng.integers(2**20, 2**24)) | 1
+    g = with_rq(fc(rng, p), rng, False, big=not small, neg=neg,
+                div=odd if div != "pow2" else 2 ** int(rng.integers(24, 30)))
+    rq = g.ops[-1]
+    attrs = {**rq.attrs, "fp32": fp32, "mul2": mul2,
+             "mul": np.asarray(rq.attrs["mul"]) * (1 if small else 37)}
+    return Graph(g.name, g.tensors, [*g.ops[:-1], rq.with_(attrs=attrs)], list(g.inputs),
+                 list(g.outputs))
+
+
 def matmul(rng, p: str) -> Graph:
     bt, m, k, n = int(rng.integers(1, 4)), int(rng.integers(1, 9)), int(rng.integers(1, 30)), \
         int(rng.integers(1, 20))
@@ -87,7 +113,7 @@ def binary(rng, p: str, kind: str) -> Graph:
 CONV_SHAPES = [(8, 8, 1, 1, (1, 1), (0, 0), 128, 128), (10, 10, 3, 3, (1, 1), (1, 1), 8, 4),
                (1, 32, 1, 8, (1, 4), (0, 1), 2, 4), (9, 7, 3, 3, (2, 2), (1, 1), 6, 13),
                (6, 12, 3, 3, (1, 1), (1, 1), 16, 10), (5, 5, 2, 3, (1, 2), (1, 0), 3, 5)]
-DIRECT = {1}        # CONV_SHAPES taken by td_conv2d_rq_direct_opt (test_opt_rq_direct.py)
+DIRECT = {1, 2}     # CONV_SHAPES taken by td_conv2d_rq_direct_opt (test_opt_rq_direct.py)
 FINE_SHAPES = [(6, 8, 3, 3, (1, 1), (1, 1), 8, 12), (9, 7, 3, 3, (2, 2), (1, 1), 6, 13),
                (5, 5, 2, 3, (1, 2), (1, 0), 3, 5)]      # row path, im2col, im2col
 DW_SHAPES = [(10, 10, 3, 3, (1, 1), (1, 1), 40), (9, 8, 3, 3, (2, 2), (1, 1), 12),
@@ -177,7 +203,11 @@ def cases(rng) -> tuple[list[Graph], list[str]]:
         for kind in ("add", "mul"):
             out.append((with_rq(binary(rng, f"{kind}any{i}_", kind), rng, True),
                         "BinaryS8RqOptArgs"))
-    return out + conv_cases(rng)
+    out += conv_cases(rng)
+    more = np.random.default_rng(10)    # (a generator of their own: the draws above stay)
+    for i, form in enumerate(FC_ANY):
+        out.append((fc_any(more, f"fcany{i}_", *form), "FullyConnectedRqOptArgs"))
+    return out
 
 
 @pytest.mark.cc
@@ -192,6 +222,9 @@ def test_optimized_integer_kernels_equal_the_golden_under_sanitizers():
         name = next(n for n in chosen if n.startswith(first.name))
         assert chosen[name] == want, (name, chosen[name])
     _assert_convs_in_place(low)
+    forms = {int(v) for op in low.graph.ops if op.name.startswith("fcany")
+             for v in np.asarray(low.kernel_args[op.name].chan).reshape(-1, 12)[:, 2]}
+    assert forms == {0, 1, 2, 4, 5}, forms     # every descriptor form of td_opt_rq_any runs
     recs = [[random_input(rng, g.t(n)) for n in g.inputs] for _ in range(3)]
     for rec, c in zip(recs, run_c_graph_many(g, recs, sanitize=True, kernels="opt")):
         gold = run_graph(g, rec)
@@ -251,10 +284,41 @@ def test_integer_conv_fast_epilogues_equal_the_golden_under_sanitizers(tmp_path)
 
 def test_layers_outside_the_fast_forms_keep_the_reference_kernel():
     rng = np.random.default_rng(5)
-    g = with_rq(fc(rng, "f_"), rng, True)
+    g = with_rq(matmul(rng, "m_"), rng, True)
     rq = g.ops[1]
     odd = Graph(g.name, g.tensors, [g.ops[0], rq.with_(attrs={**rq.attrs, "div": 3})],
                 list(g.inputs), list(g.outputs))
     for graph, fast in ((g, True), (odd, False)):
         low = lower(graph, kernels="opt")
         assert ("Opt" in type(low.kernel_args[low.graph.ops[0].name]).__name__) == fast
+
+
+def test_fully_connected_descriptor_form_rule_refuses_broken_words():
+    """Mode 2's precondition rule: C the same in kc and the descriptor, s + C within int32,
+    known descriptor forms with their table entries, no raw sums into int8."""
+    g = fc_any(np.random.default_rng(3), "f_", 3, 1, "odd", False)
+    low = lower(g, kernels="opt")
+    a = low.kernel_args[low.graph.ops[0].name]
+    assert type(a).__name__ == "FullyConnectedRqOptArgs" and a.mode == 2
+    pc.check_args(a, "L", "fully_connected")
+    chan = np.asarray(a.chan, np.int64).reshape(-1, 12)
+    kc = np.asarray(a.kc, np.int64).reshape(-1, 2)
+
+    def with_chan(**words) -> dict:
+        c = chan.copy()
+        for w, v in words.items():
+            c[0, int(w[1:])] = v
+        return {"chan": c.reshape(-1)}
+
+    big = kc.copy()
+    big[0, 0] = 2**31 - 1
+    cases = [(with_chan(w0=int(chan[0, 0]) + 1), "C in kc and in its descriptor differ"),
+             ({**with_chan(w0=2**31 - 1), "kc": big.reshape(-1)}, "s + C can leave int32"),
+             (with_chan(w2=9), "unknown requantization mode 9"),
+             (with_chan(w2=3), "raw int32 sums need int32 outputs"),
+             (with_chan(w2=2, w9=99), "table entry 99"),
+             ({"gdiv": np.zeros(len(a.gdiv), np.int64)}, "divisors must be positive")]
+    for changes, want in cases:
+        with pytest.raises(TinyDeployError) as e:
+            pc.check_args(replace(a, **changes), "L", "fully_connected")
+        assert want in str(e.value), (want, str(e.value))

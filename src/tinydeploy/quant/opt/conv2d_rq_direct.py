@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+import numpy as np
+
 from tinydeploy.quant.golden._accumulate import Conv2dS32Args
-from tinydeploy.quant.opt._tflite_rq import x_max
+from tinydeploy.quant.opt._tflite_rq import CH, x_max
 from tinydeploy.quant.opt.conv2d_s16 import Conv2dS16RqOptArgs, blocks, build
 
 MAX_OUT_C = 8           # beyond, the staged kernel shares its staging well enough
@@ -22,16 +24,26 @@ class Conv2dRqDirectOptArgs(Conv2dS16RqOptArgs):
     IN_SIZE: ClassVar[int] = 1
 
 
-def modeled_cost(acc) -> float:
-    """Instructions per MAC of the direct kernel (rv32imc gcc -O3, calibrated on
-    deeploy_conv2d_rq and nemo_eegnet_1xw): per group of pixels the windows, the block
-    calls and the stores; per block and kernel row their loop set-up; per turn of the
-    inner loop (4 taps of 4 channels x 2 pixels, 2 of 8 x 2, 2 of 4 x 4) its loads and
-    multiply-adds; the border windows staged row by row."""
+def modeled_cost(acc, inline: bool = True) -> float:
+    """Instructions per MAC of the direct kernel (rv32imc gcc -O3). Per group of pixels the
+    windows, the block calls and the stores; per block and kernel row their loop set-up;
+    per turn of the inner loop (4 taps of 4 channels x 2 pixels, 2 of 8 x 2, 4 of 4 x 4)
+    its loads and multiply-adds; the border windows staged row by row. The 4 x 4 block
+    (at most 4 channels) was recalibrated when the windows of a group inside the input
+    came without a call (one pointer, then sx apart), the block lost its accumulator
+    set-up and its loop a spill, on nemo_eegnet_1xw (pointwise K = 100: 4,726
+    instructions per group of 4 pixels; 1x3 x 4 channels, K = 12: 1,026): 486 per group,
+    35 per kernel row, 168 per turn of 4 taps (88 for a pair, 46 for a single tap left),
+    and 120 more per group when a channel's requantization is not inline (``inline``
+    False: td_cvd_store's switch; its 1x3 layer with int64 channels: 1,149). The pair
+    blocks (more channels) keep their calibration on deeploy_conv2d_rq and
+    nemo_eegnet_1xw from before that change (their windows are cheaper now: the model is
+    pessimistic there)."""
     n8, n4 = blocks(acc.out_c)
     k, rows, run = acc.k_h * acc.k_w * acc.in_c, acc.k_h, acc.k_w * acc.in_c
     if n8 == 0:                              # one block of 4 channels x 4 pixels
-        quad = 950 + rows * (35 + run // 2 * 85 + run % 2 * 50)
+        quad = 486 + (0 if inline else 120) + rows * (
+            35 + run // 4 * 168 + run % 4 // 2 * 88 + run % 2 * 46)
         quad += (1 - _inside_fraction(acc)) * 4 * rows * (20 + 3 * run)
         return quad / (4 * acc.out_c * k)
     pair = 300 + 40 * acc.out_c
@@ -63,9 +75,13 @@ def _inside_fraction(acc) -> float:
 
 def make(acc, rq, consts, cores: int) -> Conv2dRqDirectOptArgs | None:
     """This kernel's args for ``acc`` (+ ``rq``) when it applies (an int8 input, one group,
-    at most MAX_OUT_C channels) and its modeled cost is clearly (5 %) below the staged
-    kernel's, else None."""
+    at most MAX_OUT_C channels) and its modeled cost (with its store form: every channel
+    inline, int8 outputs, or not) is clearly (5 %) below the staged kernel's, else None."""
     if consts[1] is None or type(acc) is not Conv2dS32Args or acc.groups != 1 \
             or acc.out_c > MAX_OUT_C or modeled_cost(acc) >= 0.95 * staged_cost(acc):
         return None
-    return build(Conv2dRqDirectOptArgs, acc, rq, consts, x_max(acc.input_offset), cores)
+    args = build(Conv2dRqDirectOptArgs, acc, rq, consts, x_max(acc.input_offset), cores)
+    inline = args.esize == 1 and bool(np.all(np.asarray(args.chan).reshape(-1, CH)[:, 1] == 1))
+    if not inline and modeled_cost(acc, False) >= 0.95 * staged_cost(acc):
+        return None
+    return args

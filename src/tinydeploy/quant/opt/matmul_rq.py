@@ -7,9 +7,13 @@ input offset times the column's weight sum; ``kc = C * mul + add`` makes it
 ``(s * mul + kc) >> shift``: two words of kc per column, and (mul, shift) once for the
 layer when every column shares them (Deeploy's per-tensor requantization) or per column.
 The layer computes in int32 (mode 0) when ``|s| * |mul| + |kc| < 2^31`` for every s the
-weights allow in every column, else in int64 (mode 1). Layers outside that form (float32
-rounding flags, mul2 != 1, a divisor that is no power of two, int16 outputs, an offset
-of B, a per-row bias) keep the reference kernel (None); A's offset times each column's
+weights allow in every column, else in int64 (mode 1). A fully connected layer with any
+other per-channel requantization (float32 rounding flags, mul2 != 1, a divisor that is
+no power of two) takes mode 2: kc's low word is C, and the column's descriptor of
+``_pulp_rq.py`` (TD_OPT_CH words, td_opt_rq.h td_opt_rq_any) requantizes the reference's
+accumulator ``s + C`` (in int32: every ``|s| + |C|`` the weights allow is < 2^31). The
+products keep the reference kernel (None) outside modes 0 and 1, as do int16 outputs, an
+offset of B and a per-row bias; A's offset times each column's
 sum is added per call (the kernel sums the column while packing it).
 
 The weights of a fully connected layer are packed here into panels of 8 outputs
@@ -24,12 +28,14 @@ from typing import ClassVar
 
 import numpy as np
 
-from tinydeploy.quant.args import array_field
+from tinydeploy.quant.args import array_field, scalar_field
 from tinydeploy.quant.golden import requant as _rq
 from tinydeploy.quant.golden._accumulate import FullyConnectedS32Args
 from tinydeploy.quant.golden.fused_requant import FUSED
 from tinydeploy.quant.golden.matmul import MatMulS32Args
 from tinydeploy.quant.opt import MAKERS, OptArgs, register
+from tinydeploy.quant.opt._pulp_rq import descriptors
+from tinydeploy.quant.opt._tflite_rq import CH, wrap32
 
 X_MAX = 128               # |int8|
 
@@ -46,9 +52,16 @@ class FullyConnectedRqOptArgs(OptArgs):
     trunc: int
     mode: int
     rq_step: int
+    rq_fp32: int
+    rq_rounding: int
+    rq_mul2: int = scalar_field("int64_t")
     kc: np.ndarray = array_field("int32_t")
     rq: np.ndarray = array_field("int32_t")
     wts: np.ndarray = array_field("int8_t")
+    chan: np.ndarray = array_field("int32_t")
+    gmul: np.ndarray = array_field("int64_t")
+    gadd: np.ndarray = array_field("int64_t")
+    gdiv: np.ndarray = array_field("int64_t")
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,6 +118,29 @@ def words(rq: _rq.RequantArgs, const: np.ndarray, s_max: np.ndarray,
     return {**out, "kc": np.array(kc, dtype=np.int64), "rq": np.array(rq_words, np.int64)}
 
 
+def any_words(rq, input_offset: int, bias: np.ndarray, const: np.ndarray,
+              w: np.ndarray) -> dict | None:
+    """Mode 2 (module doc): the fields of a fully connected layer whose requantization
+    ``rq`` (int8 outputs) takes the per-channel descriptors, or None (the accumulator
+    ``s + C`` could leave int32)."""
+    if type(rq) is not _rq.RequantArgs:
+        return None
+    x_max = max(abs(-128 + input_offset), abs(127 + input_offset))
+    wsum = np.abs(w).sum(axis=1)
+    if int((wsum * X_MAX + np.abs(const)).max()) >= 2**31:
+        return None
+    desc, layer = descriptors(rq, np.abs(bias) + wsum * x_max)
+    chan = [v for c in range(len(const))
+            for v in (wrap32(int(const[c])), 0, *desc[c], 0)]
+    return {"lo": layer["rq_lo"], "hi": layer["rq_hi"], "out_offset": int(rq.out_offset),
+            "trunc": int(rq.rounding == 1), "mode": 2, "rq_step": 0,
+            "rq_fp32": layer["rq_fp32"], "rq_rounding": layer["rq_rounding"],
+            "rq_mul2": layer["rq_mul2"], "kc": np.array([[wrap32(int(v)), 0] for v in const],
+                                                        np.int64).reshape(-1),
+            "rq": np.zeros(2, np.int64), "chan": np.array(chan, np.int64),
+            "gmul": layer["gmul"], "gadd": layer["gadd"], "gdiv": layer["gdiv"]}
+
+
 def make_fc(a, consts, cores: int = 1, lean: bool = False):
     acc, rq = a.acc, a.rq
     if type(acc) is not FullyConnectedS32Args or consts[1] is None:
@@ -113,9 +149,16 @@ def make_fc(a, consts, cores: int = 1, lean: bool = False):
     w = np.asarray(consts[1], dtype=np.int64).reshape(n, k)
     b = consts[2] if len(consts) > 2 and consts[2] is not None else np.zeros(n)
     const = np.asarray(b, dtype=np.int64) + acc.input_offset * w.sum(axis=1)
-    fields = words(rq, const, np.abs(w).sum(axis=1) * X_MAX)
-    if fields is None:
-        return None
+    s_max = np.abs(w).sum(axis=1) * X_MAX
+    fields = words(rq, const, s_max)
+    if fields is not None:
+        fields.update(rq_fp32=0, rq_rounding=0, rq_mul2=0, chan=np.zeros(CH, np.int64),
+                      gmul=np.zeros(1, np.int64), gadd=np.zeros(1, np.int64),
+                      gdiv=np.ones(1, np.int64))
+    else:
+        fields = any_words(rq, acc.input_offset, np.asarray(b, np.int64), const, w)
+        if fields is None:
+            return None
     panels = -(-n // 8)
     wp = np.zeros((panels * 8, k), dtype=np.int64)
     wp[:n] = w

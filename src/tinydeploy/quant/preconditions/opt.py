@@ -49,8 +49,10 @@ def _conv_rq_opt(c: _Check) -> Spec:
 ESIZE_DTYPE = {1: "int8", 2: "int16", 4: "int32"}
 
 
-def _rq_descriptors(c: _Check, chan: np.ndarray) -> None:
-    """Words 2..9 of the integer-graph channels (td_opt_rq.h)."""
+def _rq_descriptors(c: _Check, chan: np.ndarray, bounds: tuple[str, str] = ("rq_lo", "rq_hi")
+                    ) -> None:
+    """Words 2..9 of the integer-graph channels (td_opt_rq.h); ``bounds``: the fields of
+    the clamp bounds."""
     a = c.a
     n_gen = len(np.ravel(a.gdiv))
     for k, d in enumerate(chan):
@@ -69,8 +71,9 @@ def _rq_descriptors(c: _Check, chan: np.ndarray) -> None:
             c.fail(f"chan[{k}]: unknown requantization mode {mode}")
     if any(int(v) <= 0 for v in np.ravel(a.gdiv)):
         c.fail("gdiv: divisors must be positive")
-    if a.rq_lo > a.rq_hi:
-        c.fail(f"rq_lo = {a.rq_lo} > rq_hi = {a.rq_hi}")
+    lo, hi = (int(getattr(a, f)) for f in bounds)
+    if lo > hi:
+        c.fail(f"{bounds[0]} = {lo} > {bounds[1]} = {hi}")
 
 
 def _rq32_block(a, mode: int, ch0: int, r: int) -> bool:

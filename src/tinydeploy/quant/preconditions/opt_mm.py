@@ -4,7 +4,9 @@ td_fully_connected_s8_rq_opt, td_matmul_s8_rq_opt; args from quant/opt/matmul_rq
 Besides the geometry, each rule checks the packed arrays' lengths and the per-column
 requantization words: a known mode, a shift its arithmetic can take, and for the int32
 mode that ``|s| * |mul| + |kc| < 2^31`` over every sum the operands allow (the kernel
-computes ``s * mul + kc`` in 32 bits). The operands are the activations only."""
+computes ``s * mul + kc`` in 32 bits); a fully connected layer in mode 2 instead holds a
+valid descriptor per column (td_opt_rq.h) and ``|s| + |C| < 2^31``. The operands are the
+activations only."""
 
 from __future__ import annotations
 
@@ -12,6 +14,26 @@ import numpy as np
 
 from tinydeploy.quant.preconditions import Operand, Spec, _Check, register
 from tinydeploy.quant.preconditions.attention import _dims, _extent
+from tinydeploy.quant.preconditions.opt import CH, _rq_descriptors
+
+def _any_chan(c: _Check, n: int, s_max) -> None:
+    """Mode 2 of the fully connected layer: C per column in kc (high word 0) and in word
+    0 of its descriptor, the accumulator s + C within int32, valid descriptors."""
+    a = c.a
+    c.within("lo", -128 - int(a.out_offset), 127 - int(a.out_offset),
+             "clamp bounds whose outputs fit int8")
+    c.within("hi", int(a.lo), 127 - int(a.out_offset), "hi >= lo, outputs fit int8")
+    kc = np.asarray(c.array("kc", 2 * n), dtype=np.int64).reshape(n, 2)
+    chan = np.asarray(c.array("chan", n * CH), np.int64).reshape(n, CH)
+    for k in range(n):
+        if int(kc[k, 1]) != 0 or int(chan[k, 0]) != int(kc[k, 0]):
+            c.fail(f"column {k}: C in kc and in its descriptor differ")
+        if int(s_max[k]) + abs(int(kc[k, 0])) >= 2**31:
+            c.fail(f"column {k}: the accumulator s + C can leave int32")
+    if np.any(chan[:, 2] == 3):
+        c.fail("chan: raw int32 sums need int32 outputs")
+    _rq_descriptors(c, chan, ("lo", "hi"))
+
 
 def _chan(c: _Check, n: int, s_max) -> None:
     """The requantization words: kc per column, (mul, shift) once or per column, the
@@ -48,7 +70,10 @@ def _fc(c: _Check) -> Spec:
     if w.size and (w.min() < -128 or w.max() > 127):
         c.fail("wts: a weight outside int8")
     s_max = np.abs(w.reshape(panels, int(a.in_features), 8)).sum(axis=1).reshape(-1) * 128
-    _chan(c, int(a.out_features), s_max)
+    if int(a.mode) == 2:
+        _any_chan(c, int(a.out_features), s_max)
+    else:
+        _chan(c, int(a.out_features), s_max)
     return Spec([Operand("input", n_in, ("int8",))], Operand("output", n_out, ("int8",)))
 
 

@@ -1,7 +1,30 @@
 /* td_fully_connected_s8_rq_opt.c - see td_fully_connected_s8_rq_opt.h. */
 #include "td_fully_connected_s8_rq_opt.h"
 
+#include <stddef.h>
+
 #include "td_opt_mm.h"
+#include "td_opt_rq.h"
+
+/* Mode 2: rows x (and y, unless NULL) times panel p, the sums s + C of its n columns
+ * (from c0) requantized by their descriptors (td_opt_rq.h; one inline copy for both
+ * rows). */
+static void fc_any_block(const td_fully_connected_s8_rq_opt_args_t *a, const td_opt_rqp_t *q,
+                         const int8_t *x, const int8_t *y, int32_t p, int32_t n, int8_t *ox)
+{
+    const int32_t k = a->in_features, c0 = 8 * p;
+    uint32_t acc[16];
+    if (y != NULL) td_mm_2x8(x, y, a->wts + p * 8 * k, k, acc);
+    else td_mm_1x8(x, a->wts + p * 8 * k, k, acc);
+    for (int32_t r = 0; r < (y != NULL ? 2 : 1); ++r) {
+        int8_t *const o = ox + r * a->out_features + c0;
+        for (int32_t j = 0; j < n; ++j) {
+            const int32_t c = c0 + j;
+            o[j] = (int8_t)td_opt_rq_any((int32_t)(acc[8 * r + j] + (uint32_t)a->kc[2 * c]),
+                                         a->chan + c * TD_OPT_CH, q);
+        }
+    }
+}
 
 void td_fully_connected_s8_rq_opt(const td_fully_connected_s8_rq_opt_args_t *args,
                                   const int8_t *input, int8_t *output, void *scratch,
@@ -10,6 +33,8 @@ void td_fully_connected_s8_rq_opt(const td_fully_connected_s8_rq_opt_args_t *arg
     const td_fully_connected_s8_rq_opt_args_t *a = args;
     const td_mm_out_t o = {a->kc, a->rq, a->rq_step, a->mode, a->lo, a->hi,
                            a->out_offset, a->trunc};
+    const td_opt_rqp_t q = {1, a->lo, a->hi, a->out_offset, a->rq_fp32, a->rq_rounding,
+                            a->rq_mul2, a->gmul, a->gadd, a->gdiv};
     const int32_t k = a->in_features, n = a->out_features;
     int32_t p0, p1;
     (void)scratch;
@@ -20,8 +45,11 @@ void td_fully_connected_s8_rq_opt(const td_fully_connected_s8_rq_opt_args_t *arg
         int8_t *ox = output + b * n;
         for (int32_t p = p0; p < p1; ++p) {
             const int32_t c0 = 8 * p, left = n - c0;
-            td_mm_block(x, y, a->wts + p * 8 * k, k, c0, left < 8 ? left : 8, &o, NULL,
-                        ox, ox + n);
+            if (a->mode == 2)
+                fc_any_block(a, &q, x, y, p, left < 8 ? left : 8, ox);
+            else
+                td_mm_block(x, y, a->wts + p * 8 * k, k, c0, left < 8 ? left : 8, &o, NULL,
+                            ox, ox + n);
         }
     }
 }

@@ -8,6 +8,7 @@
 #define TD_OPT_CV_DIRECT_IMPL_H
 
 #include "td_conv2d_s16_rq_opt.h"
+#include "td_opt_cv_direct_store.h"
 #include "td_opt_rq.h"
 
 /* One tap of a block: input values u (pixel 0) and v (pixel 1), weights w[0..3]. */
@@ -151,21 +152,33 @@ static TD_OPT_NOINLINE void td_cvd_block8(td_cvd_src_t p0, td_cvd_src_t p1, int3
         TD_CVD_Q1(3, c)                                                                   \
     } while (0)
 
-/* The sums of one block of 4 channels x 4 pixels (layers of at most 4 output channels),
- * added to acc[0..15] (channel r of pixel i in acc[4 * i + r]): per tap 4 input loads,
- * 4 weight loads and 16 multiply-adds; the four windows walk their rows together. */
+/* The sums of one block of 4 channels x 4 pixels (layers of at most 4 output channels)
+ * into acc[0..15] (channel r of pixel i in acc[4 * i + r]), each starting at its channel's
+ * word 0 (ch: TD_OPT_CH words per channel): per tap 4 input loads, 4 weight loads and 16
+ * multiply-adds; the four windows walk their rows together. */
 static TD_OPT_NOINLINE void td_cvd_block4x4(const td_cvd_src_t *src, int32_t rows,
-                                            int32_t len, const int8_t *w, uint32_t *acc)
+                                            int32_t len, const int8_t *w, const int32_t *ch,
+                                            uint32_t *acc)
 {
-    uint32_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3];
-    uint32_t t0 = acc[4], t1 = acc[5], t2 = acc[6], t3 = acc[7];
-    uint32_t u0 = acc[8], u1 = acc[9], u2 = acc[10], u3 = acc[11];
-    uint32_t v0 = acc[12], v1 = acc[13], v2 = acc[14], v3 = acc[15];
+    uint32_t s0 = (uint32_t)ch[0], s1 = (uint32_t)ch[TD_OPT_CH];
+    uint32_t s2 = (uint32_t)ch[2 * TD_OPT_CH], s3 = (uint32_t)ch[3 * TD_OPT_CH];
+    uint32_t t0 = s0, t1 = s1, t2 = s2, t3 = s3, u0 = s0, u1 = s1, u2 = s2, u3 = s3;
+    uint32_t v0 = s0, v1 = s1, v2 = s2, v3 = s3;
     for (int32_t r = 0; r < rows; ++r) {
         const TD_CVD_T *x0 = src[0].x + r * src[0].step, *x1 = src[1].x + r * src[1].step;
         const TD_CVD_T *x2 = src[2].x + r * src[2].step, *x3 = src[3].x + r * src[3].step;
-        const TD_CVD_T *const end2 = x0 + (len & ~1);
-        while (x0 != end2) {
+        for (int32_t n = len >> 2; n != 0; --n) {
+            TD_CVD_TAPQ(0, w);
+            TD_CVD_TAPQ(1, w + 4);
+            TD_CVD_TAPQ(2, w + 8);
+            TD_CVD_TAPQ(3, w + 12);
+            x0 += 4;
+            x1 += 4;
+            x2 += 4;
+            x3 += 4;
+            w += 16;
+        }
+        if (len & 2) {
             TD_CVD_TAPQ(0, w);
             TD_CVD_TAPQ(1, w + 4);
             x0 += 2;
@@ -245,64 +258,54 @@ static td_cvd_src_t td_cvd_window(const td_conv2d_s16_rq_opt_args_t *a, const TD
     return s;
 }
 
-/* td_opt_rq_any out of line (the store loop keeps its registers for the inline forms). */
-static TD_OPT_NOINLINE int32_t td_cvd_rq_any(int32_t s, const int32_t *d,
-                                             const td_opt_rqp_t *q)
+/* The outputs whose windows lie inside the input (read in place): rows [y0, y1) and
+ * columns [x0, x1); per output row, the input offset of its column 0's window (which may
+ * lie outside the input: only columns in [x0, x1) use it, sx values apart). */
+typedef struct {
+    int32_t y0, y1, x0, x1, sx, vstep, row, inrow;
+} td_cvd_in_t;
+
+/* First in-range index of out positions o with o * s - p >= 0, and the end of those with
+ * o * s - p + span <= n (span: the window's extent), both within [0, out). */
+static inline void td_cvd_inside(int32_t out, int32_t s, int32_t p, int32_t span, int32_t n,
+                                 int32_t *lo, int32_t *hi)
 {
-    return td_opt_rq_any(s, d, q);
+    const int32_t last = n - span + p;          /* o * s <= last */
+    *lo = p > 0 ? (p + s - 1) / s : 0;
+    *hi = last >= 0 ? last / s + 1 : 0;
+    if (*hi > out) *hi = out;
+    if (*lo > *hi) *lo = *hi;
 }
 
-/* Requantize and store the block's outputs: channels oc.. (valid of them) of its npx
- * pixels, sums acc[nr * pixel + r]. Word 1 of a channel with
- * M >= 0: 1, its TD_RQ_S32 form inline (td_opt_rq_any's first case, without the clamp
- * that its thresholds make redundant); 2, its TD_RQ_S64 form with S >= 32 likewise (the
- * high word of the 64-bit sum shifted by S - 32); 0 (any channel), td_opt_rq_any. */
-static TD_OPT_NOINLINE void td_cvd_store(const td_opt_rqp_t *q, const uint32_t *acc,
-                                         int32_t nr, const int32_t *ch, int32_t valid,
-                                         int32_t npx, uint8_t *y, int32_t ps)
+static inline void td_cvd_in_init(const td_conv2d_s16_rq_opt_args_t *a, td_cvd_in_t *in)
 {
-    const int32_t es = q->esize, off = q->off, lo = q->lo + off, hi = q->hi + off;
-    for (int32_t r = 0; r < valid; ++r, ch += TD_OPT_CH, y += es) {
-        /* the channel's words in locals: the stores below may alias them for the compiler */
-        const int32_t form = ch[1], tlo = ch[7], thi = ch[8], m = ch[3], sh = ch[6];
-        const uint32_t bl = (uint32_t)ch[4], bh = (uint32_t)ch[5];
-        for (int32_t i = 0; i < npx; ++i) {
-            const int32_t s = (int32_t)acc[nr * i + r];
-            int32_t v;
-            if (form == 0) {
-                v = td_cvd_rq_any(s, ch, q);
-            } else if (s < tlo) {
-                v = lo;
-            } else if (s >= thi) {
-                v = hi;
-            } else {
-                if (form == 1) {
-                    v = (int32_t)((uint32_t)s * (uint32_t)m + bl) >> sh;
-                } else {            /* the high word of s * M + B, shifted by S - 32 */
-                    const uint32_t l = (uint32_t)s * (uint32_t)m, l2 = l + bl;
-                    const uint32_t h = td_opt_mulh(s, m) + bh + (l2 < l);
-                    v = (int32_t)h >> (sh - 32);
-                }
-                v += off;            /* (M >= 0: between the thresholds, within [lo, hi]) */
-            }
-            if (es == 1) *(int8_t *)(y + i * ps) = (int8_t)v;
-            else if (es == 2) *(int16_t *)(void *)(y + i * ps) = (int16_t)v;
-            else *(int32_t *)(void *)(y + i * ps) = v;
-        }
-    }
+    td_cvd_inside(a->out_h, a->stride_h, a->pad_top, (a->k_h - 1) * a->dilation_h + 1,
+                  a->in_h, &in->y0, &in->y1);
+    td_cvd_inside(a->out_w, a->stride_w, a->pad_left, a->k_w, a->in_w, &in->x0, &in->x1);
+    if (a->dilation_w != 1) in->x1 = in->x0;
+    in->sx = a->stride_w * a->in_c;
+    in->vstep = a->dilation_h * a->in_w * a->in_c;
 }
 
-/* The output pixel after (b, oy, ox). */
-static inline void td_cvd_next(const td_conv2d_s16_rq_opt_args_t *a, int32_t *b, int32_t *oy,
-                               int32_t *ox)
+/* Output row (b, oy) starts: its offset and whether its windows' rows are inside. */
+static inline void td_cvd_in_row(const td_conv2d_s16_rq_opt_args_t *a, td_cvd_in_t *in,
+                                 int32_t b, int32_t oy)
 {
-    if (++*ox == a->out_w) {
-        *ox = 0;
-        if (++*oy == a->out_h) {
-            *oy = 0;
-            ++*b;
-        }
+    in->inrow = oy >= in->y0 && oy < in->y1;
+    in->row = ((b * a->in_h + oy * a->stride_h - a->pad_top) * a->in_w - a->pad_left)
+              * a->in_c;
+}
+
+/* After the last pixel of output row (b, oy): the next row's first pixel. */
+static inline void td_cvd_next_row(const td_conv2d_s16_rq_opt_args_t *a, td_cvd_in_t *in,
+                                   int32_t *b, int32_t *oy, int32_t *ox)
+{
+    *ox = 0;
+    if (++*oy == a->out_h) {
+        *oy = 0;
+        ++*b;
     }
+    td_cvd_in_row(a, in, *b, *oy);
 }
 
 /* Layers of at most 4 output channels (n8 = 0): groups of 4 output pixels, one
@@ -319,20 +322,40 @@ static void td_cvd_run(const td_conv2d_s16_rq_opt_args_t *args, const TD_CVD_T *
     const td_opt_rqp_t q = {a->esize, a->rq_lo, a->rq_hi, a->output_offset, a->rq_fp32,
                             a->rq_rounding, a->rq_mul2, a->gmul, a->gadd, a->gdiv};
     int32_t r0, r1, b, oy, ox;
+    td_cvd_in_t in;
     td_team_range((total + P - 1) / P, td_team_cores(team), td_team_core(team), &r0, &r1);
     b = (P * r0) / npix;
     oy = ((P * r0) % npix) / a->out_w;
     ox = (P * r0) % a->out_w;
+    int32_t inl = a->esize == 1;         /* int8 outputs, every channel inline: store8 */
+    for (int32_t c = 0; c < a->out_c; ++c) inl = inl && a->chan[c * TD_OPT_CH + 1] == 1;
+    td_cvd_in_init(a, &in);
+    td_cvd_in_row(a, &in, b, oy);
     for (int32_t p = P * r0; p < P * r1 && p < total; p += P) {
         const int32_t npx = total - p < P ? total - p : P;
         td_cvd_src_t w[4];
         uint8_t *const y = (uint8_t *)output + (size_t)p * (size_t)(a->out_c * a->esize);
-        for (int32_t i = 0; i < P; ++i) {
-            if (i < npx) {
-                w[i] = td_cvd_window(a, input, b, oy, ox, col + i * a->k);
-                td_cvd_next(a, &b, &oy, &ox);
-            } else {
-                w[i] = w[0];        /* a last group's missing pixels: computed, not stored */
+        if (npx == P && in.inrow && ox >= in.x0 && ox + P <= in.x1) {
+            int32_t at = in.row + ox * in.sx;                 /* a whole group in place */
+            for (int32_t i = 0; i < P; ++i, at += in.sx) {
+                w[i].x = input + at;
+                w[i].step = in.vstep;
+            }
+            ox += P;
+            if (ox == a->out_w) td_cvd_next_row(a, &in, &b, &oy, &ox);
+        } else {
+            for (int32_t i = 0; i < P; ++i) {
+                if (i < npx) {
+                    if (in.inrow && ox >= in.x0 && ox < in.x1) {   /* in place, no call */
+                        w[i].x = input + (in.row + ox * in.sx);
+                        w[i].step = in.vstep;
+                    } else {
+                        w[i] = td_cvd_window(a, input, b, oy, ox, col + i * a->k);
+                    }
+                    if (++ox == a->out_w) td_cvd_next_row(a, &in, &b, &oy, &ox);
+                } else {
+                    w[i] = w[0];        /* a last group's missing pixels: computed, not stored */
+                }
             }
         }
         for (int32_t blk = 0, oc = 0; blk < a->n8 + a->n4; ++blk) {
@@ -341,14 +364,22 @@ static void td_cvd_run(const td_conv2d_s16_rq_opt_args_t *args, const TD_CVD_T *
             const int32_t valid = a->out_c - oc < nr ? a->out_c - oc : nr;
             const int8_t *const wt = a->wts + (size_t)oc * (size_t)a->k;
             uint32_t acc[16];
-            for (int32_t r = 0; r < nr; ++r) {
-                acc[r] = (uint32_t)ch[r * TD_OPT_CH];
-                for (int32_t i = 1; i < 16 / nr; ++i) acc[nr * i + r] = acc[r];
+            if (quad) {
+                td_cvd_block4x4(w, a->k_h, len, wt, ch, acc);
+            } else {
+                for (int32_t r = 0; r < nr; ++r) {
+                    acc[r] = (uint32_t)ch[r * TD_OPT_CH];
+                    for (int32_t i = 1; i < 16 / nr; ++i) acc[nr * i + r] = acc[r];
+                }
+                if (nr == 8) td_cvd_block8(w[0], w[1], a->k_h, len, wt, acc);
+                else td_cvd_block(w[0], w[1], a->k_h, len, wt, acc);
             }
-            if (quad) td_cvd_block4x4(w, a->k_h, len, wt, acc);
-            else if (nr == 8) td_cvd_block8(w[0], w[1], a->k_h, len, wt, acc);
-            else td_cvd_block(w[0], w[1], a->k_h, len, wt, acc);
-            td_cvd_store(&q, acc, nr, ch, valid, npx, y + oc * a->esize, a->out_c * a->esize);
+            if (inl)
+                td_cvd_store8(acc, nr, ch, valid, npx, (int8_t *)(y + oc), a->out_c,
+                              q.lo + q.off, q.hi + q.off, q.off);
+            else
+                td_cvd_store(&q, acc, nr, ch, valid, npx, y + oc * a->esize,
+                             a->out_c * a->esize);
             oc += nr;
         }
     }

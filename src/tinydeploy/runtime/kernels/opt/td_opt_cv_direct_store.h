@@ -1,0 +1,84 @@
+/* td_opt_cv_direct_store.h - the stores of the blocked direct integer convolutions
+ * (td_opt_cv_direct_impl.h): a block's sums requantized by the channels' descriptors
+ * (td_opt_rq.h) into int8, int16 or int32 outputs; td_cvd_store8 for int8 outputs whose
+ * channels all take the inline TD_RQ_S32 form (word 1 = 1). */
+#ifndef TD_OPT_CV_DIRECT_STORE_H
+#define TD_OPT_CV_DIRECT_STORE_H
+
+#include "../../td_names.h"
+
+#include <stdint.h>
+
+#include "td_opt_common.h"
+#include "td_opt_rq.h"
+
+/* td_opt_rq_any out of line (the store loop keeps its registers for the inline forms). */
+static TD_OPT_NOINLINE int32_t td_cvd_rq_any(int32_t s, const int32_t *d,
+                                             const td_opt_rqp_t *q)
+{
+    return td_opt_rq_any(s, d, q);
+}
+
+/* Requantize and store the block's outputs: channels oc.. (valid of them) of its npx
+ * pixels, sums acc[nr * pixel + r]. Word 1 of a channel with
+ * M >= 0: 1, its TD_RQ_S32 form inline (td_opt_rq_any's first case, without the clamp
+ * that its thresholds make redundant); 2, its TD_RQ_S64 form with S >= 32 likewise (the
+ * high word of the 64-bit sum shifted by S - 32); 0 (any channel), td_opt_rq_any. */
+static TD_OPT_NOINLINE void td_cvd_store(const td_opt_rqp_t *q, const uint32_t *acc,
+                                         int32_t nr, const int32_t *ch, int32_t valid,
+                                         int32_t npx, uint8_t *y, int32_t ps)
+{
+    const int32_t es = q->esize, off = q->off, lo = q->lo + off, hi = q->hi + off;
+    for (int32_t r = 0; r < valid; ++r, ch += TD_OPT_CH, y += es) {
+        /* the channel's words in locals: the stores below may alias them for the compiler */
+        const int32_t form = ch[1], tlo = ch[7], thi = ch[8], m = ch[3], sh = ch[6];
+        const uint32_t bl = (uint32_t)ch[4], bh = (uint32_t)ch[5];
+        for (int32_t i = 0; i < npx; ++i) {
+            const int32_t s = (int32_t)acc[nr * i + r];
+            int32_t v;
+            if (form == 0) {
+                v = td_cvd_rq_any(s, ch, q);
+            } else if (s < tlo) {
+                v = lo;
+            } else if (s >= thi) {
+                v = hi;
+            } else {
+                if (form == 1) {
+                    v = (int32_t)((uint32_t)s * (uint32_t)m + bl) >> sh;
+                } else {            /* the high word of s * M + B, shifted by S - 32 */
+                    const uint32_t l = (uint32_t)s * (uint32_t)m, l2 = l + bl;
+                    const uint32_t h = td_opt_mulh(s, m) + bh + (l2 < l);
+                    v = (int32_t)h >> (sh - 32);
+                }
+                v += off;            /* (M >= 0: between the thresholds, within [lo, hi]) */
+            }
+            if (es == 1) *(int8_t *)(y + i * ps) = (int8_t)v;
+            else if (es == 2) *(int16_t *)(void *)(y + i * ps) = (int16_t)v;
+            else *(int32_t *)(void *)(y + i * ps) = v;
+        }
+    }
+}
+
+/* td_cvd_store for int8 outputs when every channel's word 1 is 1 (the form inline):
+ * lo and hi with the output offset added. */
+static TD_OPT_NOINLINE void td_cvd_store8(const uint32_t *acc, int32_t nr, const int32_t *ch,
+                                          int32_t valid, int32_t npx, int8_t *y, int32_t ps,
+                                          int32_t lo, int32_t hi, int32_t off)
+{
+    for (int32_t r = 0; r < valid; ++r, ch += TD_OPT_CH) {
+        const int32_t tlo = ch[7], thi = ch[8], m = ch[3], sh = ch[6];
+        const uint32_t bl = (uint32_t)ch[4];
+        const uint32_t *s = acc + r;
+        int8_t *q = y + r;
+        for (int32_t i = 0; i < npx; ++i, s += nr, q += ps) {
+            const int32_t v = (int32_t)*s;
+            int32_t o;
+            if (v < tlo) o = lo;
+            else if (v >= thi) o = hi;
+            else o = ((int32_t)((uint32_t)v * (uint32_t)m + bl) >> sh) + off;
+            *q = (int8_t)o;
+        }
+    }
+}
+
+#endif /* TD_OPT_CV_DIRECT_STORE_H */
