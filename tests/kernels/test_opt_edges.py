@@ -23,6 +23,7 @@ import pytest
 from tests.graphs import act, one_op
 from tests.kernels import opt_program as op
 from tests.kernels.test_opt_kernels import _rv32_module
+from tinydeploy.codegen.opt_config import opt_config_header
 from tinydeploy.compiler import lower
 from tinydeploy.quant.golden import transpose as gt
 from tinydeploy.quant.opt import transpose as ot
@@ -255,3 +256,13 @@ def test_offset_tables_and_block_transposes_on_rv32(tmp_path):
     code, out = rv.run_elf(rv.build_elf(program(tables, transposes), SOURCES, tmp_path),
                            timeout=600)
     assert code == 0 and f"cases {len(tables) + len(transposes)} bad 0" in out, out[-3000:]
+
+
+def test_projects_compile_the_block_transpose_only_when_a_layer_can_take_it():
+    """td_opt_config.h's TD_TR_PATHS: eegnet's [100][512] edge can take the register
+    blocks, Deeploy's 5-channel NCHW -> NHWC edge (output rows of 5 bytes) cannot, so a
+    project with only the latter leaves the block code out."""
+    wide = ot.TransposeU8OptArgs(1, 512, 100, 0, 1, 512)
+    narrow = ot.TransposeS8OptArgs(1, 256, 5, 0, 1, 256)
+    assert "#define TD_TR_PATHS(X) X(1)" in opt_config_header([wide, narrow])
+    assert "#define TD_TR_PATHS(X)\n" in opt_config_header([narrow])

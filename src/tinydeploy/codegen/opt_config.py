@@ -22,7 +22,8 @@ def opt_config_header(args) -> str:
     for macro in sorted(lists):
         items = " ".join(f"X({v})" for v in sorted(lists[macro]))
         lines.append(f"#define {macro}(X) {items}")
-    for macro in ("TD_DW_TAP_STEPS", "TD_DW_RQ_FORMS", "TD_CV_FORMS"):   # every one expected
+    for macro in ("TD_DW_TAP_STEPS", "TD_DW_RQ_FORMS", "TD_CV_FORMS",    # every one expected
+                  "TD_TR_PATHS"):
         if macro not in lists:
             lines.append(f"#define {macro}(X)")
     lines += ["", "#endif /* TD_OPT_CONFIG_H */", ""]

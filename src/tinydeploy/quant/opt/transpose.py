@@ -29,6 +29,13 @@ class TransposeS8OptArgs(OptArgs):
         """The cores share out groups of four output rows (check/rv32/harts.py)."""
         return self.n0 * -(-self.n1 // 4)
 
+    def c_config(self) -> dict[str, tuple[int, ...]]:
+        """TD_TR_PATHS 1 when the strides allow the register-block path (the kernel also
+        needs a word-aligned input, checked per call): else its code is left out."""
+        blocks = (self.s1 == 1 and self.n2 >= 4 and self.n2 % 2 == 0 and self.s2 % 4 == 0
+                  and self.n1 >= 4 and (self.n0 == 1 or self.s0 % 4 == 0))
+        return {"TD_TR_PATHS": (1,)} if blocks else {}
+
 
 class TransposeU8OptArgs(TransposeS8OptArgs):
     C_FUNC: ClassVar[str] = "td_transpose_u8_opt"

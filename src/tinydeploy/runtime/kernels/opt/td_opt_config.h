@@ -21,6 +21,9 @@
  * flash each on rv32imc. The integer-graph convolution's (td_opt_cv_epi.h): 6 TD_CV_RQ32,
  * 7 TD_CV_RQ32H, 8 TD_CV_RQ64 in the im2col blocks, 22, 23, 24 the same in the row
  * blocks. A mode not listed takes the reference epilogue (still exact).
+ *
+ * TD_TR_PATHS(X): 1 when some byte transpose can take the register-block path
+ * (td_transpose_opt_impl.h; quant/opt/transpose.py decides from its strides).
  */
 #ifndef TD_OPT_CONFIG_H
 #define TD_OPT_CONFIG_H
@@ -39,6 +42,10 @@
 
 #ifndef TD_CV_FORMS
 #define TD_CV_FORMS(X) X(0) X(4) X(5) X(6) X(7) X(8) X(22) X(23) X(24)
+#endif
+
+#ifndef TD_TR_PATHS
+#define TD_TR_PATHS(X) X(1)
 #endif
 
 #endif /* TD_OPT_CONFIG_H */

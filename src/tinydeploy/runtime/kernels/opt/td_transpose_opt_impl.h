@@ -18,7 +18,13 @@
 
 #include "../../td_names.h"
 
+#include "td_opt_config.h"
 #include "td_transpose_s8_opt.h"
+
+/* The block path is compiled only where a layer can take it (td_opt_config.h
+ * TD_TR_PATHS: value 1): ~1.8 KB of rv32imc code the other projects leave out. */
+#define TD_TR_PATH_IS1(v) ((v) == 1) ||
+#define TD_TR_BLOCKS_ON (TD_TR_PATHS(TD_TR_PATH_IS1) 0)
 
 /* GCC -O3 would also compile each block loop once more for s2 == 1 (loop versioning for
  * strides, GCC 10 on: code size only, that stride never reaches the block paths). */
@@ -214,7 +220,7 @@ static void transpose_run(const td_transpose_s8_opt_args_t *args, const TD_TR_T 
     const int32_t groups = (n1 + 3) >> 2;
     const uint8_t *const x = (const uint8_t *)(const void *)input;
     uint8_t *const y = (uint8_t *)(void *)output;
-    const int blocks = s1 == 1 && n2 >= 4 && (n2 & 1) == 0 && (s2 & 3) == 0 &&
+    const int blocks = TD_TR_BLOCKS_ON && s1 == 1 && n2 >= 4 && (n2 & 1) == 0 && (s2 & 3) == 0 &&
                        (n0 == 1 || (s0 & 3) == 0) && ((uintptr_t)x & 3u) == 0 &&
                        ((uintptr_t)y & 1u) == 0;
     int32_t u0, u1;
