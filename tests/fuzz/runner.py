@@ -297,6 +297,9 @@ def _error_stem(line: str) -> str:
     return _one_line(s, 90)
 
 
+KERNEL_SETS = ("ref", "opt")      # each built case: reference, then optimized kernels
+
+
 def run_build(case: Case, timeout: float) -> Result:
     """Compile through the API with each kernel set (reference, then the optimized kernels
     of runtime/kernels/opt, the default of the rv32 board), build with ASan/UBSan and run
@@ -315,9 +318,6 @@ def run_build(case: Case, timeout: float) -> Result:
         res.seconds = time.perf_counter() - t0
         shutil.rmtree(tmp, ignore_errors=True)
     return res
-
-
-KERNEL_SETS = ("ref", "opt")
 
 
 def _build_one(case: Case, model: Path, out: Path, kernels: str, timeout: float,
