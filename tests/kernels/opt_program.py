@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from tinydeploy.codegen.cformat import c_scalar, c_values
+from tinydeploy.codegen.opt_config import opt_config_header
 from tinydeploy.quant.opt import MAKERS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -171,12 +172,19 @@ def source(cases: list[Case]) -> str:
     return "".join(parts)
 
 
-def build_host(cases: list[Case], work: Path, sanitize: bool = True) -> Path:
-    """Host build (ASan/UBSan by default) of the program and its kernels."""
+def build_host(cases: list[Case], work: Path, sanitize: bool = True,
+               config: bool = False) -> Path:
+    """Host build (ASan/UBSan by default) of the program and its kernels; ``config``: with
+    the td_opt_config.h a project of these layers gets (only the instances and paths they
+    reach) instead of the library's (all of them)."""
     work.mkdir(parents=True, exist_ok=True)
     (work / "prog.c").write_text(source(cases))
     exe = work / "prog"
     flags = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-O1", "-g", f"-I{RUNTIME}"]
+    if config:
+        (work / "td_opt_config.h").write_text(
+            opt_config_header([c.opt_args() for c in cases]))
+        flags += ["-include", str(work / "td_opt_config.h")]
     subprocess.run(["cc", *flags, *(SAN if sanitize else []), str(work / "prog.c"),
                     *map(str, sources(cases)), "-o", str(exe)], check=True,
                    capture_output=True, text=True)
@@ -196,8 +204,8 @@ def parse(stdout: str) -> list[dict]:
     return rows
 
 
-def run_host(cases: list[Case], work: Path) -> list[dict]:
-    exe = build_host(cases, work)
+def run_host(cases: list[Case], work: Path, config: bool = False) -> list[dict]:
+    exe = build_host(cases, work, config=config)
     r = subprocess.run([str(exe)], capture_output=True, text=True)
     rows = parse(r.stdout)
     assert len(rows) == len(cases), f"program failed ({r.returncode}):\n{r.stderr[-3000:]}"

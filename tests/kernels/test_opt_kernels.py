@@ -23,9 +23,9 @@ from tinydeploy.quant.opt._tflite_rq import fast_requant, fast_requant_z
 pytestmark = pytest.mark.cc
 
 
-def assert_all_match(cases, work) -> None:
+def assert_all_match(cases, work, config: bool = False) -> None:
     """Optimized == reference == golden, byte for byte, for every case."""
-    rows = op.run_host(cases, work)
+    rows = op.run_host(cases, work, config=config)
     for i, (case, row) in enumerate(zip(cases, rows)):
         assert row["ref_ok"], f"reference kernel, case {i}: {case.ref}"
         assert row["opt_ok"], f"optimized kernel, case {i} ({case.cores} cores): {case.ref}"
@@ -130,6 +130,30 @@ def test_opt_conv_large_right_shifts_take_the_offset_after_the_shift(tmp_path):
     assert np.count_nonzero(modes == 4) >= 20, "no TD_CV_FASTZ block"
     assert np.count_nonzero(modes == 1) <= 2, "dead channels should not need td_requant"
     assert_all_match(cases, tmp_path)
+
+
+def test_opt_conv_compiles_only_the_paths_its_layers_reach(tmp_path):
+    """td_opt_config.h's TD_CV_PATHS (quant/opt/conv2d.py c_config): a project compiles
+    the block functions its layers reach - block sizes, one-pixel tails only when a pass
+    ends 1 or 2 pixels after a group of 4, row blocks only on the row path, the plain
+    loops only for WIDE blocks, the reference epilogue only for modes without a fast one.
+    Each layer built alone with its own header (the others' functions left out) and split
+    over cores must stay exact."""
+    rng = np.random.default_rng(15)
+    one = dict(k=(1, 1), pads=(0, 0, 0, 0))
+    tuples = [
+        (oc.conv_case(rng, h=5, w=5, cin=3, cout=5), 1),             # 25 pixels: tails
+        (oc.conv_case(rng, h=3, w=5, cin=7, cout=9, **one), 3),      # 15: a block through tmp
+        (oc.conv_case(rng, h=9, w=11, cin=16, cout=16, pads=(1, 1, 1, 1)), 2),  # row path
+        (oc.conv_case(rng, h=3, w=3, cin=600, cout=6, **one), 1),    # heavy weights: WIDE
+    ]
+    cases = [oc.as_case(t, cores=c) for t, c in tuples]
+    cases += [oc.conv_rq_case(rng, h=9, w=11, cin=8, cout=9, stride=(2, 2)),   # 30 pixels
+              oc.conv_rq_case(rng, h=5, w=5, cin=12, cout=8, raw=True, cores=2, **one)]
+    paths = [c.opt_args().c_config()["TD_CV_PATHS"] for c in cases]
+    assert paths == [(1, 3), (1, 2), (5,), (1, 2, 3, 4, 7), (1, 2, 3, 4, 8), (2, 4, 8)]
+    for i, c in enumerate(cases):
+        assert_all_match([c], tmp_path / f"layer{i}", config=True)
 
 
 # ---- depthwise --------------------------------------------------------------------------

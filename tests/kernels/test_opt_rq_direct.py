@@ -86,6 +86,22 @@ def test_direct_conv_equals_the_golden_under_sanitizers(tmp_path):
 
 
 @pytest.mark.cc
+def test_direct_conv_compiles_only_the_paths_its_layer_reaches(tmp_path):
+    """td_opt_config.h's TD_CVD_PATHS (conv2d_s16.py c_config): a layer alone with its own
+    header - blocks of 4 x 4 or of 8 and 4 channels, the inline int8 store or the general
+    one, td_opt_rq_any only for a channel of form 0 - stays exact."""
+    rng = np.random.default_rng(1314)
+    picks = [(SHAPES[13], "int8", 0), (SHAPES[0], "int16", 0), (SHAPES[10], "int8", 1),
+             (SHAPES[1], "int32", 1)]
+    cases = [_case(rng, shape, out, i) for shape, out, i in picks]
+    paths = [c.opt.c_config()["TD_CVD_PATHS"] for c in cases]
+    assert paths == [(1, 4), (1, 5, 6), (2, 3, 5, 6), (2, 5, 6)], paths
+    for i, c in enumerate(cases):
+        row = op_prog.run_host([c], tmp_path / f"layer{i}", config=True)[0]
+        assert row["ref_ok"] and row["opt_ok"], (i, paths[i], c.ref)
+
+
+@pytest.mark.cc
 def test_few_channel_layers_take_the_direct_kernel_in_place():
     """Layers like deeploy_conv2d_rq's (8x8 kernel, 2 -> 4 channels) and NEMO EEGNet's
     pointwise one take the direct kernel; a small 1x3 one keeps the staged kernel (its

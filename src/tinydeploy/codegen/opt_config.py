@@ -23,7 +23,7 @@ def opt_config_header(args) -> str:
         items = " ".join(f"X({v})" for v in sorted(lists[macro]))
         lines.append(f"#define {macro}(X) {items}")
     for macro in ("TD_DW_TAP_STEPS", "TD_DW_RQ_FORMS", "TD_CV_FORMS",    # every one expected
-                  "TD_TR_PATHS"):
+                  "TD_TR_PATHS", "TD_CV_PATHS", "TD_CVD_PATHS", "TD_DW_PATHS", "TD_FC_PATHS"):
         if macro not in lists:
             lines.append(f"#define {macro}(X)")
     lines += ["", "#endif /* TD_OPT_CONFIG_H */", ""]

@@ -26,6 +26,9 @@ FAST, SLOW, WIDE, RQ, FASTZ, FASTP, RQ32, RQ32H, RQ64 = range(9)     # TD_CV_* b
 ROW_FORM = 16                       # TD_CV_FORMS value of a row block's mode: 16 + mode
 IM2COL, ROW = 0, 1                  # TD_CV_PATH_*
 BLK = 6                             # words per block header
+# TD_CV_PATHS (td_opt_config.h): block functions by block size, the WIDE loops, slow epilogue
+BLOCK_PATHS, TAIL_PATHS, ROW_PATHS = {5: 1, 4: 2}, {5: 3, 4: 4}, {4: 5, 2: 6}
+WIDE_PATH, SLOW_PATH = 7, 8
 COL_BUDGET = 2048                   # bytes of im2col staging aimed at per pass
 ROW_BUDGET = 8192                   # largest row ring (bytes)
 MAX_ROWS = 16                       # held[] / rows[] in the C
@@ -90,13 +93,26 @@ class Conv2dOptArgs(ConvGeometryArgs):
         return self.scratch_bytes
 
     def c_config(self) -> dict[str, tuple[int, ...]]:
-        """TD_CV_FORMS: the fast epilogues of its blocks (td_opt_config.h; the row blocks'
-        TD_CV_FAST is always compiled)."""
-        modes = set(np.asarray(self.blk)[2::BLK].tolist())
+        """TD_CV_FORMS: the fast epilogues of its blocks (the row blocks' TD_CV_FAST is
+        always compiled); TD_CV_PATHS: the block functions it reaches (td_opt_config.h:
+        its block sizes, one-pixel tails when a pass ends 1 or 2 pixels after a group of
+        4 - else such a tail takes a block through a buffer -, the plain loops of WIDE
+        blocks, the reference epilogue of modes without a fast one)."""
+        blk = np.asarray(self.blk).reshape(-1, BLK)
+        modes, sizes = set(blk[:, 2].tolist()), set(blk[:, 0].tolist())
+        paths = {WIDE_PATH} if WIDE in modes else set()
+        if modes & {SLOW, RQ}:
+            paths.add(SLOW_PATH)
         if self.path == ROW:
+            paths |= {ROW_PATHS[r] for r in sizes}
             return {"TD_CV_FORMS": tuple(sorted(ROW_FORM + m
-                                                for m in modes & {RQ32, RQ32H, RQ64}))}
-        return {"TD_CV_FORMS": tuple(sorted(modes & {FAST, FASTZ, FASTP, RQ32, RQ32H, RQ64}))}
+                                                for m in modes & {RQ32, RQ32H, RQ64})),
+                    "TD_CV_PATHS": tuple(sorted(paths))}
+        paths |= {BLOCK_PATHS[r] for r in sizes}
+        if (self.out_h * self.out_w) % 4 in (1, 2):
+            paths |= {TAIL_PATHS[r] for r in sizes}
+        return {"TD_CV_FORMS": tuple(sorted(modes & {FAST, FASTZ, FASTP, RQ32, RQ32H, RQ64})),
+                "TD_CV_PATHS": tuple(sorted(paths))}
 
     def parallel_units(self) -> int:
         """What the split shares out (check/rv32/harts.py: the modeled speedup)."""

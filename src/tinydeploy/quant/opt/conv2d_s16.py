@@ -54,6 +54,19 @@ class Conv2dS16RqOptArgs(ConvGeometryArgs):
     def parallel_units(self) -> int:
         return -(-self.batches * self.out_h * self.out_w // group_pixels(self.n8))
 
+    def c_config(self) -> dict[str, tuple[int, ...]]:
+        """TD_CVD_PATHS (td_opt_config.h): the block functions of its channel blocks, the
+        int8 inline store when every channel's form is inline (word 1 == 1: as the C
+        decides), else the general store, and its td_opt_rq_any when a channel has
+        form 0."""
+        form = np.asarray(self.chan).reshape(-1, CH)[:self.out_c, 1]
+        paths = {1} if self.n8 == 0 else {2} | ({3} if self.n4 else set())
+        inline = self.esize == 1 and bool(np.all(form == 1))
+        paths.add(4 if inline else 5)
+        if not inline and bool(np.any(form == 0)):
+            paths.add(6)
+        return {"TD_CVD_PATHS": tuple(sorted(paths))}
+
     def inplace_margin(self) -> int | None:
         """Groups of pixels in order on one core, every write of a group counted before
         its reads (its blocks write while later blocks still read the group's windows); the

@@ -94,16 +94,43 @@ class DepthwiseConv2dOptArgs(OptArgs):
 
     def c_config(self) -> dict[str, tuple[int, ...]]:
         d = self.in_c * self.dilation_w
-        fast3 = self.k_h == 3 and self.k_w == 3 and d < 1024
-        modes = set(np.asarray(self.chan).reshape(-1, CH)[:, 1].tolist())
+        k3 = self.k_h == 3 and self.k_w == 3
+        fast3 = k3 and d < 1024
+        chan = np.asarray(self.chan).reshape(-1, CH)
+        modes = set(chan[:, 1].tolist())
         pairs = fast3 and 2 in modes and self.stride_w == 1 and self.dilation_w == 1 and \
             self.depth_multiplier == 1 and 3 * d < 2048       # (the mode-2 pixel pairs)
         conf = {"TD_DW_TAP_STEPS": (d,) if fast3 and not pairs else (),
                 "TD_DW_PAIR_STEPS": (d,) if pairs else ()}
-        if self.k_h == 3 and self.k_w == 3:       # integer-graph forms of the 3x3 loop
+        if k3:                                    # integer-graph forms of the 3x3 loop
             conf["TD_DW_RQ_FORMS"] = tuple(
                 m for m in (3, 4) if m in modes or m == 3 and 2 in modes and self.esize != 1)
+        conf["TD_DW_PATHS"] = tuple(sorted(self._paths(k3, fast3, chan)))
         return conf
+
+    def _paths(self, k3: bool, fast3: bool, chan: np.ndarray) -> set[int]:
+        """TD_DW_PATHS (td_opt_dw_impl.h) of this layer, as dw_rows and DW_ROW3 choose:
+        visits of ``rows`` output rows and one of the remainder (out_h % rows) whatever the
+        cores (each core's rows start at a multiple of ``rows``); only the tap-step
+        instances (fast3) take the channels-inner visits of fewer than 4 pixels, and only
+        for an integer-graph layer of depth multiplier 1."""
+        modes = set(chan[:, 1].tolist())
+        paths = {10 + m for m in modes}
+        few = fast3 and self.depth_multiplier == 1 and int(chan[0, 1]) >= 2 and \
+            min(self.rows, self.out_h % self.rows or self.rows) * self.out_w < 4
+        if not k3 or 1 in modes:       # the general loop: other windows, TFLite's reference
+            paths.add(1)
+        if k3 and not fast3:
+            paths.add(2)
+        if few:
+            paths.add(3)
+            if modes - {2}:
+                paths.add(4)
+        # td_opt_rq_any: modes 3 and 4 in the general loop or dw_channel_any, mode 3 in the
+        # 3x3 loop (mode 4 there: its own inline division)
+        calls = chan[(chan[:, 1] == 3) | ((chan[:, 1] == 4) & (1 in paths or 4 in paths))]
+        paths |= {30 + int(f) for f in set(calls[:, 2].tolist())}
+        return paths
 
 
 def make(a: DepthwiseConv2dArgs, consts, cores: int = 1,

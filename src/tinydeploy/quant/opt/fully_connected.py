@@ -15,7 +15,7 @@ import numpy as np
 from tinydeploy.quant.args import array_field
 from tinydeploy.quant.golden.fully_connected import FullyConnectedArgs
 from tinydeploy.quant.opt import OptArgs, register
-from tinydeploy.quant.opt._tflite_rq import requant_words, wrap32, x_max
+from tinydeploy.quant.opt._tflite_rq import CH, requant_words, wrap32, x_max
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,6 +33,18 @@ class FullyConnectedOptArgs(OptArgs):
 
     def parallel_units(self) -> int:
         return -(-self.out_features // 8)
+
+    def c_config(self) -> dict[str, tuple[int, ...]]:
+        """TD_FC_PATHS: the row blocks the kernel takes - blocks of 8 from row 0, the rows
+        left (out_features % 8) in blocks of 4, 2, 1: whatever the cores, as each core's
+        share starts at a block of 8 - and 9 when an output needs the reference
+        requantization."""
+        n = self.out_features
+        paths = {8} if n >= 8 else set()
+        paths |= {r for r in (4, 2, 1) if n % 8 & r}
+        if 1 in set(np.asarray(self.chan).reshape(-1, CH)[:, 1].tolist()):
+            paths.add(9)
+        return {"TD_FC_PATHS": tuple(sorted(paths))}
 
 
 def make(a: FullyConnectedArgs, consts, cores: int = 1,

@@ -63,6 +63,16 @@ class FullyConnectedRqOptArgs(OptArgs):
     gadd: np.ndarray = array_field("int64_t")
     gdiv: np.ndarray = array_field("int64_t")
 
+    def c_config(self) -> dict[str, tuple[int, ...]]:
+        """TD_FC_PATHS (td_fully_connected_s8_rq_opt.c): 20 when batch rows go two at a
+        time, 21 when one is left alone, 22 + mode, and mode 2's descriptor forms."""
+        paths = {22 + self.mode}
+        paths |= {20} if self.batches >= 2 else set()
+        paths |= {21} if self.batches % 2 else set()
+        if self.mode == 2:
+            paths |= {30 + int(f) for f in np.asarray(self.chan).reshape(-1, CH)[:, 2]}
+        return {"TD_FC_PATHS": tuple(sorted(paths))}
+
 
 @dataclass(frozen=True, eq=False)
 class MatMulRqOptArgs(OptArgs):

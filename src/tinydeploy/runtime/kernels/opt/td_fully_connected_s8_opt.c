@@ -5,9 +5,17 @@
 
 #include "../td_common.h"
 #include "td_opt_common.h"
+#include "td_opt_config.h"
 
 #define FC_START 0        /* chan words of this kernel (the rest as td_opt_common.h) */
 #define FC_MODE 1
+
+/* TD_FC_PATHS (td_opt_config.h, quant/opt/fully_connected.py): 1, 2, 4, 8 the blocks of
+ * that many rows the layers take, 9 outputs with the reference requantization (mode 1);
+ * the code of the others is left out. */
+#define FC_PATH_BIT(v) | ((v) >= 1 && (v) <= 9 ? 1 << (v) : 0)
+#define FC_PATHS (0 TD_FC_PATHS(FC_PATH_BIT))
+#define FC_HAS(p) ((FC_PATHS >> (p)) & 1)
 
 #define FC_MAC(r, u) a##r += (uint32_t)(wp[FC_R * (u) + (r)] * x)
 
@@ -72,7 +80,7 @@ static void fc_store(const td_fully_connected_s8_opt_args_t *a, int32_t o, uint3
 {
     const int32_t *ch = a->chan + o * TD_OPT_CH;
     int32_t r;
-    if (ch[FC_MODE] == 0) {
+    if (!FC_HAS(9) || ch[FC_MODE] == 0) {
         TD_OPT_PUT(y + o, v, ch[TD_CH_TLH], ch[TD_CH_THH], (int32_t)v,
                    (uint32_t)ch[TD_CH_M4], ch[TD_CH_CP], ch[TD_CH_DN], ch[TD_CH_SH],
                    a->act_min, a->act_max);
@@ -99,10 +107,15 @@ static void fc_range(const td_fully_connected_s8_opt_args_t *a, const int8_t *x,
         const int8_t *w = a->wts + o * nin;
         uint32_t acc[8];
         for (int32_t j = 0; j < r; ++j) acc[j] = (uint32_t)a->chan[(o + j) * TD_OPT_CH] + xadd;
-        if (r == 8) fc_rows8(x, w, nin, acc);
-        else if (r == 4) fc_rows4(x, w, nin, acc);
-        else if (r == 2) fc_rows2(x, w, nin, acc);
-        else fc_rows1(x, w, nin, acc);
+        if (r == 8) {
+            if (FC_HAS(8)) fc_rows8(x, w, nin, acc);
+        } else if (r == 4) {
+            if (FC_HAS(4)) fc_rows4(x, w, nin, acc);
+        } else if (r == 2) {
+            if (FC_HAS(2)) fc_rows2(x, w, nin, acc);
+        } else if (FC_HAS(1)) {
+            fc_rows1(x, w, nin, acc);
+        }
         for (int32_t j = 0; j < r; ++j) fc_store(a, o + j, acc[j], y);
         o += r;
     }

@@ -3,8 +3,28 @@
 
 #include <stddef.h>
 
+#include "td_opt_config.h"
+
+/* TD_FC_PATHS (td_opt_config.h, quant/opt/matmul_rq.py): 20 two batch rows per panel,
+ * 21 one, 22 + m the requantization modes m, 30 + f the descriptor forms f of mode 2
+ * (td_opt_rq.h TD_RQ_FORMS_IN); the code of the others is left out. */
+#define FC_PATH_BIT(v) | ((v) >= 20 && (v) <= 24 ? 1 << ((v) - 20) : 0)
+#define FC_PATHS (0 TD_FC_PATHS(FC_PATH_BIT))
+#define FC_HAS(p) ((FC_PATHS >> ((p) - 20)) & 1)
+#define FC_FORM_IN(v) | ((v) >= 30 && (v) <= 35 ? 1 << ((v) - 30) : 0)
+#ifndef TD_RQ_FORMS_IN
+#define TD_RQ_FORMS_IN (0 TD_FC_PATHS(FC_FORM_IN))
+#endif
+
 #include "td_opt_mm.h"
 #include "td_opt_rq.h"
+
+/* The layer's mode, a constant when the project has one. */
+#define FC_MODE_OF(a) (FC_HAS(22) + FC_HAS(23) + FC_HAS(24) > 1 ? (a)->mode               \
+                       : FC_HAS(23) ? 1 : FC_HAS(24) ? 2 : 0)
+/* The second batch row of row b (NULL: none), NULL when no layer has two. */
+#define FC_ROW2(a, b, x) (FC_HAS(20) && (!FC_HAS(21) || (b) + 1 < (a)->batches)             \
+                          ? (x) + (a)->in_features : NULL)
 
 /* Mode 2: rows x (and y, unless NULL) times panel p, the sums s + C of its n columns
  * (from c0) requantized by their descriptors (td_opt_rq.h; one inline copy for both
@@ -31,8 +51,9 @@ void td_fully_connected_s8_rq_opt(const td_fully_connected_s8_rq_opt_args_t *arg
                                   const td_team_t *team)
 {
     const td_fully_connected_s8_rq_opt_args_t *a = args;
-    const td_mm_out_t o = {a->kc, a->rq, a->rq_step, a->mode, a->lo, a->hi,
-                           a->out_offset, a->trunc};
+    const int32_t mode = FC_MODE_OF(a);
+    const td_mm_out_t o = {a->kc, a->rq, a->rq_step, mode, a->lo, a->hi, a->out_offset,
+                           a->trunc};
     const td_opt_rqp_t q = {1, a->lo, a->hi, a->out_offset, a->rq_fp32, a->rq_rounding,
                             a->rq_mul2, a->gmul, a->gadd, a->gdiv};
     const int32_t k = a->in_features, n = a->out_features;
@@ -41,11 +62,11 @@ void td_fully_connected_s8_rq_opt(const td_fully_connected_s8_rq_opt_args_t *arg
     td_team_range((n + 7) / 8, td_team_cores(team), td_team_core(team), &p0, &p1);
     for (int32_t b = 0; b < a->batches; b += 2) {
         const int8_t *x = input + b * k;
-        const int8_t *y = b + 1 < a->batches ? x + k : NULL;
+        const int8_t *y = FC_ROW2(a, b, x);
         int8_t *ox = output + b * n;
         for (int32_t p = p0; p < p1; ++p) {
             const int32_t c0 = 8 * p, left = n - c0;
-            if (a->mode == 2)
+            if (mode == 2)
                 fc_any_block(a, &q, x, y, p, left < 8 ? left : 8, ox);
             else
                 td_mm_block(x, y, a->wts + p * 8 * k, k, c0, left < 8 ? left : 8, &o, NULL,

@@ -55,7 +55,13 @@
  * The last keeps short fills and copies inline instead of calls to memset/memcpy (the
  * kernels need no libc). They change instruction order, registers and calls, never
  * results. */
-#if defined(__GNUC__) && !defined(__clang__)
+#if defined(__GNUC__) && !defined(__clang__) && defined(TD_OPT_IRA_ONE)
+/* (a kernel that defines TD_OPT_IRA_ONE before its includes: its register allocation is
+ * one region, so no moves at the loops' borders - the depthwise 3x3 loops keep their nine
+ * weights and the channel's constants where they were loaded) */
+#pragma GCC optimize("no-schedule-insns", "ira-algorithm=priority", "no-tree-reassoc",  \
+                     "no-tree-loop-distribute-patterns", "ira-region=one")
+#elif defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("no-schedule-insns", "ira-algorithm=priority", "no-tree-reassoc",  \
                      "no-tree-loop-distribute-patterns")
 #endif

@@ -67,18 +67,19 @@ TD_OPT_NOINLINE static void cv_block_tmp(const td_conv2d_s8_opt_args_t *a,
     int8_t *const tmp = (int8_t *)tmp32;
     int8_t *const yg = w->y + g * w->ystep + hdr[3] * es;
     if (mode == TD_CV_WIDE) {
-        cv_wide(a, w->col + g * 2 * pl->k, wp, r, valid, ch, tmp, 5 * es, w->np, io);
+        if (TD_CV_WIDE_ON) cv_wide(a, w->col + g * 2 * pl->k, wp, r, valid, ch, tmp, 5 * es,
+                                   w->np, io);
     } else if (pl->row) {
         td_cv_rowjob_t one = *w->job;
         one.groups = 1;
         for (int32_t ky = 0; ky < one.kh; ++ky) one.rows[ky] += g * one.gstep;
         one.y = tmp;
         one.ps = 5 * es;
-        if (r == 2) td_cv_row2(&one, wp, ch, io, mode);
-        else td_cv_row4(&one, wp, ch, io, mode);
-    } else if (r == 5) {
+        if (TD_CV_R2_ON && r == 2) td_cv_row2(&one, wp, ch, io, mode);
+        else if (TD_CV_R4_ON) td_cv_row4(&one, wp, ch, io, mode);
+    } else if (TD_CV_B5_ON && r == 5) {
         td_cv_block5(w->col + g * 2 * pl->k, wp, pl->k, ch, tmp, 5 * es, 0, 1, io, mode);
-    } else {
+    } else if (TD_CV_B4_ON) {
         td_cv_block4(w->col + g * 2 * pl->k, wp, pl->k, ch, tmp, 5 * es, 0, 1, io, mode);
     }
     for (int32_t p = 0; p < w->np; ++p) {
@@ -102,22 +103,23 @@ static void cv_blocks(const td_conv2d_s8_opt_args_t *a, const cv_plan_t *pl, int
         const int32_t r = hdr[0], mode = hdr[2], oc = hdr[3] * es;
         const int32_t *ch = chan + TD_OPT_CH * hdr[4];
         const TD_CV_WT *wp = wts + hdr[5];
-        if (!row && np <= 2 && hdr[1] == r && mode != TD_CV_WIDE) {
+        if (!row && np <= 2 && hdr[1] == r && mode != TD_CV_WIDE
+            && (r == 5 ? TD_CV_T5_ON : TD_CV_T4_ON)) {
             /* a tail of 1 or 2 pixels (one group): the low lanes of pair 0, then pair 1 */
             for (int32_t p = 0; p < np; ++p) {
                 int8_t *const yp = y + p * ps + oc;
-                if (r == 5) td_cv_tail5(col + p, wp, k, ch, yp, io, mode);
-                else td_cv_tail4(col + p, wp, k, ch, yp, io, mode);
+                if (TD_CV_T5_ON && r == 5) td_cv_tail5(col + p, wp, k, ch, yp, io, mode);
+                else if (TD_CV_T4_ON) td_cv_tail4(col + p, wp, k, ch, yp, io, mode);
             }
         } else if (hdr[1] != r || np != pix || mode == TD_CV_WIDE) {
             for (int32_t g = 0; g < groups; ++g) cv_block_tmp(a, pl, hdr, ch, wp, w, g, io);
         } else if (row) {
             w->job->y = y + oc;
-            if (r == 2) td_cv_row2(w->job, wp, ch, io, mode);
-            else td_cv_row4(w->job, wp, ch, io, mode);
-        } else if (r == 5) {
+            if (TD_CV_R2_ON && r == 2) td_cv_row2(w->job, wp, ch, io, mode);
+            else if (TD_CV_R4_ON) td_cv_row4(w->job, wp, ch, io, mode);
+        } else if (TD_CV_B5_ON && r == 5) {
             td_cv_block5(col, wp, k, ch, y + oc, ps, ystep, groups, io, mode);
-        } else {
+        } else if (TD_CV_B4_ON) {
             td_cv_block4(col, wp, k, ch, y + oc, ps, ystep, groups, io, mode);
         }
     }
@@ -309,9 +311,10 @@ static void td_cv_run(const td_conv2d_s8_opt_args_t *args, const int8_t *input, 
                 && a->pad_top == 0 && a->pad_left == 0 && a->out_w == a->in_w
                 && a->out_h == a->in_h;
     for (int32_t b = 0; b < a->batches; ++b) {
-        if (pl.row) {
-            cv_rows(a, &pl, input + b * in_size, out + b * out_bytes, buf, team, &io);
-        } else {
+        if (pl.row) {    /* (a path no layer takes is left out: td_opt_config.h) */
+            if (TD_CV_R4_ON || TD_CV_R2_ON) cv_rows(a, &pl, input + b * in_size,
+                                                    out + b * out_bytes, buf, team, &io);
+        } else if (TD_CV_B5_ON || TD_CV_B4_ON) {
             cv_im2col(a, &pl, input + b * in_size, out + b * out_bytes, buf, team, &io);
         }
     }

@@ -8,8 +8,17 @@
 #define TD_OPT_CV_DIRECT_IMPL_H
 
 #include "td_conv2d_s16_rq_opt.h"
+#include "td_opt_config.h"
 #include "td_opt_cv_direct_store.h"
 #include "td_opt_rq.h"
+
+/* The block and store functions the project compiles (td_opt_config.h TD_CVD_PATHS). */
+#define TD_CVDP_1(v) || (v) == 1
+#define TD_CVDP_2(v) || (v) == 2
+#define TD_CVDP_3(v) || (v) == 3
+#define TD_CVDP_4(v) || (v) == 4
+#define TD_CVDP_5(v) || (v) == 5
+#define TD_CVD_ON(n) (0 TD_CVD_PATHS(TD_CVDP_##n))
 
 /* One tap of a block: input values u (pixel 0) and v (pixel 1), weights w[0..3]. */
 #define TD_CVD_TAP(u_, v_, w_)                                                            \
@@ -365,19 +374,19 @@ static void td_cvd_run(const td_conv2d_s16_rq_opt_args_t *args, const TD_CVD_T *
             const int8_t *const wt = a->wts + (size_t)oc * (size_t)a->k;
             uint32_t acc[16];
             if (quad) {
-                td_cvd_block4x4(w, a->k_h, len, wt, ch, acc);
+                if (TD_CVD_ON(1)) td_cvd_block4x4(w, a->k_h, len, wt, ch, acc);
             } else {
                 for (int32_t r = 0; r < nr; ++r) {
                     acc[r] = (uint32_t)ch[r * TD_OPT_CH];
                     for (int32_t i = 1; i < 16 / nr; ++i) acc[nr * i + r] = acc[r];
                 }
-                if (nr == 8) td_cvd_block8(w[0], w[1], a->k_h, len, wt, acc);
-                else td_cvd_block(w[0], w[1], a->k_h, len, wt, acc);
+                if (TD_CVD_ON(2) && nr == 8) td_cvd_block8(w[0], w[1], a->k_h, len, wt, acc);
+                else if (TD_CVD_ON(3)) td_cvd_block(w[0], w[1], a->k_h, len, wt, acc);
             }
-            if (inl)
+            if (TD_CVD_ON(4) && inl)
                 td_cvd_store8(acc, nr, ch, valid, npx, (int8_t *)(y + oc), a->out_c,
                               q.lo + q.off, q.hi + q.off, q.off);
-            else
+            else if (TD_CVD_ON(5))
                 td_cvd_store(&q, acc, nr, ch, valid, npx, y + oc * a->esize,
                              a->out_c * a->esize);
             oc += nr;

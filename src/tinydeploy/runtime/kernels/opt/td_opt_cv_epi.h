@@ -32,7 +32,28 @@
 #include <stdint.h>
 
 #include "td_opt_common.h"
+#include "td_opt_config.h"
 #include "td_opt_rq.h"
+
+/* The block functions the project compiles (td_opt_config.h TD_CV_PATHS): a call guarded
+ * by one that is off is dropped with its function. */
+#define TD_CVP_1(v) || (v) == 1
+#define TD_CVP_2(v) || (v) == 2
+#define TD_CVP_3(v) || (v) == 3
+#define TD_CVP_4(v) || (v) == 4
+#define TD_CVP_5(v) || (v) == 5
+#define TD_CVP_6(v) || (v) == 6
+#define TD_CVP_7(v) || (v) == 7
+#define TD_CVP_8(v) || (v) == 8
+#define TD_CV_ON(n) (0 TD_CV_PATHS(TD_CVP_##n))
+#define TD_CV_B5_ON TD_CV_ON(1)       /* td_cv_block5 */
+#define TD_CV_B4_ON TD_CV_ON(2)       /* td_cv_block4 */
+#define TD_CV_T5_ON TD_CV_ON(3)       /* td_cv_tail5 (else such a tail takes a block) */
+#define TD_CV_T4_ON TD_CV_ON(4)       /* td_cv_tail4 */
+#define TD_CV_R4_ON TD_CV_ON(5)       /* td_cv_row4 */
+#define TD_CV_R2_ON TD_CV_ON(6)       /* td_cv_row2 */
+#define TD_CV_WIDE_ON TD_CV_ON(7)     /* cv_wide */
+#define TD_CV_SLOW_ON TD_CV_ON(8)     /* td_cv_epi_slow */
 
 /* Constant f of channel r of the block (ch: the block's first channel). */
 #define TD_CHV(r, f) ch[(r) * TD_OPT_CH + TD_CH_##f]
@@ -170,9 +191,11 @@ typedef struct {
 
 /* Reference (or integer-graph) requantization of a block's raw sums acc[j * np + p],
  * np = 4 or 8 pixels (the first np / 2 are low lanes, 256 * sum w*(x + 129), the rest high
- * lanes), pixel p of channel j stored at y + p * ps + j * esize (bytes). */
-static void td_cv_epi_slow(const uint32_t *acc, int32_t r, int32_t np, const int32_t *ch,
-                           int8_t *y, int32_t ps, const td_cv_io_t *io)
+ * lanes), pixel p of channel j stored at y + p * ps + j * esize (bytes). Out of line: the
+ * blocks that rarely need it stay small. */
+TD_OPT_NOINLINE static void td_cv_epi_slow(const uint32_t *acc, int32_t r, int32_t np,
+                                           const int32_t *ch, int8_t *y, int32_t ps,
+                                           const td_cv_io_t *io)
 {
     const int32_t es = io->rq != NULL ? io->rq->esize : 1;
     for (int32_t j = 0; j < r; ++j) {
@@ -216,7 +239,7 @@ static void td_cv_epi_slow(const uint32_t *acc, int32_t r, int32_t np, const int
     else if (((Q) & 1) && mode == TD_CV_RQ32) TD_CV_EPIQ4(int8_t, R)                     \
     else if (((Q) & 2) && mode == TD_CV_RQ32H) TD_CV_EPIQ4(int16_t, R)                   \
     else if (((Q) & 4) && mode == TD_CV_RQ64) TD_CV_EPIQ4X(R)                            \
-    else {                                                                               \
+    else if (TD_CV_SLOW_ON) {                                                            \
         uint32_t acc[4 * (R)];                                                           \
         TD_CV_EACH##R(TD_CV_KEEP)                                                        \
         td_cv_epi_slow(acc, R, 4, ch, yg, ps, io);                                       \

@@ -1,6 +1,12 @@
 /* td_opt_dw_impl.h - the optimized depthwise convolution, included by its two kernels
  * (td_depthwise_conv2d_s8_opt.c: TFLite; td_depthwise_conv2d_rq_opt.c: integer graphs);
- * see td_depthwise_conv2d_s8_opt.h (args, staging, write order). All static. */
+ * see td_depthwise_conv2d_s8_opt.h (args, staging, write order). All static.
+ *
+ * The includer defines DW_MODES, the channel modes its args can hold (bit m: mode m);
+ * td_opt_config.h's TD_DW_PATHS says which paths the project's layers reach (the
+ * general per-pixel loop, the 3x3 loop for any tap step, the visits of fewer than 4
+ * pixels, the channel modes, the requantization forms of td_opt_rq_any; quant/opt/
+ * depthwise_conv2d.py c_config): the code of the others is left out. */
 #ifndef TD_OPT_DW_IMPL_H
 #define TD_OPT_DW_IMPL_H
 
@@ -12,17 +18,36 @@
 #include "../td_common.h"
 #include "td_opt_common.h"
 #include "td_opt_config.h"
-#include "td_opt_rq.h"
-#include "td_opt_dw_px.h"
 
 #ifndef TD_DW_PAIR_STEPS          /* (a generated td_opt_config.h without pair layers) */
 #define TD_DW_PAIR_STEPS(X)
 #endif
 
+#ifndef DW_MODES
+#define DW_MODES 0x1f
+#endif
+
+/* TD_DW_PATHS (td_opt_config.h): 1 the general per-pixel loop (dw_channel_any), 2 the 3x3
+ * loop for any tap step (dw_row3), 3 the channels-inner visits of fewer than 4 pixels
+ * (DW_FEW_PIXELS), 4 their channels of modes other than 2 (dw_any), 10 + m channels of
+ * mode m, 30 + f the forms f that td_opt_rq_any handles (td_opt_rq.h TD_RQ_FORMS_IN). */
+#define DW_PATH_BIT(v) | ((v) >= 1 && (v) <= 14 ? 1 << (v) : 0)
+#define DW_PATHS (0 TD_DW_PATHS(DW_PATH_BIT))
+#define DW_HAS_PATH(p) ((DW_PATHS >> (p)) & 1)
+#define DW_MODE_IN(m) (((DW_MODES >> (m)) & 1) && DW_HAS_PATH(10 + (m)))
+#define DW_RQ_KERNEL ((DW_MODES & 0x1c) != 0)     /* integer-graph modes 2..4 */
+#define DW_FORM_IN(v) | ((v) >= 30 && (v) <= 35 ? 1 << ((v) - 30) : 0)
+#ifndef TD_RQ_FORMS_IN
+#define TD_RQ_FORMS_IN (0 TD_DW_PATHS(DW_FORM_IN))
+#endif
+
+#include "td_opt_rq.h"
+#include "td_opt_dw_px.h"
+
 /* Bit m set: the 3x3 loop has its branch for integer-graph mode m (td_opt_config.h). */
 #define DW_FORM_BIT(m) | (1 << (m))
 enum { DW_RQ_FORMS = 0 TD_DW_RQ_FORMS(DW_FORM_BIT) };
-#define DW_HAS_FORM(m) ((DW_RQ_FORMS >> (m)) & 1)
+#define DW_HAS_FORM(m) (((DW_MODES >> (m)) & 1) && ((DW_RQ_FORMS >> (m)) & 1))
 
 #define DW_START 0        /* chan words of this kernel (the rest as td_opt_common.h) */
 #define DW_MODE 1
@@ -77,25 +102,21 @@ static void dw_stage(const td_depthwise_conv2d_s8_opt_args_t *a, const int8_t *x
 static inline void dw_store(const td_depthwise_conv2d_s8_opt_args_t *a, const int32_t *ch,
                             int32_t acc, int8_t *y)
 {
-    int32_t v;
-    if (ch[DW_MODE] == 2) {
+    if (DW_MODE_IN(2) && ch[DW_MODE] == 2) {
         TD_RQ_PUT(y, acc, ch[7], (uint32_t)ch[8] - (uint32_t)ch[7], (uint32_t)ch[3],
                   (uint32_t)ch[4], ch[6], a->rq_lo + a->output_offset,
                   a->rq_hi + a->output_offset);
-        return;
-    }
-    if (ch[DW_MODE] >= 2) {
+    } else if ((DW_MODE_IN(3) || DW_MODE_IN(4)) && ch[DW_MODE] >= 2) {
         const td_opt_rqp_t rq = {a->esize, a->rq_lo, a->rq_hi, a->output_offset, a->rq_fp32,
                                  a->rq_rounding, a->rq_mul2, a->gmul, a->gadd, a->gdiv};
         td_opt_store_any(y, a->esize, td_opt_rq_any(acc, ch, &rq));
-        return;
+    } else if (DW_MODE_IN(0) && ch[DW_MODE] == 0) {
+        const int32_t v = td_opt_rq(acc, (uint32_t)ch[TD_CH_M4], ch[TD_CH_CP], ch[TD_CH_DN],
+                                    ch[TD_CH_SH]);
+        *y = td_opt_sat(v, a->act_min, a->act_max);
+    } else if (DW_MODE_IN(1)) {
+        *y = td_opt_sat(td_opt_rq_slow(acc, ch, a->output_offset), a->act_min, a->act_max);
     }
-    if (ch[DW_MODE] == 0) {
-        v = td_opt_rq(acc, (uint32_t)ch[TD_CH_M4], ch[TD_CH_CP], ch[TD_CH_DN], ch[TD_CH_SH]);
-    } else {
-        v = td_opt_rq_slow(acc, ch, a->output_offset);
-    }
-    *y = td_opt_sat(v, a->act_min, a->act_max);
 }
 
 /* One output pixel of one channel, any window: rows[ky] are the staged rows (at the
@@ -155,8 +176,9 @@ TD_OPT_NOINLINE static void NAME(const td_depthwise_conv2d_s8_opt_args_t *a,    
     const int32_t rowb = a->out_w * a->out_c, lo = a->act_min, hi = a->act_max;         \
     const int32_t lo2 = a->rq_lo + a->output_offset, hi2 = a->rq_hi + a->output_offset;  \
     const int32_t off2 = a->output_offset;                                               \
-    /* pixel, input and output steps all D (and 3 * D an immediate): pixel pairs */      \
-    const int unit = (PAIRS) > 0 && s == (D) && ystep == (D) && 3 * (D) < 2048;          \
+    /* pixel, input and output steps all D (and 3 * D an immediate): pixel pairs (the   \
+     * PAIRS instances run only so: dw_rows, out_c = in_c * depth_multiplier) */         \
+    const int unit = (PAIRS) > 0 && 3 * (D) < 2048;                                      \
     const int32_t rowb2 = (a->out_w & ~1) * a->out_c, odd = a->out_w & 1;                \
     const int8_t *w = a->wts;                                                            \
     const int32_t *ch = a->chan;                                                         \
@@ -168,12 +190,12 @@ TD_OPT_NOINLINE static void NAME(const td_depthwise_conv2d_s8_opt_args_t *a,    
         rp[3 * row + 1] = b_[dh];                                                        \
         rp[3 * row + 2] = b_[2 * dh];                                                    \
     }                                                                                    \
-    if ((PAIRS) >= 0 && nrows * a->out_w < 4 && dm == 1                                 \
+    if ((PAIRS) >= 0 && DW_RQ_KERNEL && DW_HAS_PATH(3) && nrows * a->out_w < 4 && dm == 1 \
         && a->chan[DW_MODE] >= 2)       /* (an integer-graph layer: modes 2..4) */    \
         DW_FEW_PIXELS(D)                                                                 \
     for (int32_t c = 0; c < oc; ++c, w += 9, ch += TD_OPT_CH) {                          \
         const int32_t ic = dm == 1 ? c : c / dm;                                         \
-        if (ch[DW_MODE] == 2) {        /* int8, thresholds, zero point in pb: inline */  \
+        if (DW_MODE_IN(2) && ch[DW_MODE] == 2) {   /* int8, thresholds, zero point in pb */ \
             const int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4];         \
             const int32_t w5 = w[5], w6 = w[6], w7 = w[7], w8 = w[8];                    \
             const uint32_t start = (uint32_t)ch[DW_START];                               \
@@ -188,9 +210,9 @@ TD_OPT_NOINLINE static void NAME(const td_depthwise_conv2d_s8_opt_args_t *a,    
             }                                                                            \
             continue;                                                                    \
         }                                                                                \
-        if (ch[DW_MODE] != 0 && !(DW_HAS_FORM(4) && ch[DW_MODE] == 4)                    \
+        if (!(DW_MODE_IN(0) && ch[DW_MODE] == 0) && !(DW_HAS_FORM(4) && ch[DW_MODE] == 4) \
             && !(DW_HAS_FORM(3) && ch[DW_MODE] >= 2)) {                                  \
-            for (int32_t row = 0; row < nrows; ++row) {                                  \
+            for (int32_t row = 0; DW_HAS_PATH(1) && row < nrows; ++row) {                \
                 dw_channel_any(a, base + row * sh_rows, c, yrow + row * rowb * a->esize); \
             }                                                                            \
             continue;                                                                    \
@@ -200,7 +222,7 @@ TD_OPT_NOINLINE static void NAME(const td_depthwise_conv2d_s8_opt_args_t *a,    
             const int32_t w5 = w[5], w6 = w[6], w7 = w[7], w8 = w[8];                    \
             const uint32_t start = (uint32_t)ch[DW_START];                               \
             int8_t *y = yrow + c;                                                        \
-            if (ch[DW_MODE] == 0) {                                                      \
+            if (DW_MODE_IN(0) && ch[DW_MODE] == 0) {                                     \
                 const uint32_t m4 = (uint32_t)ch[TD_CH_M4];                              \
                 const int32_t cp = ch[TD_CH_CP], dn = ch[TD_CH_DN], sh = ch[TD_CH_SH];   \
                 const int32_t tl = ch[TD_CH_TLH], th = ch[TD_CH_THH];                    \
@@ -247,11 +269,11 @@ static void dw_rows(const td_depthwise_conv2d_s8_opt_args_t *a, const int8_t *co
 #define DW_CASE(D) case D: dw_row3_##D(a, base, yrow, nrows); return;
             TD_DW_TAP_STEPS(DW_CASE)
         default:
-            dw_row3(a, base, a->dilation_w * a->in_c, yrow, nrows);
+            if (DW_HAS_PATH(2)) dw_row3(a, base, a->dilation_w * a->in_c, yrow, nrows);
             return;
         }
     }
-    for (int32_t row = 0; row < nrows; ++row) {
+    for (int32_t row = 0; DW_HAS_PATH(1) && row < nrows; ++row) {
         for (int32_t c = 0; c < a->out_c; ++c) {
             dw_channel_any(a, base + row * a->stride_h, c,
                            yrow + row * a->out_w * a->out_c * a->esize);

@@ -110,9 +110,10 @@
                 for (int32_t c = 0; c < oc; ++c, ++r0, ++r1, ++r2, w += 9, ch += TD_OPT_CH, \
                      ++y) {                                                              \
                     uint32_t acc = (uint32_t)ch[DW_START];                               \
-                    if (ch[DW_MODE] != 2) {                                              \
+                    if (ch[DW_MODE] != 2) {    /* (TD_DW_PATHS 4: some such channel) */  \
                         const int8_t *const rows3[3] = {r0, r1, r2};                     \
-                        dw_any(a, rows3, w, ch, yrow + (pix * oc + c) * a->esize);       \
+                        if (DW_HAS_PATH(4))                                              \
+                            dw_any(a, rows3, w, ch, yrow + (pix * oc + c) * a->esize);   \
                         continue;                                                        \
                     }                                                                    \
                     DW_MAC3(acc, w[0], w[1], w[2], r0, D);                               \

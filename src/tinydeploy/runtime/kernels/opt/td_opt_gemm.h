@@ -157,7 +157,7 @@ TD_OPT_NOINLINE static void name(const int32_t *xp, const TD_CV_WT *wp, int32_t 
     } else if ((TD_CV_RQ32_ON & 4) && mode == TD_CV_RQ64) {                              \
         TD_CV_EPIQ(int8_t, TD_CV_TQ6(0) TD_CV_TQ6(1) TD_CV_TQ6(2) TD_CV_TQ6(3)           \
                    TD_CV_TQ6X)                                                           \
-    } else {            /* each output written twice: the low lane, then the same sum */ \
+    } else if (TD_CV_SLOW_ON) { /* each output written twice: the low lane, then the sum */ \
         const uint32_t acc[10] = {TD_CV_TACC(0), TD_CV_TACC(1), TD_CV_TACC(2),           \
                                   TD_CV_TACC(3), TD_CV_TACCX};                           \
         td_cv_epi_slow(acc, TD_CV_TR, 2, ch, y, 0, io);                                  \
@@ -319,7 +319,7 @@ TD_OPT_NOINLINE static void td_cv_row2(const td_cv_rowjob_t *job, const TD_CV_WT
             TD_CV_EPIQ(int16_t, TD_CV_EPIQ8(0) TD_CV_EPIQ8(1))
         } else if ((TD_CV_ROWQ_ON & 4) && mode == TD_CV_RQ64) {
             TD_CV_EPIQ(int8_t, TD_CV_EPIQ8X(0) TD_CV_EPIQ8X(1))
-        } else {
+        } else if (TD_CV_SLOW_ON) {
             uint32_t acc[16];
             TD_CV_KEEP8(0) TD_CV_KEEP8(1)
             td_cv_epi_slow(acc, 2, 8, ch, yg, ps, io);

@@ -41,6 +41,17 @@
 #define TD_RQ_F32G 4
 #define TD_RQ_DIV 5
 
+/* The forms td_opt_rq_any handles in this translation unit, bit f for form f: a kernel
+ * whose layers' forms Python knows defines it before it includes this header (from
+ * td_opt_config.h), so the code of the others is left out (a descriptor of a form left
+ * out would give acc, as TD_RQ_RAW: Python never makes one); by default all. */
+#ifndef TD_RQ_FORMS_IN
+#define TD_RQ_FORMS_IN 0x3f
+#endif
+#define TD_RQ_IN(f) ((TD_RQ_FORMS_IN >> (f)) & 1)
+#define TD_RQ_CLAMPS (TD_RQ_IN(TD_RQ_S32) | TD_RQ_IN(TD_RQ_S64) | TD_RQ_IN(TD_RQ_F32G)      \
+                      | TD_RQ_IN(TD_RQ_DIV))      /* forms ending in the common clamp */
+
 /* The layer's part of the requantization (from its args struct). */
 typedef struct {
     int32_t esize;             /* output element bytes: 1, 2 or 4 */
@@ -79,13 +90,18 @@ static inline int32_t td_opt_rq_div(int32_t acc, uint32_t m, uint32_t b, uint32_
 /* The stored value (zero point included) of accumulator acc with descriptor d. */
 static inline int32_t td_opt_rq_any(int32_t acc, const int32_t *d, const td_opt_rqp_t *q)
 {
+#if TD_RQ_CLAMPS
     int32_t v;
+#endif
     switch (d[2]) {
+#if TD_RQ_IN(TD_RQ_S32)
     case TD_RQ_S32:
         if (acc < d[7]) return q->lo + q->off;
         if (acc >= d[8]) return q->hi + q->off;
         v = (int32_t)((uint32_t)acc * (uint32_t)d[3] + (uint32_t)d[4]) >> d[6];
         break;
+#endif
+#if TD_RQ_IN(TD_RQ_S64)
     case TD_RQ_S64: {
         const int64_t b = (int64_t)(((uint64_t)(uint32_t)d[5] << 32) | (uint32_t)d[4]);
         if (acc < d[7]) return q->lo + q->off;
@@ -93,6 +109,8 @@ static inline int32_t td_opt_rq_any(int32_t acc, const int32_t *d, const td_opt_
         v = (int32_t)(((int64_t)acc * d[3] + b) >> d[6]);
         break;
     }
+#endif
+#if TD_RQ_IN(TD_RQ_F32G)
     case TD_RQ_F32G: {
         const int64_t add = (int64_t)(((uint64_t)(uint32_t)d[5] << 32) | (uint32_t)d[4]);
         const int64_t u = ((int64_t)acc * d[3] + add) * q->mul2;
@@ -105,19 +123,29 @@ static inline int32_t td_opt_rq_any(int32_t acc, const int32_t *d, const td_opt_
         }
         return td_opt_rq_gen(acc, d, q);      /* within the rounding's reach of a boundary */
     }
+#endif
+#if TD_RQ_IN(TD_RQ_DIV)
     case TD_RQ_DIV:
         if (acc < d[7]) return q->lo + q->off;
         if (acc >= d[8]) return q->hi + q->off;
         v = td_opt_rq_div(acc, (uint32_t)d[3], (uint32_t)d[4], (uint32_t)d[5],
                           (uint32_t)d[10], q->rounding);
         break;
+#endif
+#if TD_RQ_IN(TD_RQ_GEN)
     case TD_RQ_GEN:
         return td_opt_rq_gen(acc, d, q);
+#endif
     default:
         return acc;
     }
+#if TD_RQ_CLAMPS
     v = v < q->lo ? q->lo : (v > q->hi ? q->hi : v);
     return v + q->off;
+#else
+    (void)q;
+    return acc;
+#endif
 }
 
 /* Store v as the layer's output type at y (byte address). */
