@@ -189,13 +189,20 @@ typedef struct {
         const int32_t qlo = io->rq->lo + io->rq->off, qhi = io->rq->hi + io->rq->off;    \
         __VA_ARGS__ }
 
+/* td_opt_rq_any out of line: inlined, its code changes how GCC allocates the registers
+ * of the block functions that inline td_cv_epi_slow (nemo_penguinet32: ~1% more
+ * instructions in their loops when a project compiles few of them). */
+static TD_OPT_NOINLINE int32_t td_cv_rq_any(int32_t s, const int32_t *d,
+                                            const td_opt_rqp_t *q)
+{
+    return td_opt_rq_any(s, d, q);
+}
+
 /* Reference (or integer-graph) requantization of a block's raw sums acc[j * np + p],
  * np = 4 or 8 pixels (the first np / 2 are low lanes, 256 * sum w*(x + 129), the rest high
- * lanes), pixel p of channel j stored at y + p * ps + j * esize (bytes). Out of line: the
- * blocks that rarely need it stay small. */
-TD_OPT_NOINLINE static void td_cv_epi_slow(const uint32_t *acc, int32_t r, int32_t np,
-                                           const int32_t *ch, int8_t *y, int32_t ps,
-                                           const td_cv_io_t *io)
+ * lanes), pixel p of channel j stored at y + p * ps + j * esize (bytes). */
+static void td_cv_epi_slow(const uint32_t *acc, int32_t r, int32_t np, const int32_t *ch,
+                           int8_t *y, int32_t ps, const td_cv_io_t *io)
 {
     const int32_t es = io->rq != NULL ? io->rq->esize : 1;
     for (int32_t j = 0; j < r; ++j) {
@@ -206,7 +213,7 @@ TD_OPT_NOINLINE static void td_cv_epi_slow(const uint32_t *acc, int32_t r, int32
                                          : (int32_t)s;
             if (io->rq != NULL) {
                 td_opt_store_any(y + p * ps + j * es, es,
-                                 td_opt_rq_any(a, ch + j * TD_OPT_CH, io->rq));
+                                 td_cv_rq_any(a, ch + j * TD_OPT_CH, io->rq));
             } else {
                 const int32_t v = td_opt_rq_slow(a, ch + j * TD_OPT_CH, io->out_off);
                 y[p * ps + j] = td_opt_sat(v, io->lo, io->hi);
