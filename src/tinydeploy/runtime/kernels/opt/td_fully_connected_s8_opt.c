@@ -13,9 +13,7 @@
 /* TD_FC_PATHS (td_opt_config.h, quant/opt/fully_connected.py): 1, 2, 4, 8 the blocks of
  * that many rows the layers take, 9 outputs with the reference requantization (mode 1);
  * the code of the others is left out. */
-#define FC_PATH_BIT(v) | ((v) >= 1 && (v) <= 9 ? 1 << (v) : 0)
-#define FC_PATHS (0 TD_FC_PATHS(FC_PATH_BIT))
-#define FC_HAS(p) ((FC_PATHS >> (p)) & 1)
+#define FC_HAS(p) TD_OPT_IN(TD_FC_PATHS, p)
 
 #define FC_MAC(r, u) a##r += (uint32_t)(wp[FC_R * (u) + (r)] * x)
 

@@ -8,12 +8,9 @@
 /* TD_FC_PATHS (td_opt_config.h, quant/opt/matmul_rq.py): 20 two batch rows per panel,
  * 21 one, 22 + m the requantization modes m, 30 + f the descriptor forms f of mode 2
  * (td_opt_rq.h TD_RQ_FORMS_IN); the code of the others is left out. */
-#define FC_PATH_BIT(v) | ((v) >= 20 && (v) <= 24 ? 1 << ((v) - 20) : 0)
-#define FC_PATHS (0 TD_FC_PATHS(FC_PATH_BIT))
-#define FC_HAS(p) ((FC_PATHS >> ((p) - 20)) & 1)
-#define FC_FORM_IN(v) | ((v) >= 30 && (v) <= 35 ? 1 << ((v) - 30) : 0)
+#define FC_HAS(p) TD_OPT_IN(TD_FC_PATHS, p)
 #ifndef TD_RQ_FORMS_IN
-#define TD_RQ_FORMS_IN (0 TD_FC_PATHS(FC_FORM_IN))
+#define TD_RQ_FORMS_IN TD_RQ_FORMS_OF(TD_FC_PATHS)
 #endif
 
 #include "td_opt_mm.h"

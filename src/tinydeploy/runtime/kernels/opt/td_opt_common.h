@@ -76,6 +76,15 @@
 #define TD_OPT_NOINLINE
 #endif
 
+/* Membership in a td_opt_config.h list of values 0..63 (the project's code paths):
+ * TD_OPT_SET(LIST) the bit set of its values, TD_OPT_IN(LIST, v) 1 when it holds v -
+ * constants the compiler folds and #if can test. TD_RQ_FORMS_OF(LIST): the td_opt_rq.h
+ * forms f a list holds as 30 + f (td_opt_rq.h TD_RQ_FORMS_IN). */
+#define TD_OPT_BIT_(v) | (1ull << (v))
+#define TD_OPT_SET(LIST) (0ull LIST(TD_OPT_BIT_))
+#define TD_OPT_IN(LIST, v) ((TD_OPT_SET(LIST) >> (v)) & 1u)
+#define TD_RQ_FORMS_OF(LIST) ((TD_OPT_SET(LIST) >> 30) & 0x3fu)
+
 /* The cores that run one layer together (a cluster, or QEMU's harts): each calls the
  * kernel with its own index; `barrier` makes all of them meet (NULL: cores == 1). A
  * NULL team pointer means one core. */

@@ -12,14 +12,6 @@
 #include "td_opt_cv_direct_store.h"
 #include "td_opt_rq.h"
 
-/* The block and store functions the project compiles (td_opt_config.h TD_CVD_PATHS). */
-#define TD_CVDP_1(v) || (v) == 1
-#define TD_CVDP_2(v) || (v) == 2
-#define TD_CVDP_3(v) || (v) == 3
-#define TD_CVDP_4(v) || (v) == 4
-#define TD_CVDP_5(v) || (v) == 5
-#define TD_CVD_ON(n) (0 TD_CVD_PATHS(TD_CVDP_##n))
-
 /* One tap of a block: input values u (pixel 0) and v (pixel 1), weights w[0..3]. */
 #define TD_CVD_TAP(u_, v_, w_)                                                            \
     do {                                                                                  \

@@ -13,9 +13,9 @@
 #include "td_opt_config.h"
 #include "td_opt_rq.h"
 
-/* Some layer of the project has a channel of form 0 (td_opt_config.h TD_CVD_PATHS 6). */
-#define TD_CVDP_ANY(v) || (v) == 6
-#define TD_CVD_ANY_ON (0 TD_CVD_PATHS(TD_CVDP_ANY))
+/* The block and store functions the project compiles (td_opt_config.h TD_CVD_PATHS; 6:
+ * some layer has a channel of form 0). */
+#define TD_CVD_ON(n) TD_OPT_IN(TD_CVD_PATHS, n)
 
 /* td_opt_rq_any out of line (the store loop keeps its registers for the inline forms). */
 static TD_OPT_NOINLINE int32_t td_cvd_rq_any(int32_t s, const int32_t *d,
@@ -41,7 +41,7 @@ static TD_OPT_NOINLINE void td_cvd_store(const td_opt_rqp_t *q, const uint32_t *
         for (int32_t i = 0; i < npx; ++i) {
             const int32_t s = (int32_t)acc[nr * i + r];
             int32_t v;
-            if (TD_CVD_ANY_ON && form == 0) {
+            if (TD_CVD_ON(6) && form == 0) {
                 v = td_cvd_rq_any(s, ch, q);
             } else if (s < tlo) {
                 v = lo;

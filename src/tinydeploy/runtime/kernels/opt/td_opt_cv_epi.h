@@ -37,15 +37,7 @@
 
 /* The block functions the project compiles (td_opt_config.h TD_CV_PATHS): a call guarded
  * by one that is off is dropped with its function. */
-#define TD_CVP_1(v) || (v) == 1
-#define TD_CVP_2(v) || (v) == 2
-#define TD_CVP_3(v) || (v) == 3
-#define TD_CVP_4(v) || (v) == 4
-#define TD_CVP_5(v) || (v) == 5
-#define TD_CVP_6(v) || (v) == 6
-#define TD_CVP_7(v) || (v) == 7
-#define TD_CVP_8(v) || (v) == 8
-#define TD_CV_ON(n) (0 TD_CV_PATHS(TD_CVP_##n))
+#define TD_CV_ON(n) TD_OPT_IN(TD_CV_PATHS, n)
 #define TD_CV_B5_ON TD_CV_ON(1)       /* td_cv_block5 */
 #define TD_CV_B4_ON TD_CV_ON(2)       /* td_cv_block4 */
 #define TD_CV_T5_ON TD_CV_ON(3)       /* td_cv_tail5 (else such a tail takes a block) */

@@ -31,14 +31,11 @@
  * loop for any tap step (dw_row3), 3 the channels-inner visits of fewer than 4 pixels
  * (DW_FEW_PIXELS), 4 their channels of modes other than 2 (dw_any), 10 + m channels of
  * mode m, 30 + f the forms f that td_opt_rq_any handles (td_opt_rq.h TD_RQ_FORMS_IN). */
-#define DW_PATH_BIT(v) | ((v) >= 1 && (v) <= 14 ? 1 << (v) : 0)
-#define DW_PATHS (0 TD_DW_PATHS(DW_PATH_BIT))
-#define DW_HAS_PATH(p) ((DW_PATHS >> (p)) & 1)
+#define DW_HAS_PATH(p) TD_OPT_IN(TD_DW_PATHS, p)
 #define DW_MODE_IN(m) (((DW_MODES >> (m)) & 1) && DW_HAS_PATH(10 + (m)))
 #define DW_RQ_KERNEL ((DW_MODES & 0x1c) != 0)     /* integer-graph modes 2..4 */
-#define DW_FORM_IN(v) | ((v) >= 30 && (v) <= 35 ? 1 << ((v) - 30) : 0)
 #ifndef TD_RQ_FORMS_IN
-#define TD_RQ_FORMS_IN (0 TD_DW_PATHS(DW_FORM_IN))
+#define TD_RQ_FORMS_IN TD_RQ_FORMS_OF(TD_DW_PATHS)
 #endif
 
 #include "td_opt_rq.h"

@@ -23,8 +23,7 @@
 
 /* The block path is compiled only where a layer can take it (td_opt_config.h
  * TD_TR_PATHS: value 1): ~1.8 KB of rv32imc code the other projects leave out. */
-#define TD_TR_PATH_IS1(v) ((v) == 1) ||
-#define TD_TR_BLOCKS_ON (TD_TR_PATHS(TD_TR_PATH_IS1) 0)
+#define TD_TR_BLOCKS_ON TD_OPT_IN(TD_TR_PATHS, 1)
 
 /* GCC -O3 would also compile each block loop once more for s2 == 1 (loop versioning for
  * strides, GCC 10 on: code size only, that stride never reaches the block paths). */
