@@ -94,26 +94,23 @@ def flash(project: Path, prefix: str) -> dict[str, int]:
     return res
 
 
+def _weight_ops(g):
+    """The layers with MACs and constant weights."""
+    return [op for op in g.ops if op.kind in WEIGHT_KINDS and len(op.inputs) > 1
+            and op.inputs[1] and g.t(op.inputs[1]).is_const]
+
+
 def weight_bytes(g) -> int:
     """One byte per weight of the layers with MACs (the int8 weights)."""
-    n = 0
-    for op in g.ops:
-        if op.kind in WEIGHT_KINDS and len(op.inputs) > 1 and op.inputs[1] \
-                and g.t(op.inputs[1]).is_const:
-            n += int(np.prod(g.t(op.inputs[1]).shape))
-    return n
+    return sum(int(np.prod(g.t(op.inputs[1]).shape)) for op in _weight_ops(g))
 
 
 def floor_bytes(g) -> int:
     """The least any deployment stores besides code: the int8 weights plus, per output
     channel of those layers, an int32 multiplier and an int32 offset (bias folded in) where
     the layer requantizes, its int32 bias where it does not."""
-    n = weight_bytes(g)
-    for op in g.ops:
-        if op.kind in WEIGHT_KINDS and len(op.inputs) > 1 and op.inputs[1] \
-                and g.t(op.inputs[1]).is_const:
-            n += (8 if "requant" in op.attrs else 4) * int(g.t(op.outputs[0]).shape[-1])
-    return n
+    return weight_bytes(g) + sum((8 if "requant" in op.attrs else 4)
+                                 * int(g.t(op.outputs[0]).shape[-1]) for op in _weight_ops(g))
 
 
 def by_kind(prof: dict, g, n: int = 3) -> str:
