@@ -93,8 +93,9 @@ def _nemo_like_rq(rng, n: int):
 def test_mode2_channels_equal_the_reference_on_every_accumulator(seed):
     """Every inline channel (negated, zero point folded, fitted to the stored byte) gives
     the reference's byte for every accumulator the layer can produce (the kernel's
-    accumulator is -acc in a negated channel), as the C loop computes it: thresholds,
-    then (acc * M + B) >> S in wrapping int32."""
+    accumulator is -acc in a negated channel), as the C loops compute it: thresholds,
+    then (acc * M + B) >> S in wrapping int32, or (the pixel pairs) the same from the sum
+    without the channel's start value."""
     rng = np.random.default_rng(50 + seed)
     n = 24
     acc = acc_mod.DepthwiseConv2dS32Args(1, 5, 5, n, 5, 5, n, 3, 3, 1, 1, 1, 1, 1, 1, 1, 0)
@@ -122,5 +123,14 @@ def test_mode2_channels_equal_the_reference_on_every_accumulator(seed):
                                       int(rq.rounding)), lo, hi) + off
         bad = np.flatnonzero(got != want)
         assert bad.size == 0, (c, int(x[bad[0]]), int(got[bad[0]]), int(want[bad[0]]))
+        # the pixel pairs (DW_RQ_PUT0): the sum without the start value, words 9..11
+        start, pb0, tl0, rng0 = (int(v) for v in ch[c, [0, 9, 10, 11]])
+        s0 = (x - start) % 2**32
+        d0 = (s0 - tl0) % 2**32
+        u0 = (s0 * m + pb0) % 2**32
+        v0 = np.where(u0 >= 2**31, u0 - 2**32, u0) >> s
+        got0 = np.where(d0 < rng0 % 2**32, v0, np.where(d0 >= 2**31, lo + off, hi + off))
+        bad = np.flatnonzero(got0 != want)
+        assert bad.size == 0, (c, int(x[bad[0]]), int(got0[bad[0]]), int(want[bad[0]]))
         checked += 1
     assert checked >= n // 2, (checked, ch[:, 1])

@@ -194,18 +194,34 @@ def make_rq(a, consts, cores: int = 1, lean: bool = False):
     for c in range(acc.out_c):
         # inline: 2 S32 with thresholds, zero point folded (int8), 4 DIV (int8); 3 any
         # form (a call)
-        d = list(desc[c])
-        folded = int8 and _fold_offset(d, int(rq.out_offset), int(rq.clip_lo),
+        # (mode 2 needs 2 bound + 1 < 2^31: the pixel pairs' sign test, _pair_words)
+        d, fold = list(desc[c]), int8 and 2 * int(bound[c]) + 1 < 1 << 31
+        folded = fold and _fold_offset(d, int(rq.out_offset), int(rq.clip_lo),
                                        int(rq.clip_hi))
-        if int8 and not folded and (f := _fit_folded(rq, c, int(bound[c]))) is not None:
+        if fold and not folded and (f := _fit_folded(rq, c, int(bound[c]))) is not None:
             d, folded = f, True
         mode = 2 if folded else 4 if d[0] == DIV and int8 else 3
-        chan += [wrap32(int(bias[c]) + acc.input_offset * int(w[c].sum())), mode, *d, 0]
+        start = wrap32(int(bias[c]) + acc.input_offset * int(w[c].sum()))
+        words = [start, mode, *d, 0]
+        if mode == 2:
+            words[9:12] = _pair_words(d, start, int(bound[c]))
+        chan += words
     fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(base)}
     fields.update(chan=np.array(chan, dtype=np.int64), output_offset=(
         int(rq.out_offset) if rq is not None else 0), act_min=-128, act_max=127,
         esize=ESIZE[type(rq)] if rq is not None else 4, **layer)
     return DepthwiseConv2dRqOptArgs(**fields)
+
+
+def _pair_words(d: list[int], start: int, bound: int) -> list[int]:
+    """Chan words 9..11 of a mode-2 channel for the pixel pairs, whose sums leave out the
+    start value (DW_RQ_PUT0): B + start * M, tl' - start and th' - tl', with the thresholds
+    moved into [-bound, bound + 1] - on every accumulator |acc| <= bound, acc < tl' exactly
+    when acc < tl, and acc >= th' exactly when acc >= th (given acc >= tl) - so that
+    acc - tl' fits int32 (2 bound + 1 < 2^31) and its sign picks the clamp."""
+    tl = min(max(d[5], -bound), bound + 1)
+    th = min(max(d[6], tl), bound + 1)
+    return [wrap32(d[2] + start * d[1]), wrap32(tl - start), th - tl]
 
 
 def _non_decreasing(w: np.ndarray, bias: np.ndarray, rq):

@@ -14,7 +14,8 @@
  * start = bias + input_offset * sum(w). chan: TD_OPT_CH words per output channel: start,
  * mode (0 TFLite fast, 1 TFLite reference requantization; integer graphs: 2 the int32
  * multiply-shift of td_opt_rq.h inline, 4 its reciprocal division inline (int8 outputs),
- * 3 any other form, words 2..10 its descriptor),
+ * 3 any other form, words 2..10 its descriptor; mode 2 keeps the pixel pairs' words in
+ * 9..11, td_opt_dw_px.h DW_RQ_PUT0: their sums start from 0),
  * then m4, c_pos, d_neg, sh, mult, shift as td_opt_common.h (TFLite), the clamp
  * thresholds in words 10 and 11.
  *

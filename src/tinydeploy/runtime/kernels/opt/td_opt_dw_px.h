@@ -62,7 +62,8 @@
 
 /* DW_PIXELS for stride 1, dilation 1 and one output per input channel (pixel, input
  * and output steps all D): two pixels per step, sharing the middle columns' loads (12
- * loads for 18 MACs) and the pointer steps; PUT(yy, acc) stores one output. */
+ * loads for 18 MACs) and the pointer steps; the sums start at S0 and PUT(yy, acc) stores
+ * one output. */
 #define DW_MAC3(acc, wa, wb, wc, r, D)                                                   \
     (acc) += (uint32_t)((wa) * (r)[0]) + (uint32_t)((wb) * (r)[D])                       \
              + (uint32_t)((wc) * (r)[2 * D])
@@ -72,12 +73,12 @@
         (a0) += (uint32_t)((wa) * x0_) + (uint32_t)((wb) * x1_) + (uint32_t)((wc) * x2_); \
         (a1) += (uint32_t)((wa) * x1_) + (uint32_t)((wb) * x2_) + (uint32_t)((wc) * x3_); \
     } while (0)
-#define DW_PIXEL_PAIRS(D, PUT)                                                           \
+#define DW_PIXEL_PAIRS(D, S0, PUT)                                                       \
     for (const int8_t *const *t = rp; t != rp_end; t += 3) {                             \
         const int8_t *r0 = t[0] + ic, *r1 = t[1] + ic, *r2 = t[2] + ic;                  \
         int8_t *const end2 = y + rowb2;                                                  \
         for (; y != end2; r0 += 2 * D, r1 += 2 * D, r2 += 2 * D, y += 2 * D) {           \
-            uint32_t acc0 = start, acc1 = start;                                         \
+            uint32_t acc0 = (S0), acc1 = (S0);                                           \
             DW_PAIR_ROW(acc0, acc1, r0, w0, w1, w2, D);                                  \
             DW_PAIR_ROW(acc0, acc1, r1, w3, w4, w5, D);                                  \
             DW_PAIR_ROW(acc0, acc1, r2, w6, w7, w8, D);                                  \
@@ -85,7 +86,7 @@
             PUT(y + D, acc1);                                                            \
         }                                                                                \
         if (odd) {                                                                       \
-            uint32_t acc = start;                                                        \
+            uint32_t acc = (S0);                                                         \
             DW_MAC3(acc, w0, w1, w2, r0, D);                                             \
             DW_MAC3(acc, w3, w4, w5, r1, D);                                             \
             DW_MAC3(acc, w6, w7, w8, r2, D);                                             \
@@ -94,6 +95,20 @@
         }                                                                                \
     }
 #define DW_RQ_PUT2(yy, acc) TD_RQ_PUT(yy, acc, tl, rng, pm, pb, psh, lo2, hi2)
+
+/* TD_RQ_PUT of a sum without the channel's start value (DW_PIXEL_PAIRS from 0: two adds
+ * per pair fewer), from chan words 9..11 of a mode-2 channel (quant/opt/depthwise_conv2d.py):
+ * pb0 = pb + start * pm and tl0 = tl' - start (wrapping), rng0 = th' - tl', where tl' <= th'
+ * are the thresholds moved into [-bound, bound + 1] (the same decisions on every reachable
+ * accumulator), so a0 - tl0 = acc - tl' fits int32: its sign says which clamp. */
+#define DW_RQ_PUT0(yy, acc)                                                              \
+    do {                                                                                 \
+        const uint32_t d_ = (acc) - tl0;                                                 \
+        int32_t v_;                                                                      \
+        if (DW_UNLIKELY(d_ >= rng0)) v_ = (int32_t)d_ < 0 ? (lo2) : (hi2);               \
+        else v_ = (int32_t)((acc) * pm + pb0) >> psh;                                    \
+        *(yy) = (int8_t)v_;                                                              \
+    } while (0)
 
 /* Visits of fewer than 4 pixels (tiny strided layers) of an integer-graph layer: pixels
  * outer, channels inner, so no channel pays a setup for one or two pixels; channels of
