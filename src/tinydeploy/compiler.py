@@ -20,9 +20,11 @@ from tinydeploy.lowered import Lowered
 from tinydeploy.memory import KernelMemory, plan_graph
 from tinydeploy.options import CompileOptions
 from tinydeploy.passes import depth_first, run_passes
+from tinydeploy.passes.nchw_depthwise import nchw_depthwise
 from tinydeploy.passes.streaming import stream_graph
 from tinydeploy.passes.train_updates import schedule_updates
 from tinydeploy.quant.execute import prepare_all
+from tinydeploy.quant.golden.depthwise_nchw import DepthwiseNchwArgs
 from tinydeploy.quant.opt import OptArgs, opt_args
 from tinydeploy.targets import load_target
 from tinydeploy.tiling.plan import plan_tiled
@@ -42,28 +44,35 @@ def lower(g: Graph, sliding: bool = True, kernels: str = "ref", cores: int = 1) 
     # attention head by head where that shrinks the arena (passes/depth_first.py)
     g = depth_first.choose(g, lambda h: plan_graph(h, sliding=sliding, kernels=kernels,
                                                    edges=sliding).arena_bytes)
+    ref = g                           # (what the reference kernels run)
+    if kernels == "opt" and sliding and training(g) is None:
+        g = nchw_depthwise(g)         # depthwise layers between NCHW edges: no transposes
     args = prepare_all(g)             # float scales -> multipliers/shifts, once, in Python
     # optimized kernels: weights packed, constants folded, paths chosen, in Python
     # (a training step's kernels read its parameters from their RAM arrays: reference set)
     c_args = opt_args(g, args, cores) if kernels == "opt" and sliding and \
         training(g) is None else args
+    for name, a in c_args.items():    # (only the optimized kernel computes these)
+        if isinstance(a, DepthwiseNchwArgs):
+            raise TinyDeployError(f"layer {name}: the NCHW depthwise kernel refused it")
     memory = plan_graph(g, sliding=sliding, kernels=kernels,     # one arena: tensors and
                         layers=kernel_memory(c_args, cores),     # the kernels' scratch;
                         edges=sliding)        # graph inputs/outputs in the caller's buffers
     if c_args is not args:            # layers at the peak: their least-scratch variant
-        c_args, memory = _lean_at_peak(g, args, c_args, memory, sliding, kernels, cores)
+        c_args, memory = _lean_at_peak(g, args, c_args, memory, sliding, kernels, cores, ref)
     g.meta["kernels"] = kernels
     return Lowered(g, args, memory, CompileOptions(kernels=kernels), kernel_args=c_args)
 
 
 def _lean_at_peak(g: Graph, args: dict, c_args: dict, memory, sliding: bool, kernels: str,
-                  cores: int, rounds: int = 4):
+                  cores: int, ref: Graph, rounds: int = 4):
     """While the arena is larger than the reference kernels' (``target``), give the layers
     live at its peak the variant of their kernel with the least scratch (e.g. im2col
     instead of a row ring, one output row per visit), as long as that lowers the arena:
     the optimized kernels' plan is at or below the reference plan where it can be, and
-    keeps their faster variants where memory allows."""
-    target = plan_graph(g, sliding=sliding, kernels="ref", edges=sliding).arena_bytes
+    keeps their faster variants where memory allows (``ref``: the graph the reference
+    kernels run, before passes only the optimized kernels take)."""
+    target = plan_graph(ref, sliding=sliding, kernels="ref", edges=sliding).arena_bytes
     lean: set[str] = set()
     for _ in range(rounds):
         if memory.arena_bytes <= target:

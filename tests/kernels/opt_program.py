@@ -43,6 +43,12 @@ class Case:
     acts: tuple[int, ...] = (0,)         # positions of the activation inputs
     cores: int = 1
     opt: object = field(default=None)    # filled by opt_args()
+    # (reference args, inputs, golden output) for the reference kernel where the case's
+    # own args have none (an NCHW depthwise: the NHWC layer on transposed data)
+    ref_call: tuple | None = None
+
+    def reference(self) -> tuple:
+        return self.ref_call or (self.ref, self.inputs, self.expect)
 
     def opt_args(self):
         if self.opt is None:
@@ -78,7 +84,7 @@ def _ctype(a: np.ndarray) -> str:
 def headers(cases: list[Case]) -> list[str]:
     hs = set()
     for c in cases:
-        hs.add(f"kernels/{c.ref.C_FUNC}.h")
+        hs.add(f"kernels/{c.reference()[0].C_FUNC}.h")
         hs.add(c.opt_args().c_header())
     return sorted(hs)
 
@@ -87,34 +93,45 @@ def sources(cases: list[Case]) -> list[Path]:
     """The kernel sources the program links (reference and optimized)."""
     srcs = set()
     for c in cases:
-        srcs.add(KERNELS / f"{c.ref.C_FUNC}.c")
+        srcs.add(KERNELS / f"{c.reference()[0].C_FUNC}.c")
         srcs.add(RUNTIME / c.opt_args().c_header().replace(".h", ".c"))
     return sorted(srcs)
+
+
+def _inputs(data: list[str], prefix: str, inputs: list, acts, used=None) -> list[str]:
+    """The C names of the inputs (their arrays appended to data; NULL for None, or for
+    a position not in ``used``)."""
+    names = []
+    for k, v in enumerate(inputs):
+        if v is None or used is not None and k not in used:
+            names.append("NULL")
+            continue
+        data.append(_array(f"{prefix}_{k}", v, _ctype(v), const=k not in acts))
+        names.append(f"{prefix}_{k}")
+    return names
 
 
 def _case(i: int, c: Case) -> tuple[str, str]:
     """(data, body of main) of case i."""
     o = c.opt_args()
-    data = [_struct(f"ra{i}", c.ref), _struct(f"oa{i}", o)]
-    ins = []
-    for k, v in enumerate(c.inputs):
-        if v is None:
-            ins.append("NULL")
-            continue
-        data.append(_array(f"in{i}_{k}", v, _ctype(v), const=k not in c.acts))
-        ins.append(f"in{i}_{k}")
+    ref, ref_inputs, ref_expect = c.reference()
+    data = [_struct(f"ra{i}", ref), _struct(f"oa{i}", o)]
+    opt_pos = o.C_INPUTS if o.C_INPUTS is not None else range(len(c.inputs))
+    ins = _inputs(data, f"in{i}", c.inputs, c.acts, opt_pos if c.ref_call else None)
+    rins = _inputs(data, f"rin{i}", ref_inputs, c.acts) if c.ref_call else ins
     exp = np.asarray(c.expect)
     data.append(_array(f"e{i}", exp, _ctype(exp)))
+    data.append(_array(f"re{i}", ref_expect, _ctype(exp)))
     data.append(f"static {_ctype(exp)} y{i}[{max(exp.size, 1)}];\n")
-    opt_ins = [ins[k] for k in (o.C_INPUTS if o.C_INPUTS is not None else range(len(ins)))]
+    opt_ins = [ins[k] for k in opt_pos]
     scratch = max(1, o.scratch_size() * c.cores)
     body = f"""
     printf("case {i}");
     memset(y{i}, 0x55, sizeof y{i});
     t = rd_instret();
-    {c.ref.C_FUNC}(&ra{i}, {', '.join(ins)}, y{i});
+    {ref.C_FUNC}(&ra{i}, {', '.join(rins)}, y{i});
     t = rd_instret() - t;
-    ok = memcmp(y{i}, e{i}, sizeof y{i}) == 0;
+    ok = memcmp(y{i}, re{i}, sizeof y{i}) == 0;
     bad += !ok;
     printf(" ref %lu %d", (unsigned long)t, ok);
     memset(y{i}, 0x55, sizeof y{i});

@@ -12,7 +12,9 @@ The convolutions sit as in the NCHW graphs of Deeploy and NEMO: between two layo
 transposes, so their input dies at the layer and the planner lets the output start over
 it (the kernel's in-place margin); with int16 or int32 outputs the output grows faster
 than the input it replaces. The test checks that those layers really were planned in
-place (a graph-input-fed layer would hide a wrong margin)."""
+place (a graph-input-fed layer would hide a wrong margin). A depthwise layer right after
+such a bridge reads the NCHW input itself (passes/nchw_depthwise.py; its own tests in
+test_opt_dw_nchw.py); half of them get a requantize after the bridge and stay NHWC."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from tests.graphs import const, random_input
+from tests.graphs import act, const, random_input
 from tests.harness import run_c_graph_many
 from tests.kernels import attention_cases as ac
 from tests.kernels import opt_cases as oc
@@ -120,9 +122,11 @@ DW_SHAPES = [(10, 10, 3, 3, (1, 1), (1, 1), 40), (9, 8, 3, 3, (2, 2), (1, 1), 12
              (1, 30, 1, 5, (1, 2), (0, 2), 6), (6, 6, 3, 3, (1, 1), (0, 0), 5)]
 
 
-def _nchw_conv(rng, p: str, shape, depthwise: bool) -> Graph:
+def _nchw_conv(rng, p: str, shape, depthwise: bool, rescaled: bool = False) -> Graph:
     """NCHW input -> transpose -> conv (raw int32 sums) on NHWC, as the ONNX frontend
-    lowers an NCHW Conv: the conv's input dies at the conv."""
+    lowers an NCHW Conv: the conv's input dies at the conv. ``rescaled``: an int8
+    requantize between the transpose and the conv (a depthwise right after the bridge
+    would read the NCHW input itself: passes/nchw_depthwise.py)."""
     if depthwise:
         h, w, kh, kw, s, pad, cin = shape
         cout = cin
@@ -138,10 +142,15 @@ def _nchw_conv(rng, p: str, shape, depthwise: bool) -> Graph:
     y = ac.t(p + "y", (1, oh, ow, cout), "int32")
     use_b = rng.random() < 0.5
     tensors = {t.name: t for t in (x, xt, wt, b, y)}
-    ops = [Op("transpose", p + "tin", (x.name,), (xt.name,), {"perm": (0, 2, 3, 1)}),
-           Op("depthwise_conv2d" if depthwise else "conv2d", p + "op",
-              (xt.name, wt.name, b.name if use_b else ""), (y.name,),
-              {"stride": s, "pads": (pad[0], pad[1], pad[0], pad[1])})]
+    ops = [Op("transpose", p + "tin", (x.name,), (xt.name,), {"perm": (0, 2, 3, 1)})]
+    if rescaled:
+        xq = act(p + "xq", xt.shape, 1.5, zp)
+        tensors[xq.name] = xq
+        ops.append(Op("quantize", p + "rq_in", (xt.name,), (xq.name,), {}))
+        xt = xq
+    ops.append(Op("depthwise_conv2d" if depthwise else "conv2d", p + "op",
+                  (xt.name, wt.name, b.name if use_b else ""), (y.name,),
+                  {"stride": s, "pads": (pad[0], pad[1], pad[0], pad[1])}))
     return Graph(p, tensors, ops, [x.name], [y.name])
 
 
@@ -164,7 +173,8 @@ def conv_cases(rng) -> list[tuple[Graph, str]]:
         for i, shape in enumerate(shapes):
             for j, kind in enumerate(("int32", "int16", "int8")):
                 p = f"{'dw' if depthwise else 'cv'}{i}{kind}_"
-                g = _nchw_conv(rng, p, shape, depthwise)
+                # (half the depthwise layers NHWC, in place; the others NCHW)
+                g = _nchw_conv(rng, p, shape, depthwise, rescaled=depthwise and i % 2 == 0)
                 if kind != "int32":
                     odd = (i + j) % 3 == 0
                     g = with_rq(g, rng, (i + j) % 2 == 0, out=kind,
@@ -218,7 +228,7 @@ def test_optimized_integer_kernels_equal_the_golden_under_sanitizers():
     low = lower(g, kernels="opt")
     chosen = {op.name: type(low.kernel_args[op.name]).__name__ for op in low.graph.ops}
     for sub, want in pairs:
-        first = next(op for op in sub.ops if op.kind != "transpose")
+        first = next(op for op in sub.ops if op.kind not in ("transpose", "quantize"))
         name = next(n for n in chosen if n.startswith(first.name))
         assert chosen[name] == want, (name, chosen[name])
     _assert_convs_in_place(low)
@@ -238,8 +248,12 @@ def _assert_convs_in_place(low) -> None:
     g, mem = low.graph, low.memory
     wide = [op for op in g.ops if op.kind in ("conv2d", "depthwise_conv2d")
             and g.t(op.outputs[0]).itemsize > 1      # (the direct kernel: its own test)
-            and type(low.kernel_args[op.name]).__name__ != "Conv2dRqDirectOptArgs"]
-    assert len(wide) >= 10
+            and type(low.kernel_args[op.name]).__name__ != "Conv2dRqDirectOptArgs"
+            and getattr(g.producer(op.inputs[0]), "kind", "") == "transpose"]
+    assert len(wide) >= 8
+    # (the depthwise layers right after a bridge read the NCHW input: no arena tensors;
+    # the rescaled ones stay NHWC, in place: test_nhwc_depthwise_with_wider_outputs...)
+    assert sum(bool(op.attrs.get("nchw")) for op in g.ops) >= 4
     for op in wide:
         x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
         xo, yo = mem.offsets[x.name], mem.offsets[y.name]
@@ -256,6 +270,28 @@ RQ32_SHAPES = [dict(h=11, w=11, cin=1, cout=16, k=(5, 5), stride=(2, 2), pads=(2
 
 
 @pytest.mark.cc
+@pytest.mark.cc
+@pytest.mark.parametrize("kind", ["int32", "int16"])
+def test_nhwc_depthwise_with_wider_outputs_slides_over_its_input(kind):
+    """An NHWC depthwise (its input requantized after the bridge, so it stays NHWC) whose
+    output is wider than its dying input is planned over it, and stays exact."""
+    rng = np.random.default_rng(11)
+    g = _nchw_conv(rng, "d_", DW_SHAPES[0], True, rescaled=True)
+    if kind != "int32":
+        g = with_rq(g, rng, False, out=kind)
+    g = _to_nchw(g, "d_")
+    low = lower(g, kernels="opt")
+    op = next(o for o in low.graph.ops if o.kind == "depthwise_conv2d")
+    assert type(low.kernel_args[op.name]).__name__ == "DepthwiseConv2dRqOptArgs"
+    assert not op.attrs.get("nchw")
+    x, y = low.graph.t(op.inputs[0]), low.graph.t(op.outputs[0])
+    xo, yo = low.memory.offsets[x.name], low.memory.offsets[y.name]
+    assert yo < xo + x.nbytes and xo < yo + y.nbytes, (xo, yo)
+    recs = [[random_input(rng, g.t(n)) for n in g.inputs] for _ in range(2)]
+    for rec, c in zip(recs, run_c_graph_many(g, recs, sanitize=True, kernels="opt")):
+        assert np.array_equal(c[g.outputs[0]], run_graph(g, rec)[g.outputs[0]])
+
+
 def test_integer_conv_fast_epilogues_equal_the_golden_under_sanitizers(tmp_path):
     """Blocks whose channels are all TD_RQ_S32 with exact thresholds take TD_CV_RQ32
     (int8) / TD_CV_RQ32H (int16) on both paths, TD_CV_RQ64 where some are TD_RQ_S64 (int8,

@@ -21,6 +21,8 @@ import numpy as np
 
 from tinydeploy.errors import UnsupportedError
 from tinydeploy.ir.graph import Graph, Op, Tensor
+from tinydeploy.quant.golden import golden
+from tinydeploy.quant.golden.depthwise_nchw import accumulate as nchw_accumulate
 from tinydeploy.quant.golden.fused_requant import KINDS, FusedRequant, accumulate, prepare
 
 
@@ -91,13 +93,18 @@ def with_accumulators(g: Graph, values: dict[str, np.ndarray], args: dict | None
         op = fused.get(name)
         if op is not None and all(not n or n in values or g.t(n).is_const for n in op.inputs):
             f: FusedRequant = op.attrs["requant"]
-            a = args[op.name] if args is not None else prepare(g, op)
             ins = [None if not n else g.t(n).data if g.t(n).is_const
                    else np.asarray(values[n]).reshape(g.t(n).shape) for n in op.inputs]
             label = (f"{f.acc.name} (int32 sum inside fused {op.name}, numpy golden)"
                      if labeled else f.acc.name)
             tensors[label] = Tensor(label, f.acc.shape, "int32", f.acc.quant)
-            out[label] = accumulate(op.kind, a, *ins).reshape(f.acc.shape)
+            if op.attrs.get("nchw"):       # (an NCHW depthwise: passes/nchw_depthwise.py)
+                a = args[op.name] if args is not None else golden(op.kind).prepare(g, op)
+                acc = nchw_accumulate(a, *ins)
+            else:
+                a = args[op.name] if args is not None else prepare(g, op)
+                acc = accumulate(op.kind, a, *ins)
+            out[label] = acc.reshape(f.acc.shape)
         out[name] = v
     view = type(g)(g.name, tensors, g.ops, list(g.inputs), list(g.outputs), g.source, g.meta)
     return view, out

@@ -53,10 +53,13 @@ def register(kind: str, prepare, run, args_type=None) -> None:
     GOLDENS[kind] = Golden(kind, prepare, run, args_type)
 
 
-def register_variant(kind: str, applies, prepare, run, args_type: type) -> None:
-    """Ops of ``kind`` for which ``applies(g, op)`` use this prepare/run instead."""
-    VARIANTS.setdefault(kind, []).append(Variant(applies, Golden(kind, prepare, run,
-                                                                 args_type)))
+def register_variant(kind: str, applies, prepare, run, args_type: type,
+                     first: bool = False) -> None:
+    """Ops of ``kind`` for which ``applies(g, op)`` use this prepare/run instead (asked
+    in the order of registration; ``first``: before the variants registered so far)."""
+    v = Variant(applies, Golden(kind, prepare, run, args_type))
+    variants = VARIANTS.setdefault(kind, [])
+    variants.insert(0, v) if first else variants.append(v)
     _composed.pop(kind, None)
 
 

@@ -11,6 +11,12 @@ int8 channels then take mode 2 - (acc * M + B) >> S in int32 with the zero point
 from the channel's exact form (_pulp_rq.descriptors) or fitted to the stored byte - and
 the 3x3 loop computes them inline (two pixels per step where it can: c_config's
 TD_DW_PAIR_STEPS).
+
+NCHW layers (``planar``, make_nchw; passes/nchw_depthwise.py puts a depthwise between a
+graph's NCHW edges there): the same loops with pixel step 1 over staged rows that hold
+each channel's row after the other; a visit stages its rows in order (no ring), so the
+3x3 pixel pairs reach the three rows from one pointer (TD_DW_PLANE_ROWS), and a uint8
+input is moved to int8 while staged.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import dataclasses
 from tinydeploy.quant.golden import requant as _rq
 from tinydeploy.quant.golden._accumulate import DepthwiseConv2dS32Args
 from tinydeploy.quant.golden.depthwise_conv2d import DepthwiseConv2dArgs
+from tinydeploy.quant.golden.depthwise_nchw import DepthwiseNchwArgs
 from tinydeploy.quant.golden.fused_requant import FUSED
 from tinydeploy.quant.opt._pulp_rq import (DIV, I32_MAX, I32_MIN, S32, _feasible_m,
                                           _fittable, _slope, descriptors, level_starts)
@@ -34,6 +41,7 @@ from tinydeploy.quant.opt._inplace import margin_by_rows
 from tinydeploy.quant.opt._tflite_rq import CH, requant_words, wrap32, x_max
 
 VISIT_PIXELS = 24        # output pixels per visit of a channel aimed at
+VISIT_PLANAR = 128       # the same for NCHW layers (their rows: a channel's own bytes)
 MAX_RING = 32            # TD_DW_RING
 
 
@@ -77,6 +85,12 @@ class DepthwiseConv2dOptArgs(OptArgs):
     gmul: np.ndarray = array_field("int64_t", (0,))
     gadd: np.ndarray = array_field("int64_t", (0,))
     gdiv: np.ndarray = array_field("int64_t", (1,))
+    planar: int = 0                      # 0 NHWC; NCHW input and output: 1 int8, 2 uint8
+    px_in: int = 1                       # staged bytes from one pixel to the next
+    ch_in: int = 1                       # staged bytes from one channel to the next
+    px_out: int = 1                      # output elements from one pixel to the next
+    ch_out: int = 1                      # output elements from one channel to the next
+    row_out: int = 1                     # output elements from one row to the next
     cores: int = python_field(1)         # the team it was made for (not in the struct)
 
     def scratch_size(self) -> int:
@@ -86,22 +100,28 @@ class DepthwiseConv2dOptArgs(OptArgs):
         return -(-self.out_h // self.rows) * self.batches
 
     def inplace_margin(self) -> int | None:
-        """For one core and for the team, whichever is larger (one plan serves both)."""
+        """For one core and for the team, whichever is larger (one plan serves both);
+        NCHW layers read the caller's buffers, never in place."""
+        if self.planar:
+            return None
         return max(margin_by_rows(self.batches, self.in_h, self.in_w, self.in_c, self.out_h,
                                   self.out_w, self.out_c, self.stride_h, self.pad_top,
                                   self.span, self.rows * k, k == 1, item=self.esize)
                    for k in {1, self.cores})
 
     def c_config(self) -> dict[str, tuple[int, ...]]:
-        d = self.in_c * self.dilation_w
+        d = self.px_in * self.dilation_w
         k3 = self.k_h == 3 and self.k_w == 3
         fast3 = k3 and d < 1024
         chan = np.asarray(self.chan).reshape(-1, CH)
         modes = set(chan[:, 1].tolist())
         pairs = fast3 and 2 in modes and self.stride_w == 1 and self.dilation_w == 1 and \
             self.depth_multiplier == 1 and 3 * d < 2048       # (the mode-2 pixel pairs)
+        # NCHW pairs from one pointer (dw_row3s_<row_bytes>): rows at immediate offsets
+        plane = pairs and self.planar and self.dilation_h == 1 and 2 * self.row_bytes + 3 < 2048
         conf = {"TD_DW_TAP_STEPS": (d,) if fast3 and not pairs else (),
-                "TD_DW_PAIR_STEPS": (d,) if pairs else ()}
+                "TD_DW_PAIR_STEPS": (d,) if pairs and not plane else (),
+                "TD_DW_PLANE_ROWS": (self.row_bytes,) if plane else ()}
         if k3:                                    # integer-graph forms of the 3x3 loop
             conf["TD_DW_RQ_FORMS"] = tuple(
                 m for m in (3, 4) if m in modes or m == 3 and 2 in modes and self.esize != 1)
@@ -115,8 +135,10 @@ class DepthwiseConv2dOptArgs(OptArgs):
         instances (fast3) take the channels-inner visits of fewer than 4 pixels, and only
         for an integer-graph layer of depth multiplier 1."""
         modes = set(chan[:, 1].tolist())
-        paths = {10 + m for m in modes}
+        paths = {10 + m for m in modes} | ({5, 6} if self.planar == 2 else
+                                            {5} if self.planar else set())
         few = fast3 and self.depth_multiplier == 1 and int(chan[0, 1]) >= 2 and \
+            not self.planar and \
             min(self.rows, self.out_h % self.rows or self.rows) * self.out_w < 4
         if not k3 or 1 in modes:       # the general loop: other windows, TFLite's reference
             paths.add(1)
@@ -133,15 +155,19 @@ class DepthwiseConv2dOptArgs(OptArgs):
         return paths
 
 
-def make(a: DepthwiseConv2dArgs, consts, cores: int = 1,
-         lean: bool = False) -> DepthwiseConv2dOptArgs | None:
+def make(a: DepthwiseConv2dArgs, consts, cores: int = 1, lean: bool = False,
+         planar: int = 0) -> DepthwiseConv2dOptArgs | None:
+    """``planar``: the layer reads and writes NCHW (passes/nchw_depthwise.py; 2: a uint8
+    input, its top bit flipped while staged): a staged row holds each channel's row
+    padded, channel after channel at ch_in bytes (a multiple of 4), one pixel per byte."""
     w = consts[1]
     if w is None:
         return None
     b = consts[2] if len(consts) > 2 and consts[2] is not None else None
     w = np.asarray(w, dtype=np.int64).reshape(a.k_h * a.k_w, a.out_c).T     # [c][taps]
     span = (a.k_h - 1) * a.dilation_h + 1
-    rows = 1 if lean else max(1, min(a.out_h, -(-VISIT_PIXELS // a.out_w)))
+    visit = VISIT_PLANAR if planar else VISIT_PIXELS
+    rows = 1 if lean else max(1, min(a.out_h, -(-visit // a.out_w)))
     while rows > 1 and (rows - 1) * a.stride_h + span > MAX_RING:
         rows -= 1
     ring = (rows - 1) * a.stride_h + span
@@ -149,8 +175,11 @@ def make(a: DepthwiseConv2dArgs, consts, cores: int = 1,
         return None
     reach = (a.out_w - 1) * a.stride_w + (a.k_w - 1) * a.dilation_w + 1
     wpad = a.pad_left + a.in_w + max(0, reach - a.pad_left - a.in_w)
-    lead = -(a.pad_left * a.in_c) % 4       # TD_DW_LEAD: input columns word-aligned
-    row_bytes = -(-(lead + wpad * a.in_c) // 4) * 4
+    px_in = 1 if planar else a.in_c
+    lead = -(a.pad_left * px_in) % 4        # TD_DW_LEAD: input columns word-aligned
+    ch_in = -(-wpad // 4) * 4 if planar else 1
+    staged = (a.in_c - 1) * ch_in + wpad if planar else wpad * a.in_c
+    row_bytes = -(-(lead + staged) // 4) * 4
     bias = np.zeros(a.out_c, dtype=np.int64) if b is None else np.asarray(b, dtype=np.int64)
     bound = np.abs(bias) + np.abs(w).sum(axis=1) * x_max(a.input_offset)
     fast, rq = requant_words(a.out_mult, a.out_shift, a.output_offset, a.act_min, a.act_max,
@@ -164,7 +193,9 @@ def make(a: DepthwiseConv2dArgs, consts, cores: int = 1,
         a.depth_multiplier, a.stride_h, a.stride_w, a.dilation_h, a.dilation_w, a.pad_top,
         a.pad_left, a.input_offset, a.output_offset, a.act_min, a.act_max,
         span, rows, ring, wpad, row_bytes, (ring + 1) * row_bytes,
-        np.array(chan, dtype=np.int64), w.ravel(), cores=cores)
+        np.array(chan, dtype=np.int64), w.ravel(), planar=planar, px_in=px_in, ch_in=ch_in,
+        px_out=1 if planar else a.out_c, ch_out=a.out_h * a.out_w if planar else 1,
+        row_out=a.out_w if planar else a.out_w * a.out_c, cores=cores)
 
 
 register(DepthwiseConv2dArgs, make)
@@ -174,8 +205,9 @@ class DepthwiseConv2dRqOptArgs(DepthwiseConv2dOptArgs):
     C_FUNC: ClassVar[str] = "td_depthwise_conv2d_rq_opt"
 
 
-def make_rq(a, consts, cores: int = 1, lean: bool = False):
-    """The integer-graph depthwise (fused requant to int8/int16, or raw int32 sums)."""
+def make_rq(a, consts, cores: int = 1, lean: bool = False, planar: int = 0):
+    """The integer-graph depthwise (fused requant to int8/int16, or raw int32 sums);
+    ``planar`` as make."""
     acc, rq = (a.acc, a.rq) if hasattr(a, "rq") else (a, None)
     if type(acc) is not DepthwiseConv2dS32Args or consts[1] is None:
         return None
@@ -184,7 +216,7 @@ def make_rq(a, consts, cores: int = 1, lean: bool = False):
     bias = np.zeros(acc.out_c, dtype=np.int64) if b is None else np.asarray(b, dtype=np.int64)
     if rq is not None:
         w, bias, rq = _non_decreasing(w, bias, rq)
-    base = make(_as_tflite(acc), [consts[0], w.T, bias], cores, lean)
+    base = make(_as_tflite(acc), [consts[0], w.T, bias], cores, lean, planar)
     if base is None:
         return None
     bound = np.abs(bias) + np.abs(w).sum(axis=1) * x_max(acc.input_offset)
@@ -312,3 +344,12 @@ register(DepthwiseConv2dS32Args, make_rq)
 for (_acc, _rqt), _cls in FUSED.items():
     if _acc is DepthwiseConv2dS32Args:
         register(_cls, make_rq)
+
+
+def make_nchw(a: DepthwiseNchwArgs, consts, cores: int = 1, lean: bool = False):
+    """An NCHW layer (passes/nchw_depthwise.py): its NHWC op's maker, planar."""
+    maker = {DepthwiseConv2dArgs: make}.get(type(a.inner), make_rq)
+    return maker(a.inner, consts, cores, lean, planar=1 + a.flip)
+
+
+register(DepthwiseNchwArgs, make_nchw)

@@ -180,9 +180,11 @@ def _dw_s8_opt(c: _Check, rq: bool = False) -> Spec:
     reach = (a.out_w - 1) * a.stride_w + (a.k_w - 1) * a.dilation_w + 1
     c.within("wpad", max(reach, a.pad_left + a.in_w), max(reach, a.pad_left + a.in_w),
              "staged rows hold the left padding, the row and every column a window reaches")
-    lead = -(a.pad_left * a.in_c) % 4        # TD_DW_LEAD
-    c.within("row_bytes", lead + a.wpad * a.in_c, 1 << 30,
-             "a staged row holds its lead and wpad * in_c bytes")
+    x_type = _dw_layout(c)
+    lead = -(a.pad_left * a.px_in) % 4        # TD_DW_LEAD
+    staged = (a.in_c - 1) * a.ch_in + a.wpad if a.planar else a.wpad * a.in_c
+    c.within("row_bytes", lead + staged, 1 << 30,
+             "a staged row holds its lead and every channel's wpad bytes")
     if a.row_bytes % 4:
         c.fail(f"row_bytes = {a.row_bytes} must be a multiple of 4 (word copies)")
     if a.scratch_bytes < (a.ring + 1) * a.row_bytes:
@@ -198,12 +200,32 @@ def _dw_s8_opt(c: _Check, rq: bool = False) -> Spec:
         if np.any((chan[:, 1] == 2) & ((chan[:, 7] > chan[:, 8]) | (a.esize != 1))):
             c.fail("chan: a mode-2 channel (int8 outputs) needs its clamp thresholds in order")
         _rq_descriptors(c, chan)
-        return Spec([Operand("input", n_in, ("int8",))],
+        if np.any((chan[:, 1] == 2) & (chan[:, 11] < 0)):
+            c.fail("chan: a mode-2 channel's pixel-pair range (word 11) is negative")
+        return Spec([Operand("input", n_in, (x_type,))],
                     Operand("output", n_out * a.esize, (ESIZE_DTYPE[a.esize],)))
     chan = _chan(c, "chan", a.out_c, mode_word=1)
     if np.any((chan[:, 1] != 0) & (chan[:, 1] != 1)):
         c.fail("chan: a mode word is neither 0 (fast) nor 1 (reference)")
-    return Spec([Operand("input", n_in, ("int8",))], Operand("output", n_out, ("int8",)))
+    return Spec([Operand("input", n_in, (x_type,))], Operand("output", n_out, ("int8",)))
+
+
+def _dw_layout(c: _Check) -> str:
+    """The steps of the layout (NHWC, or NCHW: planar) as make sets them; the input's
+    type (uint8 for planar 2)."""
+    a = c.a
+    planar = c.within("planar", 0, 2, "0 NHWC, 1 NCHW, 2 NCHW from uint8")
+    if planar:
+        want = dict(px_in=1, px_out=1, ch_out=a.out_h * a.out_w, row_out=a.out_w)
+        c.within("ch_in", a.wpad, 1 << 30, "an NCHW staged row holds each channel's row")
+        if a.ch_in % 4:
+            c.fail(f"ch_in = {a.ch_in} must be a multiple of 4 (word copies)")
+    else:
+        want = dict(px_in=a.in_c, ch_in=1, px_out=a.out_c, ch_out=1,
+                    row_out=a.out_w * a.out_c)
+    for name, v in want.items():
+        c.within(name, v, v, "the layout's step")
+    return "uint8" if planar == 2 else "int8"
 
 
 def _fc_s8_opt(c: _Check) -> Spec:

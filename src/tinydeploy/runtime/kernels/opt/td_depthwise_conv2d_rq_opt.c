@@ -7,8 +7,8 @@
 #include "td_opt_dw_impl.h"
 
 void td_depthwise_conv2d_rq_opt(const td_depthwise_conv2d_rq_opt_args_t *args,
-                                const int8_t *input, void *output, void *scratch,
+                                const void *input, void *output, void *scratch,
                                 const td_team_t *team)
 {
-    dw_run(args, input, output, scratch, team);
+    dw_run(args, (const int8_t *)input, output, scratch, team);
 }

@@ -17,7 +17,7 @@
 typedef td_depthwise_conv2d_s8_opt_args_t td_depthwise_conv2d_rq_opt_args_t;
 
 void td_depthwise_conv2d_rq_opt(const td_depthwise_conv2d_rq_opt_args_t *args,
-                                const int8_t *input, void *output, void *scratch,
+                                const void *input, void *output, void *scratch,
                                 const td_team_t *team);
 
 #endif /* TD_DEPTHWISE_CONV2D_RQ_OPT_H */

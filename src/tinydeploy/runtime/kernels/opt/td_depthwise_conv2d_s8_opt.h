@@ -26,6 +26,12 @@
  * [c * rows, (c + 1) * rows) of every round of cores * rows; the cores meet between
  * staging a round and computing it.
  *
+ * NCHW layers (planar, passes/nchw_depthwise.py: between a graph's NCHW edges) read NCHW
+ * planes and write NCHW planes: a staged row holds every channel's row [wpad] one after
+ * the other (ch_in bytes apart), so the same loops run with pixel step 1; a uint8 input
+ * (planar 2) is moved to int8 while staged (x ^ 0x80: its zero-point flip). They never
+ * share bytes with their input (the caller's buffers).
+ *
  * Preconditions (quant/preconditions/opt.py): the reference kernel's on the geometry;
  * chan and wts sized out_c * TD_OPT_CH and out_c * k_h * k_w; span and wpad as the
  * geometry implies (ring <= 32); scratch_bytes >= (ring + 1) * row_bytes per core.
@@ -64,7 +70,8 @@ typedef struct {
     int32_t rows;              /* output rows per visit of a channel */
     int32_t ring;              /* ring rows: (rows - 1) * stride_h + span, <= 32 */
     int32_t wpad;              /* staged row width: pad_left + in_w + right padding */
-    int32_t row_bytes;         /* lead + wpad * in_c, rounded up to 4 (lead: TD_DW_LEAD) */
+    int32_t row_bytes;         /* lead + wpad * in_c (NCHW: (in_c - 1) * ch_in + wpad),
+                                * rounded up to 4 (lead: TD_DW_LEAD) */
     int32_t scratch_bytes;     /* per core: (ring + 1) * row_bytes */
     const int32_t *chan;       /* [out_c][TD_OPT_CH] */
     const int8_t *wts;         /* [out_c][k_h * k_w] */
@@ -78,10 +85,17 @@ typedef struct {
     const int64_t *gmul;
     const int64_t *gadd;
     const int64_t *gdiv;
+    /* layout (quant/opt/depthwise_conv2d.py make): NHWC, or NCHW input and output */
+    int32_t planar;            /* 0 NHWC; NCHW: 1 int8 input, 2 uint8 input (top bit flipped) */
+    int32_t px_in;             /* staged bytes from a pixel to the next: in_c, NCHW 1 */
+    int32_t ch_in;             /* staged bytes from a channel to the next: 1, NCHW its row */
+    int32_t px_out;            /* output elements from a pixel to the next: out_c, NCHW 1 */
+    int32_t ch_out;            /* ... from a channel to the next: 1, NCHW out_h * out_w */
+    int32_t row_out;           /* ... from an output row to the next */
 } td_depthwise_conv2d_s8_opt_args_t;
 
 void td_depthwise_conv2d_s8_opt(const td_depthwise_conv2d_s8_opt_args_t *args,
-                                const int8_t *input, void *output, void *scratch,
+                                const void *input, void *output, void *scratch,
                                 const td_team_t *team);
 
 #endif /* TD_DEPTHWISE_CONV2D_S8_OPT_H */

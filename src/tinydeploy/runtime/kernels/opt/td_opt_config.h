@@ -11,6 +11,10 @@
  * TD_DW_PAIR_STEPS(X): the same for integer-graph 3x3 layers of stride 1, no dilation
  * and depth multiplier 1 (in_c, < 683): mode-2 channels take two pixels per step.
  *
+ * TD_DW_PLANE_ROWS(X): NCHW depthwise layers (passes/nchw_depthwise.py) of that kind: the
+ * bytes between their staged rows (row_bytes, 2 * row_bytes + 3 < 2048), with pixel pairs
+ * that reach the three rows from one pointer.
+ *
  * TD_DW_RQ_FORMS(X): the integer-graph channel modes the depthwise 3x3 loop handles in
  * its unrolled taps besides mode 2 (4: the inline reciprocal division; 3: any form
  * through a call); a mode not listed takes the general per-pixel loop.
@@ -36,8 +40,9 @@
  * (td_opt_dw_impl.h; quant/opt/depthwise_conv2d.py c_config): 1 the general per-pixel
  * loop (windows other than 3x3, TFLite's reference requantization), 2 the 3x3 loop for
  * any tap step, 3 the channels-inner visits of fewer than 4 pixels, 4 their channels of
- * modes other than 2; 10 + m channels of mode m (0..4); 30 + f the td_opt_rq.h forms f
- * that td_opt_rq_any requantizes (modes 3 and 4).
+ * modes other than 2; 5 NCHW layers (channel-major staging, passes/nchw_depthwise.py),
+ * 6 their uint8 inputs (the top bit flipped while staged); 10 + m channels of mode m
+ * (0..4); 30 + f the td_opt_rq.h forms f that td_opt_rq_any requantizes (modes 3, 4).
  *
  * TD_FC_PATHS(X): the same for the fully connected layers (quant/opt/fully_connected.py,
  * matmul_rq.py): TFLite (td_fully_connected_s8_opt.c) 1, 2, 4, 8 the row blocks of that
@@ -59,6 +64,10 @@
 #define TD_DW_PAIR_STEPS(X) X(8) X(16) X(32) X(64) X(128) X(256)
 #endif
 
+#ifndef TD_DW_PLANE_ROWS
+#define TD_DW_PLANE_ROWS(X) X(20) X(36) X(68) X(100)
+#endif
+
 #ifndef TD_DW_RQ_FORMS
 #define TD_DW_RQ_FORMS(X) X(3) X(4)
 #endif
@@ -76,7 +85,7 @@
 #endif
 
 #ifndef TD_DW_PATHS
-#define TD_DW_PATHS(X) X(1) X(2) X(3) X(4) X(10) X(11) X(12) X(13) X(14)                   \
+#define TD_DW_PATHS(X) X(1) X(2) X(3) X(4) X(5) X(6) X(10) X(11) X(12) X(13) X(14)         \
     X(30) X(31) X(32) X(33) X(34) X(35)
 #endif
 

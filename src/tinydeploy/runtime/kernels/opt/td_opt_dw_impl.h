@@ -22,6 +22,9 @@
 #ifndef TD_DW_PAIR_STEPS          /* (a generated td_opt_config.h without pair layers) */
 #define TD_DW_PAIR_STEPS(X)
 #endif
+#ifndef TD_DW_PLANE_ROWS
+#define TD_DW_PLANE_ROWS(X)
+#endif
 
 #ifndef DW_MODES
 #define DW_MODES 0x1f
@@ -29,8 +32,9 @@
 
 /* TD_DW_PATHS (td_opt_config.h): 1 the general per-pixel loop (dw_channel_any), 2 the 3x3
  * loop for any tap step (dw_row3), 3 the channels-inner visits of fewer than 4 pixels
- * (DW_FEW_PIXELS), 4 their channels of modes other than 2 (dw_any), 10 + m channels of
- * mode m, 30 + f the forms f that td_opt_rq_any handles (td_opt_rq.h TD_RQ_FORMS_IN). */
+ * (DW_FEW_PIXELS), 4 their channels of modes other than 2 (dw_any), 5 NCHW layers (their
+ * staging), 6 their uint8 inputs, 10 + m channels of mode m, 30 + f the forms f that
+ * td_opt_rq_any handles (td_opt_rq.h TD_RQ_FORMS_IN). */
 #define DW_HAS_PATH(p) TD_OPT_IN(TD_DW_PATHS, p)
 #define DW_MODE_IN(m) (((DW_MODES >> (m)) & 1) && DW_HAS_PATH(10 + (m)))
 #define DW_RQ_KERNEL ((DW_MODES & 0x1c) != 0)     /* integer-graph modes 2..4 */
@@ -64,16 +68,12 @@ static void dw_fill(int8_t *d, int8_t v, int32_t n)
 
 /* Bytes before each staged row's left padding, so that its first input column starts on
  * a word boundary (word copies while staging; quant/opt/depthwise_conv2d.py). */
-#define TD_DW_LEAD(a) ((0 - (a)->pad_left * (a)->in_c) & 3)
+#define TD_DW_LEAD(a) ((0 - (a)->pad_left * (a)->px_in) & 3)
 
-/* Staged input row iy: [wpad][in_c] bytes, input zero point in the padding columns. */
-static void dw_stage(const td_depthwise_conv2d_s8_opt_args_t *a, const int8_t *xb, int32_t iy,
-                     int8_t *dst)
+/* dst = left bytes zp, the mid bytes of src, right bytes zp; words where aligned. */
+static inline void dw_stage_row(int8_t *dst, const int8_t *src, int32_t left, int32_t mid,
+                                int32_t right, int8_t zp)
 {
-    const int8_t zp = (int8_t)(-a->input_offset);
-    const int32_t c = a->in_c, left = a->pad_left * c, mid = a->in_w * c;
-    const int32_t right = a->wpad * c - left - mid;
-    const int8_t *src = xb + iy * mid;
     dw_fill(dst, zp, left);
     dst += left;
     if ((((uintptr_t)dst | (uintptr_t)src | (uintptr_t)mid) & 3u) == 0) {
@@ -92,6 +92,18 @@ static void dw_stage(const td_depthwise_conv2d_s8_opt_args_t *a, const int8_t *x
         td_opt_copy(dst, src, mid);
     }
     dw_fill(dst + mid, zp, right);
+}
+
+#include "td_opt_dw_nchw.h"
+
+/* Staged input row iy: [wpad][in_c] bytes, input zero point in the padding columns (NCHW
+ * layers: dw_visit_rows). */
+static void dw_stage(const td_depthwise_conv2d_s8_opt_args_t *a, const int8_t *xb, int32_t iy,
+                     int8_t *dst)
+{
+    const int8_t zp = (int8_t)(-a->input_offset);
+    const int32_t c = a->in_c, left = a->pad_left * c, mid = a->in_w * c;
+    dw_stage_row(dst, xb + iy * mid, left, mid, a->wpad * c - left - mid, zp);
 }
 
 /* Requantize (fast, reference or integer-graph), clamp and store one output; y is the
@@ -124,7 +136,7 @@ static void dw_any(const td_depthwise_conv2d_s8_opt_args_t *a, const int8_t *con
     uint32_t acc = (uint32_t)ch[DW_START];
     for (int32_t ky = 0; ky < a->k_h; ++ky) {
         for (int32_t kx = 0; kx < a->k_w; ++kx, ++w) {
-            acc += (uint32_t)(*w * rows[ky][kx * a->dilation_w * a->in_c]);
+            acc += (uint32_t)(*w * rows[ky][kx * a->dilation_w * a->px_in]);
         }
     }
     dw_store(a, ch, (int32_t)acc, y);
@@ -134,7 +146,7 @@ static void dw_any(const td_depthwise_conv2d_s8_opt_args_t *a, const int8_t *con
 TD_OPT_NOINLINE static void dw_channel_any(const td_depthwise_conv2d_s8_opt_args_t *a,
                                            const int8_t *const *base, int32_t c, int8_t *yrow)
 {
-    const int32_t ic = c / a->depth_multiplier, s = a->stride_w * a->in_c;
+    const int32_t ic = c / a->depth_multiplier * a->ch_in, s = a->stride_w * a->px_in;
     const int8_t *w = a->wts + c * a->k_h * a->k_w;
     const int32_t *ch = a->chan + c * TD_OPT_CH;
     for (int32_t ox = 0; ox < a->out_w; ++ox) {
@@ -142,7 +154,7 @@ TD_OPT_NOINLINE static void dw_channel_any(const td_depthwise_conv2d_s8_opt_args
         for (int32_t ky = 0; ky < a->k_h; ++ky) {
             rows[ky] = base[ky * a->dilation_h] + ic + ox * s;
         }
-        dw_any(a, rows, w, ch, yrow + (ox * a->out_c + c) * a->esize);
+        dw_any(a, rows, w, ch, yrow + (ox * a->px_out + c * a->ch_out) * a->esize);
     }
 }
 
@@ -162,21 +174,21 @@ TD_OPT_NOINLINE static void dw_put_rq(int8_t *y, int32_t acc, const int32_t *ch,
  * fewer than 4 pixels: DW_FEW_PIXELS. Instantiated for the tap steps the project uses
  * (td_opt_config.h: address offsets as immediates; TD_DW_PAIR_STEPS with the pairs) and
  * once for any step (PAIRS -1: neither pairs nor DW_FEW_PIXELS, the least code). */
-#define DW_ROW3(NAME, D_DECL, D, PAIRS)                                                  \
+#define DW_ROW3(NAME, D_DECL, D, PAIRS, RB)                                              \
 TD_OPT_NOINLINE static void NAME(const td_depthwise_conv2d_s8_opt_args_t *a,             \
                                  const int8_t *const *base, D_DECL int8_t *yrow,         \
                                  int32_t nrows)                                          \
 {                                                                                        \
     /* fields copied once: the int8 stores below may alias anything */                   \
-    const int32_t s = a->stride_w * a->in_c, ystep = a->out_c, oc = a->out_c;            \
+    const int32_t s = a->stride_w * a->px_in, ystep = a->px_out, oc = a->out_c;          \
     const int32_t dm = a->depth_multiplier, sh_rows = a->stride_h, dh = a->dilation_h;   \
-    const int32_t rowb = a->out_w * a->out_c, lo = a->act_min, hi = a->act_max;         \
+    const int32_t rowb = a->row_out, lo = a->act_min, hi = a->act_max;                  \
     const int32_t lo2 = a->rq_lo + a->output_offset, hi2 = a->rq_hi + a->output_offset;  \
-    const int32_t off2 = a->output_offset;                                               \
+    const int32_t off2 = a->output_offset, cin = a->ch_in, cout = a->ch_out;             \
     /* pixel, input and output steps all D (and 3 * D an immediate): pixel pairs (the   \
      * PAIRS instances run only so: dw_rows, out_c = in_c * depth_multiplier) */         \
     const int unit = (PAIRS) > 0 && 3 * (D) < 2048;                                      \
-    const int32_t rowb2 = (a->out_w & ~1) * a->out_c, odd = a->out_w & 1;                \
+    const int32_t rowb2 = (a->out_w & ~1) * ystep, odd = a->out_w & 1;                   \
     const int8_t *w = a->wts;                                                            \
     const int32_t *ch = a->chan;                                                         \
     const int8_t *rp[3 * TD_DW_RING];        /* the rows' staged input rows, once */      \
@@ -188,10 +200,10 @@ TD_OPT_NOINLINE static void NAME(const td_depthwise_conv2d_s8_opt_args_t *a,    
         rp[3 * row + 2] = b_[2 * dh];                                                    \
     }                                                                                    \
     if ((PAIRS) >= 0 && DW_RQ_KERNEL && DW_HAS_PATH(3) && nrows * a->out_w < 4 && dm == 1 \
-        && a->chan[DW_MODE] >= 2)       /* (an integer-graph layer: modes 2..4) */    \
+        && a->chan[DW_MODE] >= 2 && a->planar == 0)     /* (integer graphs: modes 2..4) */ \
         DW_FEW_PIXELS(D)                                                                 \
     for (int32_t c = 0; c < oc; ++c, w += 9, ch += TD_OPT_CH) {                          \
-        const int32_t ic = dm == 1 ? c : c / dm;                                         \
+        const int32_t ic = (dm == 1 ? c : c / dm) * cin;                                 \
         if (DW_MODE_IN(2) && ch[DW_MODE] == 2) {   /* int8, thresholds, zero point in pb */ \
             const int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4];         \
             const int32_t w5 = w[5], w6 = w[6], w7 = w[7], w8 = w[8];                    \
@@ -199,11 +211,11 @@ TD_OPT_NOINLINE static void NAME(const td_depthwise_conv2d_s8_opt_args_t *a,    
             const uint32_t pm = (uint32_t)ch[3], pb = (uint32_t)ch[4];                   \
             const int32_t psh = ch[6], tl = ch[7];                                       \
             const uint32_t rng = (uint32_t)ch[8] - (uint32_t)tl;                         \
-            int8_t *y = yrow + c;                                                        \
+            int8_t *y = yrow + c * cout;                                                 \
             if (unit) {                 /* (sums from 0: chan words 9..11) */             \
                 const uint32_t pb0 = (uint32_t)ch[9], tl0 = (uint32_t)ch[10];            \
                 const uint32_t rng0 = (uint32_t)ch[11];                                  \
-                DW_PIXEL_PAIRS(D, 0u, DW_RQ_PUT0)                                        \
+                DW_PIXEL_PAIRS(D, RB, 0u, DW_RQ_PUT0)                                    \
             } else {                                                                     \
                 DW_PIXELS(D, DW_RQ_PUT2(y, acc))                                         \
             }                                                                            \
@@ -220,7 +232,7 @@ TD_OPT_NOINLINE static void NAME(const td_depthwise_conv2d_s8_opt_args_t *a,    
             const int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4];         \
             const int32_t w5 = w[5], w6 = w[6], w7 = w[7], w8 = w[8];                    \
             const uint32_t start = (uint32_t)ch[DW_START];                               \
-            int8_t *y = yrow + c;                                                        \
+            int8_t *y = yrow + c * cout;                                                 \
             if (DW_MODE_IN(0) && ch[DW_MODE] == 0) {                                     \
                 const uint32_t m4 = (uint32_t)ch[TD_CH_M4];                              \
                 const int32_t cp = ch[TD_CH_CP], dn = ch[TD_CH_DN], sh = ch[TD_CH_SH];   \
@@ -237,18 +249,22 @@ TD_OPT_NOINLINE static void NAME(const td_depthwise_conv2d_s8_opt_args_t *a,    
                                          a->rq_fp32, a->rq_rounding, a->rq_mul2, a->gmul, \
                                          a->gadd, a->gdiv};                              \
                 const int32_t es = a->esize;                                             \
-                y = yrow + c * es;                                                       \
+                y = yrow + c * cout * es;                                                \
                 DW_PIXELS_AT(D, dw_put_rq(y, (int32_t)acc, ch, &rq), ystep * es, rowb * es) \
             }                                                                            \
         }                                                                                \
     }                                                                                    \
 }
 #define DW_COMMA ,
-DW_ROW3(dw_row3, int32_t d DW_COMMA, d, -1)     /* (any step: no pairs, no channel-inner) */
-#define DW_ROW3_D(D) DW_ROW3(dw_row3_##D, , D, 0)
+DW_ROW3(dw_row3, int32_t d DW_COMMA, d, -1, 0)  /* (any step: no pairs, no channel-inner) */
+#define DW_ROW3_D(D) DW_ROW3(dw_row3_##D, , D, 0, 0)
 TD_DW_TAP_STEPS(DW_ROW3_D)
-#define DW_ROW3_P(D) DW_ROW3(dw_row3p_##D, , D, 1)
+#define DW_ROW3_P(D) DW_ROW3(dw_row3p_##D, , D, 1, 0)
 TD_DW_PAIR_STEPS(DW_ROW3_P)
+/* NCHW layers' pixel pairs from rows RB bytes apart (dw_visit_rows stages a visit's rows
+ * in order): one pointer, the other rows' bytes at immediate offsets. */
+#define DW_ROW3_S(RB) DW_ROW3(dw_row3s_##RB, , 1, 1, RB)
+TD_DW_PLANE_ROWS(DW_ROW3_S)
 
 /* Output rows [oy, oy + nrows), all channels, from the staged input rows: base[j] is
  * the one of input row oy * stride_h - pad_top + j (column 0, channel 0). */
@@ -256,26 +272,34 @@ static void dw_rows(const td_depthwise_conv2d_s8_opt_args_t *a, const int8_t *co
                     int8_t *yrow, int32_t nrows)
 {
     if (a->k_h == 3 && a->k_w == 3) {
-        if (a->stride_w == 1 && a->dilation_w == 1 && a->depth_multiplier == 1) {
-            switch (a->in_c) {        /* pixel, input and output steps all in_c: pairs */
+        if (a->stride_w == 1 && a->dilation_w == 1 && a->depth_multiplier == 1 &&
+            a->px_out == a->px_in) {
+            if (DW_HAS_PATH(5) && a->planar != 0 && a->dilation_h == 1) {
+                switch (a->row_bytes) {   /* (NCHW: a visit's rows row_bytes apart) */
+#define DW_SCASE(RB) case RB: dw_row3s_##RB(a, base, yrow, nrows); return;
+                    TD_DW_PLANE_ROWS(DW_SCASE)
+                default:
+                    break;
+                }
+            }
+            switch (a->px_in) {       /* pixel, input and output steps all one: pairs */
 #define DW_PCASE(D) case D: dw_row3p_##D(a, base, yrow, nrows); return;
                 TD_DW_PAIR_STEPS(DW_PCASE)
             default:
                 break;
             }
         }
-        switch (a->dilation_w * a->in_c) {
+        switch (a->dilation_w * a->px_in) {
 #define DW_CASE(D) case D: dw_row3_##D(a, base, yrow, nrows); return;
             TD_DW_TAP_STEPS(DW_CASE)
         default:
-            if (DW_HAS_PATH(2)) dw_row3(a, base, a->dilation_w * a->in_c, yrow, nrows);
+            if (DW_HAS_PATH(2)) dw_row3(a, base, a->dilation_w * a->px_in, yrow, nrows);
             return;
         }
     }
     for (int32_t row = 0; DW_HAS_PATH(1) && row < nrows; ++row) {
         for (int32_t c = 0; c < a->out_c; ++c) {
-            dw_channel_any(a, base + row * a->stride_h, c,
-                           yrow + row * a->out_w * a->out_c * a->esize);
+            dw_channel_any(a, base + row * a->stride_h, c, yrow + row * a->row_out * a->esize);
         }
     }
 }
@@ -310,18 +334,24 @@ static void dw_run(const td_depthwise_conv2d_s8_opt_args_t *args, const int8_t *
     const int32_t out_size = a->out_h * a->out_w * a->out_c * a->esize;
     const int32_t core = td_team_core(team), cores = td_team_cores(team);
     const int32_t per = cores * a->rows, rounds = (a->out_h + per - 1) / per;
-    const int32_t row = a->out_w * a->out_c * a->esize;
+    const int32_t row = a->row_out * a->esize;
     int8_t *const ring = (int8_t *)scratch + (size_t)core * (size_t)a->scratch_bytes;
     const int8_t zp = (int8_t)(-a->input_offset);
     int32_t held[TD_DW_RING];
-    dw_fill(ring + a->ring * a->row_bytes, zp, a->row_bytes);
+    if (DW_HAS_PATH(5) && a->planar != 0)    /* (NCHW: every padding column, once) */
+        dw_fill(ring, zp, (a->ring + 1) * a->row_bytes);
+    else
+        dw_fill(ring + a->ring * a->row_bytes, zp, a->row_bytes);
     for (int32_t b = 0; b < a->batches; ++b) {
         for (int32_t s = 0; s < a->ring; ++s) held[s] = -1;
         for (int32_t round = 0; round < rounds; ++round) {
             const int32_t oy = round * per + core * a->rows;
             const int32_t n = TD_MIN(a->rows, a->out_h - oy);
             const int8_t *base[TD_DW_RING];
-            if (n > 0) dw_ring(a, input + b * in_size, ring, held, oy, n, base);
+            if (n > 0 && DW_HAS_PATH(5) && a->planar != 0)
+                dw_visit_rows(a, input + b * in_size, ring, oy, n, base);
+            else if (n > 0)
+                dw_ring(a, input + b * in_size, ring, held, oy, n, base);
             td_team_barrier(team);     /* every core staged its rows: writes may start */
             if (n > 0) dw_rows(a, base, output + b * out_size + oy * row, n);
         }
