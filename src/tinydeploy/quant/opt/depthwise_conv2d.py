@@ -192,7 +192,7 @@ def make(a: DepthwiseConv2dArgs, consts, cores: int = 1, lean: bool = False,
         a.batches, a.in_h, a.in_w, a.in_c, a.out_h, a.out_w, a.out_c, a.k_h, a.k_w,
         a.depth_multiplier, a.stride_h, a.stride_w, a.dilation_h, a.dilation_w, a.pad_top,
         a.pad_left, a.input_offset, a.output_offset, a.act_min, a.act_max,
-        span, rows, ring, wpad, row_bytes, (ring + 1) * row_bytes,
+        span, rows, ring, wpad, row_bytes, (ring + (0 if planar else 1)) * row_bytes,
         np.array(chan, dtype=np.int64), w.ravel(), planar=planar, px_in=px_in, ch_in=ch_in,
         px_out=1 if planar else a.out_c, ch_out=a.out_h * a.out_w if planar else 1,
         row_out=a.out_w if planar else a.out_w * a.out_c, cores=cores)

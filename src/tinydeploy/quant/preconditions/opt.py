@@ -187,9 +187,10 @@ def _dw_s8_opt(c: _Check, rq: bool = False) -> Spec:
              "a staged row holds its lead and every channel's wpad bytes")
     if a.row_bytes % 4:
         c.fail(f"row_bytes = {a.row_bytes} must be a multiple of 4 (word copies)")
-    if a.scratch_bytes < (a.ring + 1) * a.row_bytes:
-        c.fail(f"scratch_bytes = {a.scratch_bytes} < (ring + 1) * row_bytes = "
-               f"{(a.ring + 1) * a.row_bytes} per core")
+    rows = a.ring + (0 if a.planar else 1)         # (NCHW: padding rows in their slots)
+    if a.scratch_bytes < rows * a.row_bytes:
+        c.fail(f"scratch_bytes = {a.scratch_bytes} < {rows} rows * row_bytes = "
+               f"{rows * a.row_bytes} per core")
     if rq:
         chan = np.asarray(c.array("chan", a.out_c * CH), np.int64).reshape(-1, CH)
         if np.any((chan[:, 1] < 2) | (chan[:, 1] > 4)) or np.any(

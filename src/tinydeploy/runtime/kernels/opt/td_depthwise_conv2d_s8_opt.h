@@ -34,7 +34,8 @@
  *
  * Preconditions (quant/preconditions/opt.py): the reference kernel's on the geometry;
  * chan and wts sized out_c * TD_OPT_CH and out_c * k_h * k_w; span and wpad as the
- * geometry implies (ring <= 32); scratch_bytes >= (ring + 1) * row_bytes per core.
+ * geometry implies (ring <= 32); scratch_bytes >= (ring + 1) * row_bytes per core (NCHW
+ * layers: ring * row_bytes, their padding rows staged in their slots).
  */
 #ifndef TD_DEPTHWISE_CONV2D_S8_OPT_H
 #define TD_DEPTHWISE_CONV2D_S8_OPT_H
@@ -72,7 +73,7 @@ typedef struct {
     int32_t wpad;              /* staged row width: pad_left + in_w + right padding */
     int32_t row_bytes;         /* lead + wpad * in_c (NCHW: (in_c - 1) * ch_in + wpad),
                                 * rounded up to 4 (lead: TD_DW_LEAD) */
-    int32_t scratch_bytes;     /* per core: (ring + 1) * row_bytes */
+    int32_t scratch_bytes;     /* per core: (ring + 1) * row_bytes, NCHW ring rows */
     const int32_t *chan;       /* [out_c][TD_OPT_CH] */
     const int8_t *wts;         /* [out_c][k_h * k_w] */
     /* integer graphs (td_depthwise_conv2d_rq_opt: modes 2 to 4; dummies for TFLite) */
@@ -86,9 +87,9 @@ typedef struct {
     const int64_t *gadd;
     const int64_t *gdiv;
     /* layout (quant/opt/depthwise_conv2d.py make): NHWC, or NCHW input and output */
-    int32_t planar;            /* 0 NHWC; NCHW: 1 int8 input, 2 uint8 input (top bit flipped) */
+    int32_t planar;            /* 0 NHWC; NCHW: 1 int8 input, 2 uint8 (top bit flipped) */
     int32_t px_in;             /* staged bytes from a pixel to the next: in_c, NCHW 1 */
-    int32_t ch_in;             /* staged bytes from a channel to the next: 1, NCHW its row */
+    int32_t ch_in;             /* staged bytes from a channel to the next: 1, NCHW a row */
     int32_t px_out;            /* output elements from a pixel to the next: out_c, NCHW 1 */
     int32_t ch_out;            /* ... from a channel to the next: 1, NCHW out_h * out_w */
     int32_t row_out;           /* ... from an output row to the next */

@@ -339,7 +339,7 @@ static void dw_run(const td_depthwise_conv2d_s8_opt_args_t *args, const int8_t *
     const int8_t zp = (int8_t)(-a->input_offset);
     int32_t held[TD_DW_RING];
     if (DW_HAS_PATH(5) && a->planar != 0)    /* (NCHW: every padding column, once) */
-        dw_fill(ring, zp, (a->ring + 1) * a->row_bytes);
+        dw_fill(ring, zp, a->ring * a->row_bytes);
     else
         dw_fill(ring + a->ring * a->row_bytes, zp, a->row_bytes);
     for (int32_t b = 0; b < a->batches; ++b) {
