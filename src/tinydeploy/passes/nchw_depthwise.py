@@ -94,8 +94,8 @@ def _candidate(g: Graph, op: Op) -> tuple[Op, list[Op]] | None:
 
 
 def _taken(g: Graph, op: Op) -> bool:
-    """The optimized kernel takes the rewritten op (its least-scratch variant, which
-    any variant it chooses later has room for)."""
+    """The optimized kernel takes the rewritten op (asked for its least-scratch variant:
+    the maker refuses no other variant of a layer it takes so)."""
     try:
         a = golden(op.kind, op.name).prepare(g, op)
     except UnsupportedError:
