@@ -37,8 +37,10 @@ def sliding_margin(g: Graph, op: Op, kernels: str = "ref",
     read is taken at the window's clipped top-left corner (a lower bound with dilation, so
     the margin is conservative).
     """
-    if write_ahead is None and op.kind not in SLIDING_KINDS[kernels] or op.attrs.get("nchw"):
-        return None                          # (NCHW layers: passes/nchw_depthwise.py)
+    if op.attrs.get("nchw"):                 # (NCHW layers: passes/nchw_depthwise.py)
+        return None
+    if write_ahead is None and op.kind not in SLIDING_KINDS[kernels]:
+        return None
     x, y = g.t(op.inputs[0]), g.t(op.outputs[0])
     if len(x.shape) != 4 or len(y.shape) != 4 or x.dtype != y.dtype or x.bits < 8:
         return None   # (packed sub-byte pixels need not start on a byte boundary)

@@ -22,6 +22,7 @@ import numpy as np
 from tinydeploy.errors import UnsupportedError
 from tinydeploy.ir.graph import Graph, Op, Tensor
 from tinydeploy.quant.golden import golden
+from tinydeploy.quant.golden.depthwise_nchw import DepthwiseNchwArgs
 from tinydeploy.quant.golden.depthwise_nchw import accumulate as nchw_accumulate
 from tinydeploy.quant.golden.fused_requant import KINDS, FusedRequant, accumulate, prepare
 
@@ -98,12 +99,9 @@ def with_accumulators(g: Graph, values: dict[str, np.ndarray], args: dict | None
             label = (f"{f.acc.name} (int32 sum inside fused {op.name}, numpy golden)"
                      if labeled else f.acc.name)
             tensors[label] = Tensor(label, f.acc.shape, "int32", f.acc.quant)
-            if op.attrs.get("nchw"):       # (an NCHW depthwise: passes/nchw_depthwise.py)
-                a = args[op.name] if args is not None else golden(op.kind).prepare(g, op)
-                acc = nchw_accumulate(a, *ins)
-            else:
-                a = args[op.name] if args is not None else prepare(g, op)
-                acc = accumulate(op.kind, a, *ins)
+            a = args[op.name] if args is not None else golden(op.kind).prepare(g, op)
+            acc = nchw_accumulate(a, *ins) if isinstance(a, DepthwiseNchwArgs) else \
+                accumulate(op.kind, a, *ins)     # (NCHW: passes/nchw_depthwise.py)
             out[label] = acc.reshape(f.acc.shape)
         out[name] = v
     view = type(g)(g.name, tensors, g.ops, list(g.inputs), list(g.outputs), g.source, g.meta)

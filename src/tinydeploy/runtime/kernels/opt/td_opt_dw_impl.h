@@ -215,7 +215,7 @@ TD_OPT_NOINLINE static void NAME(const td_depthwise_conv2d_s8_opt_args_t *a,    
             if (unit) {                 /* (sums from 0: chan words 9..11) */             \
                 const uint32_t pb0 = (uint32_t)ch[9], tl0 = (uint32_t)ch[10];            \
                 const uint32_t rng0 = (uint32_t)ch[11];                                  \
-                DW_PIXEL_PAIRS(D, RB, 0u, DW_RQ_PUT0)                                    \
+                DW_PIXEL_PAIRS(D, RB, DW_RQ_PUT0)                                        \
             } else {                                                                     \
                 DW_PIXELS(D, DW_RQ_PUT2(y, acc))                                         \
             }                                                                            \

@@ -62,8 +62,8 @@
 
 /* DW_PIXELS for stride 1, dilation 1 and one output per input channel (pixel, input
  * and output steps all D): two pixels per step, sharing the middle columns' loads (12
- * loads for 18 MACs) and the pointer steps; the sums start at S0 and PUT(yy, acc) stores
- * one output. RB > 0: each output row's three input rows lie RB bytes apart (one
+ * loads for 18 MACs) and the pointer steps; the sums start from 0 (DW_RQ_PUT0 adds the
+ * channel's start value back) and PUT(yy, acc) stores one output. RB > 0: each output row's three input rows lie RB bytes apart (one
  * pointer, offsets as immediates). */
 #define DW_MAC3(acc, wa, wb, wc, r, D)                                                   \
     (acc) += (uint32_t)((wa) * (r)[0]) + (uint32_t)((wb) * (r)[D])                       \
@@ -74,20 +74,20 @@
         (a0) += (uint32_t)((wa) * x0_) + (uint32_t)((wb) * x1_) + (uint32_t)((wc) * x2_); \
         (a1) += (uint32_t)((wa) * x1_) + (uint32_t)((wb) * x2_) + (uint32_t)((wc) * x3_); \
     } while (0)
-#define DW_PIXEL_PAIRS(D, RB, S0, PUT)                                                   \
+#define DW_PIXEL_PAIRS(D, RB, PUT)                                                       \
     if ((RB) > 0) {                                                                      \
-        DW_PIXEL_PAIRS_AT(D, S0, PUT, r0, r0 + (RB), r0 + 2 * (RB), r0 += 2 * D)          \
+        DW_PIXEL_PAIRS_AT(D, PUT, r0, r0 + (RB), r0 + 2 * (RB), r0 += 2 * D)              \
     } else {                                                                             \
-        DW_PIXEL_PAIRS_AT(D, S0, PUT, r0, r1, r2, (r0 += 2 * D, r1 += 2 * D, r2 += 2 * D)) \
+        DW_PIXEL_PAIRS_AT(D, PUT, r0, r1, r2, (r0 += 2 * D, r1 += 2 * D, r2 += 2 * D))     \
     }
 /* (rows a, b, c: expressions of r0, r1, r2; STEP advances them two pixels) */
-#define DW_PIXEL_PAIRS_AT(D, S0, PUT, A, B, C, STEP)                                     \
+#define DW_PIXEL_PAIRS_AT(D, PUT, A, B, C, STEP)                                         \
     for (const int8_t *const *t = rp; t != rp_end; t += 3) {                             \
         const int8_t *r0 = t[0] + ic, *r1 = t[1] + ic, *r2 = t[2] + ic;                  \
         (void)r1;                                                                        \
         (void)r2;                                                                        \
         if (odd) {                  /* (first: no pointers live after the pairs) */      \
-            uint32_t acc = (S0);                                                         \
+            uint32_t acc = 0;                                                            \
             DW_MAC3(acc, w0, w1, w2, (A), D);                                            \
             DW_MAC3(acc, w3, w4, w5, (B), D);                                            \
             DW_MAC3(acc, w6, w7, w8, (C), D);                                            \
@@ -99,7 +99,7 @@
         }                                                                                \
         int8_t *const end2 = y + rowb2;                                                  \
         for (; y != end2; STEP, y += 2 * D) {                                            \
-            uint32_t acc0 = (S0), acc1 = (S0);                                           \
+            uint32_t acc0 = 0, acc1 = 0;                                                 \
             DW_PAIR_ROW(acc0, acc1, (A), w0, w1, w2, D);                                 \
             DW_PAIR_ROW(acc0, acc1, (B), w3, w4, w5, D);                                 \
             DW_PAIR_ROW(acc0, acc1, (C), w6, w7, w8, D);                                 \
