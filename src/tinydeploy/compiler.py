@@ -20,10 +20,11 @@ from tinydeploy.lowered import Lowered
 from tinydeploy.memory import KernelMemory, plan_graph
 from tinydeploy.options import CompileOptions
 from tinydeploy.passes import depth_first, run_passes
-from tinydeploy.passes.nchw_depthwise import nchw_depthwise
+from tinydeploy.passes.nchw_edges import nchw_edges
 from tinydeploy.passes.streaming import stream_graph
 from tinydeploy.passes.train_updates import schedule_updates
 from tinydeploy.quant.execute import prepare_all
+from tinydeploy.quant.golden.conv_nchw import ConvNchwArgs
 from tinydeploy.quant.golden.depthwise_nchw import DepthwiseNchwArgs
 from tinydeploy.quant.opt import OptArgs, opt_args
 from tinydeploy.targets import load_target
@@ -46,15 +47,15 @@ def lower(g: Graph, sliding: bool = True, kernels: str = "ref", cores: int = 1) 
                                                    edges=sliding).arena_bytes)
     ref = g                           # (what the reference kernels run)
     if kernels == "opt" and sliding and training(g) is None:
-        g = nchw_depthwise(g)         # depthwise layers between NCHW edges: no transposes
+        g = nchw_edges(g)             # layers at NCHW edges read them: no transposes
     args = prepare_all(g)             # float scales -> multipliers/shifts, once, in Python
     # optimized kernels: weights packed, constants folded, paths chosen, in Python
     # (a training step's kernels read its parameters from their RAM arrays: reference set)
     c_args = opt_args(g, args, cores) if kernels == "opt" and sliding and \
         training(g) is None else args
     for name, a in c_args.items():    # (only the optimized kernel computes these)
-        if isinstance(a, DepthwiseNchwArgs):
-            raise TinyDeployError(f"layer {name}: the NCHW depthwise kernel refused it")
+        if isinstance(a, (DepthwiseNchwArgs, ConvNchwArgs)):
+            raise TinyDeployError(f"layer {name}: the NCHW kernel refused it")
     memory = plan_graph(g, sliding=sliding, kernels=kernels,     # one arena: tensors and
                         layers=kernel_memory(c_args, cores),     # the kernels' scratch;
                         edges=sliding)        # graph inputs/outputs in the caller's buffers

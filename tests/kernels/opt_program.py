@@ -227,3 +227,16 @@ def run_host(cases: list[Case], work: Path, config: bool = False) -> list[dict]:
     rows = parse(r.stdout)
     assert len(rows) == len(cases), f"program failed ({r.returncode}):\n{r.stderr[-3000:]}"
     return rows
+
+
+def assert_exact(cases: list[Case], work: Path, together: bool = True) -> None:
+    """Every case built alone with its own td_opt_config.h (its paths only), then, with
+    ``together``, all in one program with the library's header (every path): the
+    reference and the optimized kernel == golden."""
+    for i, c in enumerate(cases):
+        row = run_host([c], work / f"layer{i}", config=True)[0]
+        assert row["ref_ok"], f"reference kernel, case {i}: {c.ref}"
+        assert row["opt_ok"], f"optimized kernel, case {i} ({c.cores} cores): {c.ref}"
+    if together:
+        rows = run_host(cases, work / "all")
+        assert all(r["opt_ok"] for r in rows), [i for i, r in enumerate(rows) if not r["opt_ok"]]

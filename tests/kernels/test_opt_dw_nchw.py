@@ -1,4 +1,4 @@
-"""Depthwise convolutions between a graph's NCHW edges, in NCHW (passes/nchw_depthwise.py,
+"""Depthwise convolutions between a graph's NCHW edges, in NCHW (passes/nchw_edges.py,
 quant/golden/depthwise_nchw.py, the optimized kernel's ``planar`` layers).
 
 - Kernel: NCHW layers (int8 and uint8 inputs, TFLite and integer-graph requantization,
@@ -78,40 +78,48 @@ def test_nchw_layers_equal_the_nhwc_golden_on_transposed_data(tmp_path):
         assert a.planar == 1 + c.ref.flip and a.inplace_margin() is None
         planes += bool(a.c_config().get("TD_DW_PLANE_ROWS"))
     assert planes >= 6, planes                 # the one-pointer pixel pairs are exercised
-    for i, c in enumerate(cases):             # each with its own header (its paths only)
-        row = op.run_host([c], tmp_path / f"c{i}", config=True)[0]
-        assert row["ref_ok"], f"NHWC reference kernel, case {i}"
-        assert row["opt_ok"], f"NCHW optimized kernel, case {i} ({c.cores} cores): {c.ref}"
-    rows = op.run_host(cases, tmp_path / "all")      # the library header (every path)
-    assert all(r["opt_ok"] for r in rows), [i for i, r in enumerate(rows) if not r["opt_ok"]]
+    op.assert_exact(cases, tmp_path)       # (the reference kernel: NHWC, transposed data)
 
 
 # ---- the pass -------------------------------------------------------------------------
+
+class Chain:
+    """A graph under construction: tensors, ops, and the tensor the next op reads."""
+
+    def __init__(self, x):
+        self.t, self.ops, self.cur = {x.name: x}, [], x
+
+    def add(self, kind, out, **attrs):
+        self.t[out.name] = out
+        self.ops.append(Op(kind, f"{kind}{len(self.ops)}", (self.cur.name,), (out.name,),
+                           attrs))
+        self.cur = out
+
+
+def input_bridge(h: int, w: int, c: int, flip: str | None, scale2=None) -> Chain:
+    """x NCHW (uint8 with a flip, else int8) -> transpose to NHWC, with the flip (uint8 ->
+    int8, one scale unless ``scale2``) "before" or "after" the transpose, or none."""
+    u8 = flip is not None
+    ch = Chain(act("x", (1, c, h, w), 0.02, 128 if u8 else 3, "uint8" if u8 else "int8"))
+
+    def flip_op():
+        ch.add("quantize", act(f"f{len(ch.ops)}", ch.cur.shape, scale2 or 0.02, 0, "int8"))
+
+    if flip == "before":
+        flip_op()
+    ch.add("transpose", act("xt", (1, h, w, c), 0.02, ch.cur.quant.zp, ch.cur.dtype),
+           perm=TO_NHWC)
+    if flip == "after":
+        flip_op()
+    return ch
+
 
 def bridged(rng, h=7, w=6, c=3, flip="after", out_bridge=True, scale2=None,
             extra_reader=False) -> Graph:
     """x NCHW -> transpose -> (flip) -> depthwise + requant -> transpose -> y NCHW, the
     flip (uint8 -> int8, one scale) "before" or "after" the input transpose or absent."""
-    u8 = flip is not None
-    x = act("x", (1, c, h, w), 0.02, 128 if u8 else 3, "uint8" if u8 else "int8")
-    t = {x.name: x}
-    ops, cur = [], x
-
-    def add(kind, out, **attrs):
-        nonlocal cur
-        t[out.name] = out
-        ops.append(Op(kind, f"{kind}{len(ops)}", (cur.name,), (out.name,), attrs))
-        cur = out
-
-    def flip_op():
-        shape = cur.shape
-        add("quantize", act(f"f{len(ops)}", shape, scale2 or 0.02, 0, "int8"))
-
-    if flip == "before":
-        flip_op()
-    add("transpose", act("xt", (1, h, w, c), 0.02, cur.quant.zp, cur.dtype), perm=TO_NHWC)
-    if flip == "after":
-        flip_op()
+    chain = input_bridge(h, w, c, flip, scale2)
+    t, ops, cur = chain.t, chain.ops, chain.cur
     wt = const("w", rng.integers(-128, 128, (3, 3, c)).astype(np.int8), 0.01)
     b = const("b", rng.integers(-3000, 3000, c).astype(np.int32), 0.0002)
     t.update(w=wt, b=b)
@@ -127,9 +135,9 @@ def bridged(rng, h=7, w=6, c=3, flip="after", out_bridge=True, scale2=None,
                    "mul2": 1, "div": np.array([1 << 14]), "fp32": 0, "rounding": "floor",
                    "clip": (-125, 130)}))
     outs = ["y"]
-    cur = y
+    chain.cur = y
     if out_bridge:
-        add("transpose", act("yo", (1, c, h, w), 0.05, -3), perm=TO_NCHW)
+        chain.add("transpose", act("yo", (1, c, h, w), 0.05, -3), perm=TO_NCHW)
         outs = ["yo"]
     if extra_reader:
         outs.append("xt")

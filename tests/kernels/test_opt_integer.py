@@ -13,7 +13,7 @@ transposes, so their input dies at the layer and the planner lets the output sta
 it (the kernel's in-place margin); with int16 or int32 outputs the output grows faster
 than the input it replaces. The test checks that those layers really were planned in
 place (a graph-input-fed layer would hide a wrong margin). A depthwise layer right after
-such a bridge reads the NCHW input itself (passes/nchw_depthwise.py; its own tests in
+such a bridge reads the NCHW input itself (passes/nchw_edges.py; its own tests in
 test_opt_dw_nchw.py); half of them get a requantize after the bridge and stay NHWC."""
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ def _nchw_conv(rng, p: str, shape, depthwise: bool, rescaled: bool = False) -> G
     """NCHW input -> transpose -> conv (raw int32 sums) on NHWC, as the ONNX frontend
     lowers an NCHW Conv: the conv's input dies at the conv. ``rescaled``: an int8
     requantize between the transpose and the conv (a depthwise right after the bridge
-    would read the NCHW input itself: passes/nchw_depthwise.py)."""
+    would read the NCHW input itself: passes/nchw_edges.py)."""
     if depthwise:
         h, w, kh, kw, s, pad, cin = shape
         cout = cin

@@ -29,10 +29,7 @@ def _paths(case: op.Case, macro: str) -> tuple[int, ...]:
 
 def _assert_alone_exact(cases: list[op.Case], work) -> None:
     """Every case built alone with its own td_opt_config.h: optimized == golden."""
-    for i, c in enumerate(cases):
-        row = op.run_host([c], work / f"layer{i}", config=True)[0]
-        assert row["ref_ok"], f"reference kernel, case {i}: {c.ref}"
-        assert row["opt_ok"], f"optimized kernel, case {i} ({c.cores} cores): {c.ref}"
+    op.assert_exact(cases, work, together=False)
 
 
 def _modes(case: op.Case) -> set[int]:

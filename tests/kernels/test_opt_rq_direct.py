@@ -23,6 +23,7 @@ from tests.kernels import opt_cases as oc
 from tests.kernels import opt_program as op_prog
 from tests.kernels.test_opt_integer import _nchw_conv, _to_nchw, with_rq
 from tests.kernels.test_td_conv2d import merge_graphs
+from tinydeploy import compiler
 from tinydeploy.compiler import lower
 from tinydeploy.quant import preconditions as pc
 from tinydeploy.quant.execute import run_graph
@@ -102,10 +103,13 @@ def test_direct_conv_compiles_only_the_paths_its_layer_reaches(tmp_path):
 
 
 @pytest.mark.cc
-def test_few_channel_layers_take_the_direct_kernel_in_place():
+def test_few_channel_layers_take_the_direct_kernel_in_place(monkeypatch):
     """Layers like deeploy_conv2d_rq's (8x8 kernel, 2 -> 4 channels) and NEMO EEGNet's
     pointwise one take the direct kernel; a small 1x3 one keeps the staged kernel (its
-    per-pair overhead would cost more); outputs planned over the dying input match."""
+    per-pair overhead would cost more); outputs planned over the dying input match. (The
+    layers stay NHWC: passes/nchw_edges.py, which would let the pointwise one read the
+    NCHW input itself, is off here; its own tests in test_opt_cv_nchw.py.)"""
+    monkeypatch.setattr(compiler, "nchw_edges", lambda g: g)
     rng = np.random.default_rng(77)
     shapes = {"dee": (20, 12, 8, 8, (1, 1), (1, 1), 2, 4),
               "pw": (1, 64, 1, 1, (1, 1), (0, 0), 100, 4),

@@ -37,7 +37,7 @@ def sliding_margin(g: Graph, op: Op, kernels: str = "ref",
     read is taken at the window's clipped top-left corner (a lower bound with dilation, so
     the margin is conservative).
     """
-    if op.attrs.get("nchw"):                 # (NCHW layers: passes/nchw_depthwise.py)
+    if op.attrs.get("nchw"):                 # (NCHW layers: passes/nchw_edges.py)
         return None
     if write_ahead is None and op.kind not in SLIDING_KINDS[kernels]:
         return None

@@ -21,10 +21,12 @@ import numpy as np
 
 from tinydeploy.errors import UnsupportedError
 from tinydeploy.ir.graph import Graph, Op, Tensor
-from tinydeploy.quant.golden import golden
-from tinydeploy.quant.golden.depthwise_nchw import DepthwiseNchwArgs
-from tinydeploy.quant.golden.depthwise_nchw import accumulate as nchw_accumulate
+from tinydeploy.quant.golden import conv_nchw, depthwise_nchw, golden
 from tinydeploy.quant.golden.fused_requant import KINDS, FusedRequant, accumulate, prepare
+
+# the int32 sums of layers reading or writing NCHW (passes/nchw_edges.py), per args type
+NCHW = {depthwise_nchw.DepthwiseNchwArgs: depthwise_nchw.accumulate,
+        conv_nchw.ConvNchwArgs: conv_nchw.accumulate}
 
 
 def _uses(g: Graph) -> dict[str, list[int]]:
@@ -100,8 +102,8 @@ def with_accumulators(g: Graph, values: dict[str, np.ndarray], args: dict | None
                      if labeled else f.acc.name)
             tensors[label] = Tensor(label, f.acc.shape, "int32", f.acc.quant)
             a = args[op.name] if args is not None else golden(op.kind).prepare(g, op)
-            acc = nchw_accumulate(a, *ins) if isinstance(a, DepthwiseNchwArgs) else \
-                accumulate(op.kind, a, *ins)     # (NCHW: passes/nchw_depthwise.py)
+            acc = NCHW[type(a)](a, *ins) if type(a) in NCHW else \
+                accumulate(op.kind, a, *ins)     # (NCHW: passes/nchw_edges.py)
             out[label] = acc.reshape(f.acc.shape)
         out[name] = v
     view = type(g)(g.name, tensors, g.ops, list(g.inputs), list(g.outputs), g.source, g.meta)

@@ -1,4 +1,4 @@
-"""depthwise_conv2d on NCHW tensors (``attrs["nchw"]``, passes/nchw_depthwise.py): the
+"""depthwise_conv2d on NCHW tensors (``attrs["nchw"]``, passes/nchw_edges.py): the
 op's NHWC golden between the two transposes it replaced; a uint8 input is first moved to
 int8 by the zero-point flip it absorbed (x - 128, the same scale).
 
@@ -31,7 +31,7 @@ class DepthwiseNchwArgs(KernelArgs):
     flip: int = 0                              # uint8 input: x - 128 first
 
 
-def _nhwc(t, flip: bool = False):
+def nhwc_view(t, flip: bool = False):
     q = t.quant
     if flip:
         q = QuantParams.make(q.scale, q.zero_point - 128, q.axis)
@@ -49,14 +49,14 @@ def prepare(g: Graph, op: Op) -> DepthwiseNchwArgs:
     attrs = {k: v for k, v in op.attrs.items() if k != "nchw"}
     if "requant" in attrs:
         attrs["requant"] = dataclasses.replace(attrs["requant"],
-                                               acc=_nhwc(attrs["requant"].acc))
-    view = Graph(g.name, {**g.tensors, x.name: _nhwc(x, flip), y.name: _nhwc(y)},
+                                               acc=nhwc_view(attrs["requant"].acc))
+    view = Graph(g.name, {**g.tensors, x.name: nhwc_view(x, flip), y.name: nhwc_view(y)},
                  list(g.ops), list(g.inputs), list(g.outputs), g.source, g.meta)
     inner = golden(op.kind, op.name).prepare(view, op.with_(attrs=attrs))
     return DepthwiseNchwArgs(inner, int(flip))
 
 
-def _nhwc_input(a: DepthwiseNchwArgs, x: np.ndarray) -> np.ndarray:
+def nhwc_input(a: DepthwiseNchwArgs, x: np.ndarray) -> np.ndarray:
     x = np.asarray(x)
     if a.flip:
         x = (x.astype(np.int16) - 128).astype(np.int8)
@@ -64,14 +64,14 @@ def _nhwc_input(a: DepthwiseNchwArgs, x: np.ndarray) -> np.ndarray:
 
 
 def run(a: DepthwiseNchwArgs, x: np.ndarray, *rest) -> np.ndarray:
-    y = golden("depthwise_conv2d").run(a.inner, _nhwc_input(a, x), *rest)
+    y = golden("depthwise_conv2d").run(a.inner, nhwc_input(a, x), *rest)
     return np.ascontiguousarray(y.transpose(TO_NCHW))
 
 
 def accumulate(a: DepthwiseNchwArgs, x: np.ndarray, *rest) -> np.ndarray:
     """The int32 sums inside a fused NCHW layer (NCHW, like its output; the fused
     requant's :func:`~tinydeploy.quant.golden.fused_requant.accumulate`)."""
-    y = fused_requant.accumulate("depthwise_conv2d", a.inner, _nhwc_input(a, x), *rest)
+    y = fused_requant.accumulate("depthwise_conv2d", a.inner, nhwc_input(a, x), *rest)
     return np.ascontiguousarray(y.transpose(TO_NCHW))
 
 

@@ -8,12 +8,15 @@ its modeled cost is lower (:func:`make`)."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import ClassVar
 
 import numpy as np
 
 from tinydeploy.quant.golden._accumulate import Conv2dS32Args
-from tinydeploy.quant.opt._tflite_rq import CH, x_max
+from tinydeploy.quant.golden.conv_nchw import ConvNchwArgs
+from tinydeploy.quant.opt import register
+from tinydeploy.quant.opt._tflite_rq import CH, wrap32, x_max
 from tinydeploy.quant.opt.conv2d_s16 import Conv2dS16RqOptArgs, blocks, build
 
 MAX_OUT_C = 8           # beyond, the staged kernel shares its staging well enough
@@ -85,3 +88,47 @@ def make(acc, rq, consts, cores: int) -> Conv2dRqDirectOptArgs | None:
     if not inline and modeled_cost(acc, False) >= 0.95 * staged_cost(acc):
         return None
     return args
+
+
+class Conv2dRqNchwOptArgs(Conv2dRqDirectOptArgs):
+    """A pointwise layer reading an NCHW int8 input (td_conv2d_rq_nchw_s8_opt)."""
+    C_FUNC: ClassVar[str] = "td_conv2d_rq_nchw_s8_opt"
+
+    def inplace_margin(self) -> int | None:
+        return None                     # (reads planes, writes pixels: never in place)
+
+    def c_config(self) -> dict[str, tuple[int, ...]]:
+        """TD_CVD_PATHS: its stores (the block is its own)."""
+        paths = tuple(p for p in super().c_config()["TD_CVD_PATHS"] if p >= 4)
+        return {"TD_CVD_PATHS": paths}
+
+
+class Conv2dRqNchwU8OptArgs(Conv2dRqNchwOptArgs):
+    """The same with a uint8 input (the int8 layer's zero-point flip folded)."""
+    C_FUNC: ClassVar[str] = "td_conv2d_rq_nchw_u8_opt"
+
+
+def make_nchw(a: ConvNchwArgs, consts, cores: int = 1, lean: bool = False) \
+        -> Conv2dRqNchwOptArgs | None:
+    """A pointwise conv reading its NCHW input (passes/nchw_edges.py), or None: at most 4
+    output channels (the 4 x 4 block: output pixels p..p+3 are the bytes x[k * H * W +
+    p..p+3] of every plane k), one image, no padding, stride 1. A uint8 input x + 128 is
+    summed as it is stored: each channel's start value (word 0) loses 128 * sum(w)."""
+    inner = a.inner
+    acc, rq = (inner.acc, inner.rq) if hasattr(inner, "rq") else (inner, None)
+    if consts[1] is None or type(acc) is not Conv2dS32Args or acc.groups != 1 \
+            or (acc.k_h, acc.k_w, acc.stride_h, acc.stride_w, acc.batches) != (1, 1, 1, 1, 1) \
+            or acc.pad_top or acc.pad_left or acc.out_c > 4:
+        return None
+    cls = Conv2dRqNchwU8OptArgs if a.flip else Conv2dRqNchwOptArgs
+    args = build(cls, acc, rq, consts, x_max(acc.input_offset), cores)
+    if a.flip:
+        chan = np.asarray(args.chan, np.int64).reshape(-1, CH).copy()
+        s = np.asarray(consts[1], np.int64).reshape(acc.out_c, -1).sum(axis=1)
+        for j in range(chan.shape[0]):      # (padding channels repeat the last)
+            chan[j, 0] = wrap32(int(chan[j, 0]) - 128 * int(s[min(j, acc.out_c - 1)]))
+        args = dataclasses.replace(args, chan=chan.ravel())
+    return args
+
+
+register(ConvNchwArgs, make_nchw)

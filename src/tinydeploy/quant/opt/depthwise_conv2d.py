@@ -12,7 +12,7 @@ from the channel's exact form (_pulp_rq.descriptors) or fitted to the stored byt
 the 3x3 loop computes them inline (two pixels per step where it can: c_config's
 TD_DW_PAIR_STEPS).
 
-NCHW layers (``planar``, make_nchw; passes/nchw_depthwise.py puts a depthwise between a
+NCHW layers (``planar``, make_nchw; passes/nchw_edges.py puts a depthwise between a
 graph's NCHW edges there): the same loops with pixel step 1 over staged rows that hold
 each channel's row after the other; a visit stages its rows in order (no ring), so the
 3x3 pixel pairs reach the three rows from one pointer (TD_DW_PLANE_ROWS), and a uint8
@@ -157,7 +157,7 @@ class DepthwiseConv2dOptArgs(OptArgs):
 
 def make(a: DepthwiseConv2dArgs, consts, cores: int = 1, lean: bool = False,
          planar: int = 0) -> DepthwiseConv2dOptArgs | None:
-    """``planar``: the layer reads and writes NCHW (passes/nchw_depthwise.py; 2: a uint8
+    """``planar``: the layer reads and writes NCHW (passes/nchw_edges.py; 2: a uint8
     input, its top bit flipped while staged): a staged row holds each channel's row
     padded, channel after channel at ch_in bytes (a multiple of 4), one pixel per byte."""
     w = consts[1]
@@ -347,7 +347,7 @@ for (_acc, _rqt), _cls in FUSED.items():
 
 
 def make_nchw(a: DepthwiseNchwArgs, consts, cores: int = 1, lean: bool = False):
-    """An NCHW layer (passes/nchw_depthwise.py): its NHWC op's maker, planar."""
+    """An NCHW layer (passes/nchw_edges.py): its NHWC op's maker, planar."""
     maker = {DepthwiseConv2dArgs: make}.get(type(a.inner), make_rq)
     return maker(a.inner, consts, cores, lean, planar=1 + a.flip)
 

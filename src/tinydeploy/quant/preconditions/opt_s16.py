@@ -22,6 +22,29 @@ def _conv_direct(c: _Check) -> Spec:
     return _conv_blocks(c, "int8", 1)
 
 
+def _conv_nchw(dtype: str):
+    """td_conv2d_rq_nchw_s8_opt / _u8_opt: the direct conv's rules on a pointwise layer
+    of one image and at most 4 channels; a uint8 input's stored values reach 255."""
+    def rule(c: _Check) -> Spec:
+        a = c.a
+        for f in ("k_h", "k_w", "stride_h", "stride_w", "batches"):
+            c.within(f, 1, 1, "a pointwise layer of one image, stride 1")
+        for f in ("pad_top", "pad_left"):
+            c.within(f, 0, 0, "no padding")
+        if a.in_h != a.out_h or a.in_w != a.out_w:
+            c.fail(f"output {a.out_h}x{a.out_w} != input {a.in_h}x{a.in_w}: no padding")
+        c.within("n8", 0, 0, "one block of 4 channels")
+        spec = _conv_blocks(c, "int8", 1)
+        if dtype == "uint8":
+            w = np.asarray(a.wts, dtype=np.int64).reshape(-1, 4)
+            worst = int(np.abs(w).sum(axis=0).max(initial=0)) * 255
+            if worst > INT32_MAX:
+                c.fail(f"sums of the stored values reach {worst} > INT32_MAX")
+            spec = Spec([Operand("input", spec.inputs[0].nbytes, ("uint8",))], spec.output)
+        return spec
+    return rule
+
+
 def _conv_blocks(c: _Check, dtype: str, size: int) -> Spec:
     a = c.a
     n_in, _, n_out = _conv_geometry(c, False)
@@ -85,4 +108,6 @@ def _add_s16(c: _Check) -> Spec:
 
 register("td_conv2d_s16_rq_opt", _conv_s16)
 register("td_conv2d_rq_direct_opt", _conv_direct)
+register("td_conv2d_rq_nchw_s8_opt", _conv_nchw("int8"))
+register("td_conv2d_rq_nchw_u8_opt", _conv_nchw("uint8"))
 register("td_add_tables_s8_s16_opt", _add_s16)

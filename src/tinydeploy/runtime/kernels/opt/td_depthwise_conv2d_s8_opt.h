@@ -26,7 +26,7 @@
  * [c * rows, (c + 1) * rows) of every round of cores * rows; the cores meet between
  * staging a round and computing it.
  *
- * NCHW layers (planar, passes/nchw_depthwise.py: between a graph's NCHW edges) read NCHW
+ * NCHW layers (planar, passes/nchw_edges.py: between a graph's NCHW edges) read NCHW
  * planes and write NCHW planes: a staged row holds every channel's row [wpad] one after
  * the other (ch_in bytes apart), so the same loops run with pixel step 1; a uint8 input
  * (planar 2) is moved to int8 while staged (x ^ 0x80: its zero-point flip). They never

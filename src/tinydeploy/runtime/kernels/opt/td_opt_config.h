@@ -11,7 +11,7 @@
  * TD_DW_PAIR_STEPS(X): the same for integer-graph 3x3 layers of stride 1, no dilation
  * and depth multiplier 1 (in_c, < 683): mode-2 channels take two pixels per step.
  *
- * TD_DW_PLANE_ROWS(X): NCHW depthwise layers (passes/nchw_depthwise.py) of that kind: the
+ * TD_DW_PLANE_ROWS(X): NCHW depthwise layers (passes/nchw_edges.py) of that kind: the
  * bytes between their staged rows (row_bytes, 2 * row_bytes + 3 < 2048), with pixel pairs
  * that reach the three rows from one pointer.
  *
@@ -40,7 +40,7 @@
  * (td_opt_dw_impl.h; quant/opt/depthwise_conv2d.py c_config): 1 the general per-pixel
  * loop (windows other than 3x3, TFLite's reference requantization), 2 the 3x3 loop for
  * any tap step, 3 the channels-inner visits of fewer than 4 pixels, 4 their channels of
- * modes other than 2; 5 NCHW layers (channel-major staging, passes/nchw_depthwise.py),
+ * modes other than 2; 5 NCHW layers (channel-major staging, passes/nchw_edges.py),
  * 6 their uint8 inputs (the top bit flipped while staged); 10 + m channels of mode m
  * (0..4); 30 + f the td_opt_rq.h forms f that td_opt_rq_any requantizes (modes 3, 4).
  *

@@ -133,24 +133,12 @@ static TD_OPT_NOINLINE void td_cvd_block8(td_cvd_src_t p0, td_cvd_src_t p1, int3
     acc[15] = t7;
 }
 
-/* One tap of the 4-pixel block: input values of pixels 0..3 at x0..x3[i], weights w_[0..3];
- * s<r> pixel 0, t<r> pixel 1, u<r> pixel 2, v<r> pixel 3. */
-#define TD_CVD_Q1(r, c)                                                                   \
-    s##r += (uint32_t)((c) * a0);                                                         \
-    t##r += (uint32_t)((c) * a1);                                                         \
-    u##r += (uint32_t)((c) * a2);                                                         \
-    v##r += (uint32_t)((c) * a3);
+/* One tap of the 4-pixel block: input values of pixels 0..3 at x0..x3[i], weights w_[0..3]
+ * (TD_CVD_Q1: td_opt_cv_direct_store.h). */
 #define TD_CVD_TAPQ(i, w_)                                                                \
     do {                                                                                  \
         const int32_t a0 = x0[i], a1 = x1[i], a2 = x2[i], a3 = x3[i];                     \
-        int32_t c = (w_)[0];                                                              \
-        TD_CVD_Q1(0, c)                                                                   \
-        c = (w_)[1];                                                                      \
-        TD_CVD_Q1(1, c)                                                                   \
-        c = (w_)[2];                                                                      \
-        TD_CVD_Q1(2, c)                                                                   \
-        c = (w_)[3];                                                                      \
-        TD_CVD_Q1(3, c)                                                                   \
+        TD_CVD_Q4(w_);                                                                    \
     } while (0)
 
 /* The sums of one block of 4 channels x 4 pixels (layers of at most 4 output channels)
@@ -161,10 +149,7 @@ static TD_OPT_NOINLINE void td_cvd_block4x4(const td_cvd_src_t *src, int32_t row
                                             int32_t len, const int8_t *w, const int32_t *ch,
                                             uint32_t *acc)
 {
-    uint32_t s0 = (uint32_t)ch[0], s1 = (uint32_t)ch[TD_OPT_CH];
-    uint32_t s2 = (uint32_t)ch[2 * TD_OPT_CH], s3 = (uint32_t)ch[3 * TD_OPT_CH];
-    uint32_t t0 = s0, t1 = s1, t2 = s2, t3 = s3, u0 = s0, u1 = s1, u2 = s2, u3 = s3;
-    uint32_t v0 = s0, v1 = s1, v2 = s2, v3 = s3;
+    TD_CVD_SUMS16(ch);
     for (int32_t r = 0; r < rows; ++r) {
         const TD_CVD_T *x0 = src[0].x + r * src[0].step, *x1 = src[1].x + r * src[1].step;
         const TD_CVD_T *x2 = src[2].x + r * src[2].step, *x3 = src[3].x + r * src[3].step;
@@ -193,22 +178,7 @@ static TD_OPT_NOINLINE void td_cvd_block4x4(const td_cvd_src_t *src, int32_t row
             w += 4;
         }
     }
-    acc[0] = s0;
-    acc[1] = s1;
-    acc[2] = s2;
-    acc[3] = s3;
-    acc[4] = t0;
-    acc[5] = t1;
-    acc[6] = t2;
-    acc[7] = t3;
-    acc[8] = u0;
-    acc[9] = u1;
-    acc[10] = u2;
-    acc[11] = u3;
-    acc[12] = v0;
-    acc[13] = v1;
-    acc[14] = v2;
-    acc[15] = v3;
+    TD_CVD_PUT16(acc);
 }
 
 /* Output pixel (b, oy, ox)'s window: in place when it lies inside the input, else

@@ -17,6 +17,40 @@
  * some layer has a channel of form 0). */
 #define TD_CVD_ON(n) TD_OPT_IN(TD_CVD_PATHS, n)
 
+/* The 4 channels x 4 pixels blocks' sums: s<r> pixel 0, t<r> pixel 1, u<r> pixel 2, v<r>
+ * pixel 3 of channel r, each starting at its channel's word 0 (ch: TD_OPT_CH words per
+ * channel); TD_CVD_Q1 adds channel r's weight c times the tap's values a0..a3,
+ * TD_CVD_Q4 the four channels' weights w_[0..3];
+ * TD_CVD_PUT16 stores them (channel r of pixel i in acc[4 * i + r]). */
+#define TD_CVD_SUMS16(ch)                                                                 \
+    uint32_t s0 = (uint32_t)(ch)[0], s1 = (uint32_t)(ch)[TD_OPT_CH];                      \
+    uint32_t s2 = (uint32_t)(ch)[2 * TD_OPT_CH], s3 = (uint32_t)(ch)[3 * TD_OPT_CH];      \
+    uint32_t t0 = s0, t1 = s1, t2 = s2, t3 = s3, u0 = s0, u1 = s1, u2 = s2, u3 = s3;      \
+    uint32_t v0 = s0, v1 = s1, v2 = s2, v3 = s3
+#define TD_CVD_Q1(r, c)                                                                   \
+    s##r += (uint32_t)((c) * a0);                                                         \
+    t##r += (uint32_t)((c) * a1);                                                         \
+    u##r += (uint32_t)((c) * a2);                                                         \
+    v##r += (uint32_t)((c) * a3);
+#define TD_CVD_Q4(w_)                                                                     \
+    do {                                                                                  \
+        int32_t c = (w_)[0];                                                              \
+        TD_CVD_Q1(0, c)                                                                   \
+        c = (w_)[1];                                                                      \
+        TD_CVD_Q1(1, c)                                                                   \
+        c = (w_)[2];                                                                      \
+        TD_CVD_Q1(2, c)                                                                   \
+        c = (w_)[3];                                                                      \
+        TD_CVD_Q1(3, c)                                                                   \
+    } while (0)
+#define TD_CVD_PUT16(acc)                                                                 \
+    do {                                                                                  \
+        (acc)[0] = s0; (acc)[1] = s1; (acc)[2] = s2; (acc)[3] = s3;                       \
+        (acc)[4] = t0; (acc)[5] = t1; (acc)[6] = t2; (acc)[7] = t3;                       \
+        (acc)[8] = u0; (acc)[9] = u1; (acc)[10] = u2; (acc)[11] = u3;                     \
+        (acc)[12] = v0; (acc)[13] = v1; (acc)[14] = v2; (acc)[15] = v3;                   \
+    } while (0)
+
 /* td_opt_rq_any out of line (the store loop keeps its registers for the inline forms). */
 static TD_OPT_NOINLINE int32_t td_cvd_rq_any(int32_t s, const int32_t *d,
                                              const td_opt_rqp_t *q)

@@ -1,5 +1,5 @@
 /* td_opt_dw_nchw.h - the staging of NCHW depthwise layers (planar: passes/
- * nchw_depthwise.py, quant/opt/depthwise_conv2d.py make_nchw), included by
+ * nchw_edges.py, quant/opt/depthwise_conv2d.py make_nchw), included by
  * td_opt_dw_impl.h after dw_fill and TD_DW_LEAD: a visit's input rows staged in order,
  * each channel's row after the other. All static. */
 #ifndef TD_OPT_DW_NCHW_H

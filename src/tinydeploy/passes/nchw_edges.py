@@ -1,19 +1,28 @@
-"""A depthwise convolution between a graph's NCHW edges runs in NCHW: no transposes.
+"""Layers at a graph's NCHW edges read (and write) NCHW themselves: no transposes.
 
 The ONNX frontends keep the source layout at the graph edges and bridge to the NHWC body
-with transposes (passes/io_layout.py). A depthwise convolution treats every channel on
-its own, so when its input comes through such a bridge and its output leaves through the
-opposite one, the optimized kernel reads the NCHW planes and writes NCHW planes itself
-(quant/opt/depthwise_conv2d.py, ``planar``): both transposes - two permuting copies of the
-activations, and the arena they need - disappear. A uint8 -> int8 ``quantize`` on the
-input side that only moves the zero point by 128 (the same scale: the byte's top bit
-flips) goes with them: the kernel flips the bit while it stages its rows, so it reads the
-caller's uint8 input in place.
+with transposes (passes/io_layout.py). Two kinds of layer take the NCHW tensors directly,
+with the optimized kernels:
 
-The op keeps its kind, with ``attrs["nchw"] = True`` and NCHW tensors; its golden
-(quant/golden/depthwise_nchw.py) is the NHWC golden between the two transposes. Only the
-optimized kernels implement it: the pass runs for them alone (compiler.lower), and only
-where the optimized kernel takes the layer (checked here with its maker).
+- a depthwise convolution treats every channel on its own, so when its input comes
+  through such a bridge and its output leaves through the opposite one, the kernel reads
+  the NCHW planes and writes NCHW planes (quant/opt/depthwise_conv2d.py, ``planar``);
+  the op gets ``attrs["nchw"] = True`` and NCHW tensors;
+- a pointwise convolution (1x1, stride 1, no padding, one image) of few output channels
+  whose input comes through a bridge reads the NCHW planes: output pixel p takes tap k at
+  ``x[k * H * W + p]`` (quant/opt/conv2d_rq_direct.py, make_nchw); its output stays NHWC
+  and the op gets ``attrs["nchw"] = "in"``.
+
+Both transposes (or the input one) - permuting copies of the activations, and the arena
+they need - disappear. A uint8 -> int8 ``quantize`` on the input side that only moves
+the zero point by 128 (the same scale: the byte's top bit flips) goes with them: the
+kernels flip the bit while they stage, or fold it into the sums' start values, so they
+read the caller's uint8 input in place.
+
+The goldens (quant/golden/depthwise_nchw.py, conv_nchw.py) are the NHWC goldens between
+the transposes. Only the optimized kernels implement these layers: the pass runs for them
+alone (compiler.lower), and only where the optimized kernel takes the layer (checked here
+with its maker).
 """
 
 from __future__ import annotations
@@ -71,14 +80,8 @@ def _input_side(g: Graph, op: Op) -> tuple[str, list[Op]] | None:
     return (x, gone) if transposed else None
 
 
-def _candidate(g: Graph, op: Op) -> tuple[Op, list[Op]] | None:
-    """The op rewritten to NCHW and the ops it replaces, or None."""
-    if op.kind != "depthwise_conv2d" or "nchw" in op.attrs or len(op.outputs) != 1:
-        return None
-    if g.t(op.inputs[0]).dtype != "int8" or len(g.t(op.inputs[0]).shape) != 4:
-        return None
-    if any(n and not g.t(n).is_const for n in op.inputs[1:]):
-        return None                           # (the kernel takes constant weights, bias)
+def _depthwise(g: Graph, op: Op) -> tuple[Op, list[Op]] | None:
+    """A depthwise between both bridges rewritten to NCHW and the ops it replaces."""
     src = _input_side(g, op)
     out = _only_reader(g, op.outputs[0])
     if src is None or not _bridge(out, TO_NCHW):
@@ -91,6 +94,30 @@ def _candidate(g: Graph, op: Op) -> tuple[Op, list[Op]] | None:
                 acc, shape=tuple(acc.shape[i] for i in TO_NCHW)))
     new = op.with_(inputs=(src[0], *op.inputs[1:]), outputs=out.outputs, attrs=attrs)
     return new, src[1] + [out]
+
+
+def _pointwise(g: Graph, op: Op) -> tuple[Op, list[Op]] | None:
+    """A pointwise conv after an input bridge reading NCHW, and the ops it replaces."""
+    a, x, w = op.attrs, g.t(op.inputs[0]), g.t(op.inputs[1])
+    if w.shape != (w.shape[0], 1, 1, x.shape[3]) or x.shape[0] != 1 \
+            or tuple(a.get("stride", (1, 1))) != (1, 1) or any(a.get("pads", (0,) * 4)):
+        return None                           # (one group: w.shape[3] == in_c)
+    src = _input_side(g, op)
+    if src is None:
+        return None
+    return op.with_(inputs=(src[0], *op.inputs[1:]), attrs={**a, "nchw": "in"}), src[1]
+
+
+def _candidate(g: Graph, op: Op) -> tuple[Op, list[Op]] | None:
+    """The op rewritten to NCHW and the ops it replaces, or None."""
+    if op.kind not in ("depthwise_conv2d", "conv2d") or "nchw" in op.attrs or \
+            len(op.outputs) != 1:
+        return None
+    if g.t(op.inputs[0]).dtype != "int8" or len(g.t(op.inputs[0]).shape) != 4:
+        return None
+    if len(op.inputs) < 2 or any(n and not g.t(n).is_const for n in op.inputs[1:]):
+        return None                           # (the kernels take constant weights, bias)
+    return (_depthwise if op.kind == "depthwise_conv2d" else _pointwise)(g, op)
 
 
 def _taken(g: Graph, op: Op) -> bool:
@@ -106,8 +133,9 @@ def _taken(g: Graph, op: Op) -> bool:
     return maker is not None and maker(a, consts, 1, True) is not None
 
 
-def nchw_depthwise(g: Graph) -> Graph:
-    """``g`` with each depthwise convolution between NCHW bridges in NCHW (module doc)."""
+def nchw_edges(g: Graph) -> Graph:
+    """``g`` with the depthwise and pointwise layers at its NCHW bridges reading (and
+    writing) NCHW (module doc)."""
     for op in list(g.ops):
         found = _candidate(g, op)
         if found is None:
@@ -115,7 +143,8 @@ def nchw_depthwise(g: Graph) -> Graph:
         new, gone = found
         names = {o.name for o in gone}
         ops = [new if o is op else o for o in g.ops if o.name not in names]
-        dropped = {op.outputs[0]} | {o.outputs[0] for o in gone[:-1]}    # (bridged over)
+        dropped = {o.outputs[0] for o in gone if o.outputs[0] not in new.outputs}
+        dropped |= {op.outputs[0]} - set(new.outputs)                     # (bridged over)
         tensors: dict[str, Tensor] = {n: t for n, t in g.tensors.items() if n not in dropped}
         trial = Graph(g.name, tensors, ops, list(g.inputs), list(g.outputs), g.source,
                       dict(g.meta))
