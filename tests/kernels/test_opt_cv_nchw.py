@@ -1,15 +1,15 @@
 """Pointwise convolutions reading a graph's NCHW input (passes/nchw_edges.py,
 quant/golden/conv_nchw.py, td_conv2d_rq_nchw_s8_opt / _u8_opt).
 
-- Kernel: 1x1 layers of 1-4 output channels on NCHW int8 and uint8 inputs (the uint8
+- Kernel: 1x1 layers of 1-32 output channels on NCHW int8 and uint8 inputs (the uint8
   one's zero-point flip folded into the start values), int8 / int16 / raw int32 outputs,
   planes whose pixel count leaves a last group of 1-3 pixels (staged), 1-3 cores, built
   with their own td_opt_config.h and all with the library's, under ASan/UBSan, against
   the NHWC golden on transposed data (the NHWC reference kernel runs the same layer).
 - Pass: the input bridge goes (a transpose, a zero-point flip before or after it, or
   none); the compiled graph (host, ASan/UBSan) equals the original graph's golden, with no
-  transpose left and no activation but the output in the arena. It stays where the layer
-  is no such pointwise layer (more than 4 channels, a 3x3 window, stride 2), where the
+  transpose left and no activation in the arena. It stays where the layer is no such
+  pointwise layer (more than 32 channels, a 3x3 window, stride 2), where the
   bridge is read twice, where the quantize rescales, and with the reference kernels.
 """
 
@@ -46,9 +46,11 @@ def nchw_in(c: op.Case, flip: bool) -> op.Case:
     return op.Case(a, [xn, w, b], c.expect, cores=c.cores, ref_call=(c.ref, c.inputs, c.expect))
 
 
-# (h, w, in_c, out_c): pixel counts 64, 15 (tail 3), 9 (tail 1), 6 (tail 2), 512
+# (h, w, in_c, out_c): pixel counts 64, 15 (tail 3), 9 (tail 1), 6 (tail 2), 512; 1 to
+# 32 channels (blocks of 4, the last one 1-4 wide)
 SHAPES = [(8, 8, 16, 4), (3, 5, 3, 2), (3, 3, 100, 4), (1, 6, 1, 1), (1, 512, 7, 3),
-          (5, 3, 33, 4), (2, 7, 5, 1), (4, 4, 2, 3)]
+          (5, 3, 33, 4), (2, 7, 5, 1), (4, 4, 2, 3), (3, 5, 9, 17), (2, 3, 40, 32),
+          (5, 5, 6, 8), (1, 7, 12, 13)]
 
 
 def _cases(rng) -> list[op.Case]:
@@ -112,7 +114,7 @@ def bridged(rng, h=5, w=6, c=7, cout=4, k=1, stride=1, flip="after", scale2=None
 @pytest.mark.parametrize("flip", ["after", "before", None])
 def test_the_input_bridge_goes_and_the_graph_stays_exact(flip):
     rng = np.random.default_rng({"after": 1, "before": 2, None: 3}[flip])
-    g = bridged(rng, flip=flip)
+    g = bridged(rng, flip=flip, cout={"after": 4, "before": 11, None: 32}[flip])
     low = lower(g, kernels="opt")
     assert _kinds(low.graph) == ["conv2d"], _kinds(low.graph)
     a = low.kernel_args[low.graph.ops[0].name]
@@ -126,10 +128,10 @@ def test_the_input_bridge_goes_and_the_graph_stays_exact(flip):
     assert _kinds(lower(g, kernels="ref").graph).count("transpose") == 1
 
 
-@pytest.mark.parametrize("case", ["five_channels", "3x3", "stride2", "read_twice", "rescaled"])
+@pytest.mark.parametrize("case", ["33_channels", "3x3", "stride2", "read_twice", "rescaled"])
 def test_the_bridge_stays_where_it_must(case):
     rng = np.random.default_rng(4)
-    g = bridged(rng, cout=5 if case == "five_channels" else 4, k=3 if case == "3x3" else 1,
+    g = bridged(rng, cout=33 if case == "33_channels" else 4, k=3 if case == "3x3" else 1,
                 stride=2 if case == "stride2" else 1, extra_reader=case == "read_twice",
                 scale2=0.03 if case == "rescaled" else None)
     low = lower(g, kernels="opt")

@@ -151,16 +151,23 @@ def test_every_channel_of_the_pulp_networks(stem, monkeypatch):
 
 
 @pytest.mark.cc
-@pytest.mark.parametrize("scales", [(1.0, 0, 1.0, 0), (0.02, 3, 0.05, -7), (0.5, 128, 0.3, 9)])
-def test_uint8_requantization_as_a_table_equals_the_golden(scales):
-    """td_table_u8_s8_opt (quant/opt/requantize_u8.py) on every byte value and a tail of
-    three, under ASan/UBSan: the reference kernel's bytes."""
+@pytest.mark.parametrize("src,scales", [
+    ("uint8", (1.0, 0, 1.0, 0)), ("uint8", (0.02, 3, 0.05, -7)), ("uint8", (0.5, 128, 0.3, 9)),
+    ("int8", (1.0, 0, 1.0, 0)), ("int8", (0.02, 3, 0.05, 121)), ("int8", (0.5, -128, 0.3, 137)),
+    ("int8", (0.1, 0, 0.1, 128))])
+def test_uint8_requantization_as_a_table_equals_the_golden(src, scales):
+    """td_table_u8_s8_opt and td_table_s8_u8_opt (quant/opt/requantize_u8.py; the last an
+    offset table, x + 128) on every byte value and a tail of three, under ASan/UBSan: the
+    reference kernel's bytes."""
     s_in, z_in, s_out, z_out = scales
-    x = act("x", (1, 259), s_in, z_in, "uint8")
-    g = one_op("quantize", [x], act("y", (1, 259), s_out, z_out, "int8"))
+    dst = "int8" if src == "uint8" else "uint8"
+    x = act("x", (1, 259), s_in, z_in, src)
+    g = one_op("quantize", [x], act("y", (1, 259), s_out, z_out, dst))
     low = lower(g, kernels="opt")
-    assert type(low.kernel_args["op0"]).__name__ == "TableU8S8OptArgs"
-    rec = [np.concatenate([np.arange(256), [0, 255, 7]]).astype(np.uint8).reshape(1, 259)]
+    want = "TableU8S8OptArgs" if src == "uint8" else "TableS8U8OptArgs"
+    assert type(low.kernel_args["op0"]).__name__ == want
+    rec = [np.concatenate([np.arange(256), [0, 255, 7]]).astype(np.uint8).astype(src)
+           .reshape(1, 259)]
     got = run_c_graph_many(g, [rec], sanitize=True, kernels="opt")[0]["y"]
     assert np.array_equal(got.reshape(-1), run_graph(g, rec)["y"].reshape(-1))
 

@@ -20,6 +20,11 @@ from tinydeploy.quant.opt._tflite_rq import CH, wrap32, x_max
 from tinydeploy.quant.opt.conv2d_s16 import Conv2dS16RqOptArgs, blocks, build
 
 MAX_OUT_C = 8           # beyond, the staged kernel shares its staging well enough
+# NCHW pointwise layers: 4 x 4 blocks at ~2.7 instructions per MAC against the staged
+# kernel's ~2.35 plus its staging and the input's transpose (~11 / out_c per MAC); on
+# Deeploy's PW tests (17 and 32 channels) the NCHW kernel is faster or even, and it needs
+# no copy of the input
+NCHW_MAX_OUT_C = 32
 
 
 class Conv2dRqDirectOptArgs(Conv2dS16RqOptArgs):
@@ -110,18 +115,20 @@ class Conv2dRqNchwU8OptArgs(Conv2dRqNchwOptArgs):
 
 def make_nchw(a: ConvNchwArgs, consts, cores: int = 1, lean: bool = False) \
         -> Conv2dRqNchwOptArgs | None:
-    """A pointwise conv reading its NCHW input (passes/nchw_edges.py), or None: at most 4
-    output channels (the 4 x 4 block: output pixels p..p+3 are the bytes x[k * H * W +
-    p..p+3] of every plane k), one image, no padding, stride 1. A uint8 input x + 128 is
-    summed as it is stored: each channel's start value (word 0) loses 128 * sum(w)."""
+    """A pointwise conv reading its NCHW input (passes/nchw_edges.py), or None: one image,
+    no padding, stride 1, at most NCHW_MAX_OUT_C output channels, in blocks of 4 channels x
+    4 pixels (output pixels p..p+3 are the bytes x[k * H * W + p..p+3] of every plane k).
+    A uint8 input x + 128 is summed as it is stored: each channel's start value (word 0)
+    loses 128 * sum(w)."""
     inner = a.inner
     acc, rq = (inner.acc, inner.rq) if hasattr(inner, "rq") else (inner, None)
     if consts[1] is None or type(acc) is not Conv2dS32Args or acc.groups != 1 \
             or (acc.k_h, acc.k_w, acc.stride_h, acc.stride_w, acc.batches) != (1, 1, 1, 1, 1) \
-            or acc.pad_top or acc.pad_left or acc.out_c > 4:
-        return None
+            or (acc.out_h, acc.out_w) != (acc.in_h, acc.in_w) or acc.pad_top or acc.pad_left \
+            or acc.out_c > NCHW_MAX_OUT_C:
+        return None                     # (out == in: no padding at the bottom or right)
     cls = Conv2dRqNchwU8OptArgs if a.flip else Conv2dRqNchwOptArgs
-    args = build(cls, acc, rq, consts, x_max(acc.input_offset), cores)
+    args = build(cls, acc, rq, consts, x_max(acc.input_offset), cores, quads=True)
     if a.flip:
         chan = np.asarray(args.chan, np.int64).reshape(-1, CH).copy()
         s = np.asarray(consts[1], np.int64).reshape(acc.out_c, -1).sum(axis=1)

@@ -130,18 +130,19 @@ def make(a, consts, cores: int = 1, lean: bool = False) -> Conv2dS16RqOptArgs | 
     return build(Conv2dS16RqOptArgs, acc, rq, consts, x_max, cores)
 
 
-def build(cls, acc, rq, consts, x_max: int, cores: int):
+def build(cls, acc, rq, consts, x_max: int, cores: int, quads: bool = False):
     """``cls`` (this kernel's args or its int8 twin's, conv2d_rq_direct.py) for ``acc``
     (+ ``rq``): the channel blocks, their start values and descriptors (``x_max``: the
     largest |x + input_offset| of the input type), and a staged window of scratch per
-    pixel of a group (:func:`group_pixels`)."""
+    pixel of a group (:func:`group_pixels`). ``quads``: blocks of 4 channels only (n8 = 0,
+    n4 of them: the NCHW kernels)."""
     w = consts[1]
     b = consts[2] if len(consts) > 2 and consts[2] is not None else None
     flat = np.asarray(w, dtype=np.int64).reshape(acc.out_c, -1)
     bias = np.zeros(acc.out_c, np.int64) if b is None else np.asarray(b, np.int64).ravel()
     bound = np.abs(bias) + np.abs(flat).sum(axis=1) * x_max
     desc, layer = descriptors(rq, bound)
-    n8, n4 = blocks(acc.out_c)
+    n8, n4 = (0, -(-acc.out_c // 4)) if quads else blocks(acc.out_c)
     k = flat.shape[1]
     chan, wts, oc = [], [], 0
     for r in [8] * n8 + [4] * n4:

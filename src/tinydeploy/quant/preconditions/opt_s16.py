@@ -24,7 +24,7 @@ def _conv_direct(c: _Check) -> Spec:
 
 def _conv_nchw(dtype: str):
     """td_conv2d_rq_nchw_s8_opt / _u8_opt: the direct conv's rules on a pointwise layer
-    of one image and at most 4 channels; a uint8 input's stored values reach 255."""
+    of one image in blocks of 4 channels only; a uint8 input's stored values reach 255."""
     def rule(c: _Check) -> Spec:
         a = c.a
         for f in ("k_h", "k_w", "stride_h", "stride_w", "batches"):
@@ -33,11 +33,13 @@ def _conv_nchw(dtype: str):
             c.within(f, 0, 0, "no padding")
         if a.in_h != a.out_h or a.in_w != a.out_w:
             c.fail(f"output {a.out_h}x{a.out_w} != input {a.in_h}x{a.in_w}: no padding")
-        c.within("n8", 0, 0, "one block of 4 channels")
-        spec = _conv_blocks(c, "int8", 1)
+        c.within("n8", 0, 0, "blocks of 4 channels only")
+        quads = -(-int(a.out_c) // 4)
+        c.within("n4", quads, quads, "ceil(out_c / 4) blocks of 4 channels")
+        spec = _conv_blocks(c, "int8", 1, quads=True)
         if dtype == "uint8":
-            w = np.asarray(a.wts, dtype=np.int64).reshape(-1, 4)
-            worst = int(np.abs(w).sum(axis=0).max(initial=0)) * 255
+            w = np.asarray(a.wts, dtype=np.int64).reshape(-1, int(a.k), 4)
+            worst = int(np.abs(w).sum(axis=1).max(initial=0)) * 255
             if worst > INT32_MAX:
                 c.fail(f"sums of the stored values reach {worst} > INT32_MAX")
             spec = Spec([Operand("input", spec.inputs[0].nbytes, ("uint8",))], spec.output)
@@ -45,7 +47,7 @@ def _conv_nchw(dtype: str):
     return rule
 
 
-def _conv_blocks(c: _Check, dtype: str, size: int) -> Spec:
+def _conv_blocks(c: _Check, dtype: str, size: int, quads: bool = False) -> Spec:
     a = c.a
     n_in, _, n_out = _conv_geometry(c, False)
     c.within("groups", 1, 1, "one group")
@@ -54,7 +56,8 @@ def _conv_blocks(c: _Check, dtype: str, size: int) -> Spec:
     if a.esize not in ESIZE_DTYPE:
         c.fail(f"esize = {a.esize}: outputs are 1, 2 or 4 bytes")
     k = c.within("k", a.k_h * a.k_w * a.in_c, a.k_h * a.k_w * a.in_c, "k_h * k_w * in_c")
-    c.within("n4", 0, 1, "at most one block of 4 channels")
+    if not quads:
+        c.within("n4", 0, 1, "at most one block of 4 channels")
     n8 = c.within("n8", 0, a.out_c, "blocks of 8 channels")
     nch = 8 * n8 + 4 * int(a.n4)
     if not a.out_c <= nch < a.out_c + (8 if int(a.n4) == 0 else 4):

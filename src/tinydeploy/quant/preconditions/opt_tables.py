@@ -1,5 +1,5 @@
 """Rules of the optimized elementwise and row kernels of integer graphs
-(runtime/kernels/opt/td_table_s8_opt.h, td_table_u8_s8_opt.h, td_transpose_s8_opt.h,
+(runtime/kernels/opt/td_table_s8_opt.h, td_table_u8_s8_opt.h, td_table_s8_u8_opt.h, td_transpose_s8_opt.h,
 td_transpose_u8_opt.h, td_add_tables_s8_opt.h, td_binary_s8_rq_opt.h,
 td_ilayernorm_s8_opt.h, td_isoftmax_s8_opt.h; args from quant/opt/table_s8.py,
 requantize_u8.py, transpose.py, ilayernorm.py, isoftmax.py): the tables' lengths and value
@@ -15,14 +15,15 @@ from tinydeploy.quant.preconditions import Operand, Spec, _Check, register
 from tinydeploy.quant.preconditions.attention import _dims, _extent
 
 
-def _table(src: str):
+def _table(src: str, dst: str = "int8"):
     def check(c: _Check) -> Spec:
-        """256 int8 entries indexed by an int8 (td_table_s8_opt) or uint8 input; an
-        offset (-1: none) that every entry really is."""
+        """256 ``dst`` entries indexed by an int8 (td_table_s8_opt, _s8_u8_opt) or uint8
+        input; an offset (-1: none) that every entry really is."""
         c.positive("size")
         t = np.asarray(c.array("table", 256), dtype=np.int64)
-        if t.min() < -128 or t.max() > 127:
-            c.fail("table: an entry outside int8")
+        lo = 0 if dst == "uint8" else -128
+        if t.min() < lo or t.max() > lo + 255:
+            c.fail(f"table: an entry outside {dst}")
         off = int(c.a.offset)
         if off != -1:
             c.within("offset", 0, 255, "-1 or a byte offset")
@@ -30,7 +31,7 @@ def _table(src: str):
             if np.any((t & 0xFF) != (byte + off) & 0xFF):
                 c.fail(f"offset {off}: the table is not input byte + {off} (mod 256)")
         n = int(c.a.size)
-        return Spec([Operand("input", n, (src,))], Operand("output", n, ("int8",)))
+        return Spec([Operand("input", n, (src,))], Operand("output", n, (dst,)))
     return check
 
 
@@ -120,6 +121,7 @@ def _isoftmax(c: _Check) -> Spec:
 
 register("td_table_s8_opt", _table("int8"))
 register("td_table_u8_s8_opt", _table("uint8"))
+register("td_table_s8_u8_opt", _table("int8", "uint8"))
 register("td_transpose_s8_opt", _transpose("int8"))
 register("td_transpose_u8_opt", _transpose("uint8"))
 register("td_add_tables_s8_opt", _add_tables)

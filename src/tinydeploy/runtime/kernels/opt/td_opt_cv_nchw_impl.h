@@ -31,8 +31,8 @@ static TD_OPT_NOINLINE void td_cvp_block(const TD_CVD_T *x, int32_t ts, int32_t 
     TD_CVD_PUT16(acc);
 }
 
-/* Groups of 4 output pixels in order, core c taking its share; a last group of fewer
- * pixels is staged into the core's scratch (4 values per tap, zeros for the missing
+/* Groups of 4 output pixels in order, core c taking its share, each through the n4
+ * blocks of 4 channels; a last group of fewer pixels is staged into the core's scratch (4 values per tap, zeros for the missing
  * pixels: computed, not stored), so that no read passes the input's end. */
 static void td_cvp_run(const td_conv2d_s16_rq_opt_args_t *args, const TD_CVD_T *input,
                        void *output, void *scratch, const td_team_t *team)
@@ -61,12 +61,17 @@ static void td_cvp_run(const td_conv2d_s16_rq_opt_args_t *args, const TD_CVD_T *
             x = col;
             ts = 4;
         }
-        td_cvp_block(x, ts, k, a->wts, a->chan, acc);
-        if (TD_CVD_ON(4) && inl)
-            td_cvd_store8(acc, 4, a->chan, a->out_c, npx, (int8_t *)y, a->out_c,
-                          q.lo + q.off, q.hi + q.off, q.off);
-        else if (TD_CVD_ON(5))
-            td_cvd_store(&q, acc, 4, a->chan, a->out_c, npx, y, a->out_c * a->esize);
+        for (int32_t oc = 0; oc < a->out_c; oc += 4) {       /* blocks of 4 channels */
+            const int32_t *const ch = a->chan + oc * TD_OPT_CH;
+            const int32_t valid = a->out_c - oc < 4 ? a->out_c - oc : 4;
+            td_cvp_block(x, ts, k, a->wts + (size_t)oc * (size_t)k, ch, acc);
+            if (TD_CVD_ON(4) && inl)
+                td_cvd_store8(acc, 4, ch, valid, npx, (int8_t *)(y + oc), a->out_c,
+                              q.lo + q.off, q.hi + q.off, q.off);
+            else if (TD_CVD_ON(5))
+                td_cvd_store(&q, acc, 4, ch, valid, npx, y + oc * a->esize,
+                             a->out_c * a->esize);
+        }
     }
 }
 
