@@ -9,9 +9,9 @@ with the optimized kernels:
   the NCHW planes and writes NCHW planes (quant/opt/depthwise_conv2d.py, ``planar``);
   the op gets ``attrs["nchw"] = True`` and NCHW tensors;
 - a pointwise convolution (1x1, stride 1, no padding, one image, up to 32 output
-  channels) whose input comes through a bridge reads the NCHW planes: output pixel p takes tap k at
-  ``x[k * H * W + p]`` (quant/opt/conv2d_rq_direct.py, make_nchw); its output stays NHWC
-  and the op gets ``attrs["nchw"] = "in"``.
+  channels) whose input comes through a bridge reads the NCHW planes: output pixel p
+  takes tap k at ``x[k * H * W + p]`` (quant/opt/conv2d_rq_direct.py, make_nchw); its
+  output stays NHWC and the op gets ``attrs["nchw"] = "in"``.
 
 Both transposes (or the input one) - permuting copies of the activations, and the arena
 they need - disappear. A uint8 -> int8 ``quantize`` on the input side that only moves

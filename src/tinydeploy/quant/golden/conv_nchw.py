@@ -3,8 +3,8 @@ op's NHWC golden after the transpose it replaced; a uint8 input is first moved t
 the zero-point flip it absorbed (x - 128, the same scale). The output stays NHWC.
 
 Only the optimized kernel computes it (quant/opt/conv2d_rq_direct.py, make_nchw: a
-pointwise layer of up to 32 channels): the args carry the NHWC op's args (``inner``, a fused
-conv + requant or a raw int32 conv) and no reference C kernel exists (empty C_FUNC;
+pointwise layer of up to 32 channels): the args carry the NHWC op's args (``inner``, a
+fused conv + requant or a raw int32 conv) and no reference C kernel exists (empty C_FUNC;
 compiler.lower refuses a layer left without its optimized kernel).
 """
 

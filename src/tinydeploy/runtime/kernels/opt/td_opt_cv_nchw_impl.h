@@ -32,8 +32,9 @@ static TD_OPT_NOINLINE void td_cvp_block(const TD_CVD_T *x, int32_t ts, int32_t 
 }
 
 /* Groups of 4 output pixels in order, core c taking its share, each through the n4
- * blocks of 4 channels; a last group of fewer pixels is staged into the core's scratch (4 values per tap, zeros for the missing
- * pixels: computed, not stored), so that no read passes the input's end. */
+ * blocks of 4 channels; a last group of fewer pixels is staged into the core's scratch
+ * (4 values per tap, zeros for the missing pixels: computed, not stored), so that no read
+ * passes the input's end. */
 static void td_cvp_run(const td_conv2d_s16_rq_opt_args_t *args, const TD_CVD_T *input,
                        void *output, void *scratch, const td_team_t *team)
 {
