@@ -16,7 +16,7 @@ import numpy as np
 from tinydeploy.quant.golden._accumulate import Conv2dS32Args
 from tinydeploy.quant.golden.conv_nchw import ConvNchwArgs
 from tinydeploy.quant.opt import register
-from tinydeploy.quant.opt._tflite_rq import CH, wrap32, x_max
+from tinydeploy.quant.opt._tflite_rq import CH, x_max
 from tinydeploy.quant.opt.conv2d_s16 import Conv2dS16RqOptArgs, blocks, build
 
 MAX_OUT_C = 8           # beyond, the staged kernel shares its staging well enough
@@ -132,8 +132,8 @@ def make_nchw(a: ConvNchwArgs, consts, cores: int = 1, lean: bool = False) \
     if a.flip:
         chan = np.asarray(args.chan, np.int64).reshape(-1, CH).copy()
         s = np.asarray(consts[1], np.int64).reshape(acc.out_c, -1).sum(axis=1)
-        for j in range(chan.shape[0]):      # (padding channels repeat the last)
-            chan[j, 0] = wrap32(int(chan[j, 0]) - 128 * int(s[min(j, acc.out_c - 1)]))
+        s = s[np.minimum(np.arange(len(chan)), acc.out_c - 1)]   # (padding: the last's)
+        chan[:, 0] = (chan[:, 0] - 128 * s + 2**31) % 2**32 - 2**31      # (wrapped to int32)
         args = dataclasses.replace(args, chan=chan.ravel())
     return args
 

@@ -45,4 +45,20 @@ static void td_table_offset_run(const uint8_t *x, uint8_t *y, int32_t n, uint32_
     for (; n > 0; --n) *y++ = (uint8_t)(*x++ + cb);
 }
 
+/* The elements [i0, i1) of an int8 input through a 256-entry byte table (entry v + 128
+ * for stored v: td_table_s8_opt, td_table_s8_u8_opt), or through the offset c >= 0. */
+static inline void td_table_s8_run(const uint8_t *table, int32_t offset, const int8_t *input,
+                                   uint8_t *output, int32_t i0, int32_t i1)
+{
+    if (offset >= 0) {
+        td_table_offset_run((const uint8_t *)(const void *)(input + i0), output + i0,
+                            i1 - i0, (uint32_t)offset);
+        return;
+    }
+    const uint8_t *t = table + 128;
+    const int8_t *x = input + i1;
+    uint8_t *y = output + i1;
+    for (int32_t i = i0 - i1; i < 0; ++i) y[i] = t[x[i]];
+}
+
 #endif /* TD_TABLE_OFFSET_OPT_H */
